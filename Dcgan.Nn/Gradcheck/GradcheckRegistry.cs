@@ -1,0 +1,14 @@
+using Dcgan.Nn.Gradcheck.Cases;
+
+namespace Dcgan.Nn.Gradcheck;
+
+/// <summary>Every finite-difference case `dcgan gradcheck` runs, grouped by op name.</summary>
+public static class GradcheckRegistry
+{
+    public static IReadOnlyList<GradcheckCase> All() =>
+    [
+        .. ActivationCase.All(),
+    ];
+
+    public static IReadOnlyList<string> OpNames() => All().Select(c => c.Op).Distinct().ToList();
+}
