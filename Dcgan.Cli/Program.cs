@@ -1,10 +1,71 @@
+// `dcgan`: the command line. Verbs only parse options, call Dcgan.Nn and render; no math lives here.
+//
+// Exit codes everywhere: 0 success, 1 failure, 2 bad usage. Errors are one line on stderr; the stack trace
+// appears only with --verbose.
+using Dcgan.Cli.Verbs;
+using Dcgan.Nn.Devices;
+
 namespace Dcgan.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    const string Usage = """
+        dcgan: a DCGAN whose every kernel is hand-written in ILGPU (CUDA, OpenCL, CPU)
+
+        usage: dcgan <verb> [options]
+
+          devices                           list every device ILGPU finds and which one --device auto picks
+          gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)
+
+        Every verb takes --device auto|cuda[:i]|opencl[:i]|cpu where it runs kernels, --verbose for stack traces,
+        and --help. Exit codes: 0 success, 1 failure, 2 bad usage.
+        """;
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        Console.Error.WriteLine("dcgan: verbs are being added (devices, gradcheck)");
-        return 2;
+        bool verbose = args.Contains("--verbose");
+        var rest = args.Where(a => a != "--verbose").ToArray();
+        try
+        {
+            if (rest.Length == 0 || rest[0] is "--help" or "-h" or "help")
+            {
+                stdout.WriteLine(Usage);
+                return rest.Length == 0 ? 2 : 0;
+            }
+            string verb = rest[0];
+            var verbArgs = rest[1..];
+            return verb switch
+            {
+                "devices" => DevicesVerb.Run(verbArgs, stdout),
+                "gradcheck" => GradcheckVerb.Run(verbArgs, stdout),
+                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, gradcheck; see dcgan --help)"),
+            };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine(e.Message);
+            if (verbose)
+                stderr.WriteLine(e);
+            return 2;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine(e switch
+            {
+                DeviceSelectionException => $"dcgan: {e.Message}",
+                _ => $"dcgan: {e.GetType().Name}: {FirstLine(e.Message)} (run with --verbose for details)",
+            });
+            if (verbose)
+                stderr.WriteLine(e);
+            return 1;
+        }
+    }
+
+    static string FirstLine(string message)
+    {
+        int newline = message.IndexOf('\n');
+        return newline < 0 ? message : message[..newline].TrimEnd();
     }
 }
