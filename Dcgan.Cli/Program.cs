@@ -43,9 +43,9 @@ public static class Program
                 _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, gradcheck; see dcgan --help)"),
             };
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or DeviceSelectionException { IsBadSyntax: true })
         {
-            stderr.WriteLine(e.Message);
+            stderr.WriteLine(e is UsageException ? e.Message : $"dcgan: {e.Message}");
             if (verbose)
                 stderr.WriteLine(e);
             return 2;

@@ -21,8 +21,14 @@ namespace Dcgan.Nn.Devices;
 
 public enum Backend { Cuda, OpenCL, Cpu }
 
-/// <summary>Thrown for a `--device` value that names no usable device; the message is one line for the user.</summary>
-public sealed class DeviceSelectionException(string message) : Exception(message);
+/// <summary>
+/// Thrown for a `--device` value that names no usable device; the message is one line for the user.
+/// <see cref="IsBadSyntax"/> marks a value that is malformed (bad usage) rather than a device that is absent.
+/// </summary>
+public sealed class DeviceSelectionException(string message, bool isBadSyntax = false) : Exception(message)
+{
+    public bool IsBadSyntax { get; } = isBadSyntax;
+}
 
 /// <summary>Description of one device ILGPU found, for `dcgan devices`.</summary>
 public sealed record DeviceInfo(
@@ -93,10 +99,11 @@ public sealed class ComputeDevice : IDisposable
         string[] parts = s.Split(':');
         Backend? backend = parts[0] switch { "cuda" => Backend.Cuda, "opencl" => Backend.OpenCL, _ => null };
         if (backend is null || parts.Length > 2)
-            throw new DeviceSelectionException($"--device '{spec}': expected auto, cpu, cuda[:i] or opencl[:i]");
+            throw new DeviceSelectionException($"--device '{spec}': expected auto, cpu, cuda[:i] or opencl[:i]", isBadSyntax: true);
         int index = 0;
         if (parts.Length == 2 && (!int.TryParse(parts[1], out index) || index < 0))
-            throw new DeviceSelectionException($"--device '{spec}': the index after ':' must be a non-negative integer");
+            throw new DeviceSelectionException(
+                $"--device '{spec}': the index after ':' must be a non-negative integer", isBadSyntax: true);
         var ofKind = infos.Where(i => i.Backend == backend).ToList();
         if (ofKind.Count == 0)
             throw new DeviceSelectionException(backend == Backend.Cuda
