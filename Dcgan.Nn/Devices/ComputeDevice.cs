@@ -136,7 +136,7 @@ public sealed class ComputeDevice : IDisposable
     {
         var backend = device switch { CudaDevice => Backend.Cuda, CLDevice => Backend.OpenCL, _ => Backend.Cpu };
         bool isCpu = device is CPUDevice || (device is CLDevice cl && cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU);
-        bool pocl = device is CLDevice c && IsPocl(c);
+        bool pocl = device is CLDevice c && ForcedGenericAddressSpace.Contains(c.DeviceId);
         // The CPU accelerator simulates threads; its "memory" is host memory.
         long memory = device is CPUDevice ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : device.MemorySize;
         bool fp64 = device switch
@@ -166,8 +166,13 @@ public sealed class ComputeDevice : IDisposable
         if (!IsPocl(device))
             return false;
         GenericAddressSpaceSetter.Invoke(device.Capabilities, [true]);
+        lock (ForcedGenericAddressSpace)
+            ForcedGenericAddressSpace.Add(device.DeviceId);
         return true;
     }
+
+    /// <summary>OpenCL device ids whose generic-address-space flag was forced (reported by `dcgan devices`).</summary>
+    static readonly HashSet<IntPtr> ForcedGenericAddressSpace = [];
 
     static readonly MethodInfo GenericAddressSpaceSetter =
         typeof(CLCapabilityContext).GetProperty(nameof(CLCapabilityContext.GenericAddressSpace))?.GetSetMethod(nonPublic: true)
