@@ -7,6 +7,8 @@ public static class GradcheckRegistry
 {
     public static IReadOnlyList<GradcheckCase> All() =>
     [
+        .. Conv2dCase.All(),
+        .. ConvTranspose2dCase.All(),
         .. ActivationCase.All(),
     ];
 
