@@ -9,6 +9,7 @@ public static class GradcheckRegistry
     [
         .. Conv2dCase.All(),
         .. ConvTranspose2dCase.All(),
+        .. BatchNorm2dCase.All(),
         .. ActivationCase.All(),
     ];
 
