@@ -11,6 +11,7 @@ public static class GradcheckRegistry
         .. ConvTranspose2dCase.All(),
         .. BatchNorm2dCase.All(),
         .. ActivationCase.All(),
+        .. BceWithLogitsCase.All(),
     ];
 
     public static IReadOnlyList<string> OpNames() => All().Select(c => c.Op).Distinct().ToList();

@@ -1,0 +1,67 @@
+// Host launchers for the deterministic reductions (kernels: Dcgan.Kernels/Tensor/ReductionKernels.cs):
+// the L2 norm over a view (gradient norm) and the device-side "any non-finite?" flag.
+using System.Numerics;
+using Dcgan.Kernels.Tensor;
+using Dcgan.Nn.Devices;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Dcgan.Nn.Ops;
+
+public sealed class ReductionOps<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// The partition P of the norm's first pass when the caller has no reason to choose: 256 work-items is enough
+    /// parallelism for a parameter arena on every backend here, and the serial second pass stays short.
+    /// </summary>
+    public const int DefaultPartials = 256;
+
+    readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>> sumSquaresPartials;
+    readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>> sqrtOfSum;
+    readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<int>> flagNonFinite;
+    readonly Action<AcceleratorStream, Index1D, int, ArrayView<int>> fillInt;
+
+    public static ReductionOps<T> On(ComputeDevice device) => device.Kernels.Get(a => new ReductionOps<T>(a));
+
+    ReductionOps(Accelerator accelerator)
+    {
+        sumSquaresPartials = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>>(
+            ReductionKernels.SumSquaresPartials);
+        sqrtOfSum = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>>(ReductionKernels.SqrtOfSum);
+        flagNonFinite = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<int>>(
+            ReductionKernels.FlagNonFinite);
+        fillInt = accelerator.LoadAutoGroupedKernel<Index1D, int, ArrayView<int>>(TensorKernels.Fill);
+    }
+
+    /// <summary>
+    /// norm[0] = √(Σ x²), bitwise reproducible: the partition is fixed by partials.Length (P, scratch owned by
+    /// the caller, e.g. <see cref="DefaultPartials"/> elements), never by the device. The same data and P give
+    /// the same bits on every run. partials is overwritten.
+    /// </summary>
+    public void L2Norm(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> partials, ArrayView<T> norm)
+    {
+        if (partials.Length == 0)
+            throw new ArgumentException("partials must hold at least one element");
+        if (norm.Length != 1)
+            throw new ArgumentException($"norm must be a 1-element view, has {norm.Length} elements");
+        sumSquaresPartials(stream, (int)partials.Length, x, partials);
+        sqrtOfSum(stream, 1, partials, norm);
+    }
+
+    /// <summary>Sets flag[0] = 1 if any element of x is NaN or ±Inf; never clears it (see <see cref="ClearFlag"/>).</summary>
+    public void FlagNonFinite(AcceleratorStream stream, ArrayView<T> x, ArrayView<int> flag)
+    {
+        if (flag.Length != 1)
+            throw new ArgumentException($"flag must be a 1-element view, has {flag.Length} elements");
+        if (x.Length > 0)
+            flagNonFinite(stream, (int)x.Length, x, flag);
+    }
+
+    /// <summary>flag[0] = 0 (an int fill), before one or more <see cref="FlagNonFinite"/> launches.</summary>
+    public void ClearFlag(AcceleratorStream stream, ArrayView<int> flag)
+    {
+        if (flag.Length != 1)
+            throw new ArgumentException($"flag must be a 1-element view, has {flag.Length} elements");
+        fillInt(stream, 1, 0, flag);
+    }
+}
