@@ -1,0 +1,70 @@
+// Training curves as one PNG: Loss_D and Loss_G over iterations on the top panel, D(x) and D(G(z)) on the
+// bottom panel (they live in [0, 1], the losses do not). Non-finite values are drawn as gaps. Drawn headless with ScottPlot 5 (SkiaSharp), the two
+// panels stacked with ImageSharp, written atomically.
+using Dcgan.Nn.Checkpoints;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Dcgan.Nn.Imaging;
+
+/// <summary>One logged training iteration: the numbers pytorch/examples prints as
+/// <c>[e/N][i/M] Loss_D Loss_G D(x) D(G(z))</c>.</summary>
+public readonly record struct LossPoint(long Iteration, double LossD, double LossG, double DReal, double DFake);
+
+public static class LossPlot
+{
+    /// <summary>Renders <paramref name="points"/> as a <paramref name="width"/>×<paramref name="height"/> PNG at
+    /// <paramref name="path"/>, atomically. The top panel takes the upper half of the height.</summary>
+    public static void SavePng(string path, IReadOnlyList<LossPoint> points, int width = 1000, int height = 800)
+    {
+        using var image = Render(points, width, height);
+        ImageGrid.SavePng(path, image);
+    }
+
+    /// <summary>Renders the two panels into one image. The caller disposes it.</summary>
+    public static Image<Rgba32> Render(IReadOnlyList<LossPoint> points, int width = 1000, int height = 800)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (width < 100 || height < 100)
+            throw new ArgumentException($"loss plot is {width}×{height}; expected at least 100×100 pixels");
+
+        double[] iterations = points.Select(p => (double)p.Iteration).ToArray();
+        int topHeight = height / 2;
+        byte[] top = RenderPanel("Losses", "Loss", width, topHeight, iterations,
+            ("Loss_D", points.Select(p => p.LossD).ToArray()),
+            ("Loss_G", points.Select(p => p.LossG).ToArray()));
+        byte[] bottom = RenderPanel("Discriminator outputs", "D", width, height - topHeight, iterations,
+            ("D(x)", points.Select(p => p.DReal).ToArray()),
+            ("D(G(z))", points.Select(p => p.DFake).ToArray()));
+
+        var canvas = new Image<Rgba32>(width, height, new Rgba32(255, 255, 255));
+        using var topImage = Image.Load<Rgba32>(top);
+        using var bottomImage = Image.Load<Rgba32>(bottom);
+        canvas.Mutate(c => c
+            .DrawImage(topImage, new Point(0, 0), 1f)
+            .DrawImage(bottomImage, new Point(0, topHeight), 1f));
+        return canvas;
+    }
+
+    static byte[] RenderPanel(string title, string yLabel, int width, int height, double[] xs,
+        params (string Label, double[] Ys)[] series)
+    {
+        var plot = new ScottPlot.Plot();
+        foreach (var (label, ys) in series)
+        {
+            // A diverged step (±∞) would hide its whole series; show it as a gap, as NaN already is.
+            double[] finite = ys.Select(y => double.IsFinite(y) ? y : double.NaN).ToArray();
+            var line = plot.Add.ScatterLine(xs, finite);
+            line.LegendText = label;
+            line.MarkerSize = 0;
+        }
+        plot.Title(title);
+        plot.XLabel("Iteration");
+        plot.YLabel(yLabel);
+        plot.ShowLegend();
+        // Fixed margins so the two panels' x axes line up whatever the width of their tick labels.
+        plot.Layout.Fixed(new ScottPlot.PixelPadding(left: 80, right: 20, bottom: 50, top: 40));
+        return plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png);
+    }
+}

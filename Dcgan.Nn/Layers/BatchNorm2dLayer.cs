@@ -1,0 +1,94 @@
+// BatchNorm2d layer: γ ("weight") and β ("bias") live in the parameter arena; running_mean, running_var and
+// num_batches_tracked are state saved with checkpoints under PyTorch's names. Training mode normalises with
+// the batch statistics and updates the running ones (momentum 0.1, unbiased variance); eval mode uses the
+// running statistics. eps 1e-5.
+using Dcgan.Nn.Devices;
+using Dcgan.Nn.Ops;
+using Dcgan.Kernels.BatchNorm;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Dcgan.Nn.Layers;
+
+public sealed class BatchNorm2dLayer : Layer
+{
+    readonly BatchNorm2dOps<float> ops;
+    readonly BatchNormShape shape;
+    readonly Parameter gamma, beta;
+    // Running statistics, the per-channel cache forward leaves for backward, and backward's scratch sums.
+    readonly MemoryBuffer1D<float, Stride1D.Dense> runningMean, runningVar, mean, invstd, sumDy, sumDyXhat;
+    ArrayView<float> g, b, dG, dB;
+    bool lastForwardTrained;
+
+    public Parameter Gamma => gamma;
+    public Parameter Beta => beta;
+    public int Channels => shape.C;
+    public ArrayView<float> RunningMean => runningMean.View;
+    public ArrayView<float> RunningVar => runningVar.View;
+    /// <summary>PyTorch's num_batches_tracked: training-mode forwards so far (saved as int64).</summary>
+    public long BatchesTracked { get; set; }
+
+    public BatchNorm2dLayer(ComputeDevice device, ParameterArena.Builder parameters, string name, int[] shape)
+        : base(device.Accelerator, name, shape, shape)
+    {
+        ops = BatchNorm2dOps<float>.On(device);
+        this.shape = new BatchNormShape(shape[0], shape[1], shape[2], shape[3]);
+        gamma = parameters.Declare(name + ".weight", this.shape.C);
+        beta = parameters.Declare(name + ".bias", this.shape.C);
+        var a = device.Accelerator;
+        int c = this.shape.C;
+        (runningMean, runningVar, mean, invstd, sumDy, sumDyXhat) =
+            (a.Allocate1D<float>(c), a.Allocate1D<float>(c), a.Allocate1D<float>(c),
+             a.Allocate1D<float>(c), a.Allocate1D<float>(c), a.Allocate1D<float>(c));
+        runningMean.MemSetToZero();
+        runningVar.View.CopyFromCPU(Enumerable.Repeat(1f, c).ToArray());
+    }
+
+    public override void Bind(ParameterArena arena)
+    {
+        g = arena.ValueOf(gamma);
+        b = arena.ValueOf(beta);
+        dG = arena.GradientOf(gamma);
+        dB = arena.GradientOf(beta);
+    }
+
+    public override void Forward(AcceleratorStream stream, ArrayView<float> x, bool training)
+    {
+        lastForwardTrained = training;
+        if (training)
+        {
+            ops.ForwardTrain(stream, shape, BatchNorm2dOps<float>.DefaultMomentum, BatchNorm2dOps<float>.DefaultEps,
+                x, g, b, RunningMean, RunningVar, mean.View, invstd.View, Output);
+            BatchesTracked++;
+        }
+        else
+        {
+            ops.ForwardEval(stream, shape, BatchNorm2dOps<float>.DefaultEps, x, g, b, RunningMean, RunningVar, Output);
+        }
+    }
+
+    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient)
+    {
+        if (lastForwardTrained)
+            ops.BackwardTrain(stream, shape, x, dY, g, mean.View, invstd.View, sumDy.View, sumDyXhat.View,
+                InputGradient, dG, dB);
+        else
+            ops.BackwardEval(stream, shape, BatchNorm2dOps<float>.DefaultEps, x, dY, g, RunningMean, RunningVar,
+                InputGradient, dG, dB);
+    }
+
+    public override IEnumerable<StateBuffer> StateBuffers =>
+    [
+        new("running_mean", [shape.C], RunningMean),
+        new("running_var", [shape.C], RunningVar),
+    ];
+
+    public override string Describe() => $"BatchNorm2d({shape.C})";
+
+    public override void Dispose()
+    {
+        foreach (var buffer in new[] { runningMean, runningVar, mean, invstd, sumDy, sumDyXhat })
+            buffer.Dispose();
+        base.Dispose();
+    }
+}

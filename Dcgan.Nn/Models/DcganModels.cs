@@ -1,0 +1,83 @@
+// The generator and discriminator of pytorch/examples `dcgan` (Radford et al.), generalised to image sizes
+// 16, 32, 64 and 128: the number of up/down-sampling stages is log2(size) − 2, so 64 gives exactly
+// pytorch/examples' networks (G: 100 → 512 → 256 → 128 → 64 → nc for ngf 64). Layer indices, and therefore
+// state-dict names, follow that file: G = [ConvT, BN, ReLU]×stages, ConvT, Tanh; D = Conv, LeakyReLU,
+// [Conv, BN, LeakyReLU]×(stages−1), Conv (+ Sigmoid in PyTorch, index kept free here: the loss takes logits).
+using Dcgan.Nn.Devices;
+using Dcgan.Nn.Layers;
+using Dcgan.Nn.Ops;
+
+namespace Dcgan.Nn.Models;
+
+/// <summary>Network sizes. nc comes from the data set.</summary>
+public sealed record ModelConfig(int ImageSize, int Channels, int Nz = 100, int Ngf = 64, int Ndf = 64)
+{
+    public static readonly int[] SupportedImageSizes = [16, 32, 64, 128];
+
+    /// <summary>Doubling stages between 4×4 and the image size: 2 for 16, 3 for 32, 4 for 64, 5 for 128.</summary>
+    public int Stages => SupportedImageSizes.Contains(ImageSize)
+        ? (int)Math.Log2(ImageSize) - 2
+        : throw new ArgumentException($"image size {ImageSize} is not one of 16, 32, 64, 128");
+
+    public void Validate()
+    {
+        _ = Stages;
+        if (Channels is < 1 or > 4) throw new ArgumentException($"channels {Channels} must be 1..4");
+        if (Nz < 1 || Ngf < 1 || Ndf < 1) throw new ArgumentException("nz, ngf and ndf must be positive");
+    }
+}
+
+public static class DcganModels
+{
+    public const float LeakySlope = 0.2f;
+
+    public static Sequential Generator(ComputeDevice device, ModelConfig config, int batch)
+    {
+        config.Validate();
+        var parameters = new ParameterArena.Builder();
+        var layers = new List<Layer>();
+        int stages = config.Stages;
+        int channels = config.Ngf << (stages - 1);
+        int size = 1;
+        int inChannels = config.Nz;
+        for (int stage = 0; stage < stages; stage++)
+        {
+            bool first = stage == 0;
+            var conv = new ConvTranspose2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
+                channels, k: 4, stride: first ? 1 : 2, pad: first ? 0 : 1);
+            layers.Add(conv);
+            layers.Add(new BatchNorm2dLayer(device, parameters, $"main.{layers.Count}", conv.OutputShape));
+            layers.Add(new ActivationLayer(device, $"main.{layers.Count}", conv.OutputShape, ActivationKind.Relu));
+            (inChannels, size) = (channels, conv.OutputShape[2]);
+            channels /= 2;
+        }
+        var last = new ConvTranspose2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
+            config.Channels, k: 4, stride: 2, pad: 1);
+        layers.Add(last);
+        layers.Add(new ActivationLayer(device, $"main.{layers.Count}", last.OutputShape, ActivationKind.Tanh));
+        return new Sequential(device.Accelerator, parameters, layers);
+    }
+
+    public static Sequential Discriminator(ComputeDevice device, ModelConfig config, int batch)
+    {
+        config.Validate();
+        var parameters = new ParameterArena.Builder();
+        var layers = new List<Layer>();
+        int size = config.ImageSize;
+        int inChannels = config.Channels;
+        int channels = config.Ndf;
+        for (int stage = 0; stage < config.Stages; stage++)
+        {
+            var conv = new Conv2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
+                channels, k: 4, stride: 2, pad: 1);
+            layers.Add(conv);
+            if (stage > 0)
+                layers.Add(new BatchNorm2dLayer(device, parameters, $"main.{layers.Count}", conv.OutputShape));
+            layers.Add(new ActivationLayer(device, $"main.{layers.Count}", conv.OutputShape, ActivationKind.LeakyRelu, LeakySlope));
+            (inChannels, size) = (channels, conv.OutputShape[2]);
+            channels *= 2;
+        }
+        layers.Add(new Conv2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size, 1, k: 4, stride: 1, pad: 0));
+        return new Sequential(device.Accelerator, parameters, layers);
+    }
+}
