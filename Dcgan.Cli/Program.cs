@@ -3,7 +3,10 @@
 // Exit codes everywhere: 0 success, 1 failure, 2 bad usage. Errors are one line on stderr; the stack trace
 // appears only with --verbose.
 using Dcgan.Cli.Verbs;
+using Dcgan.Nn.Checkpoints;
+using Dcgan.Nn.Data;
 using Dcgan.Nn.Devices;
+using Dcgan.Nn.Training;
 
 namespace Dcgan.Cli;
 
@@ -15,6 +18,7 @@ public static class Program
         usage: dcgan <verb> [options]
 
           devices                           list every device ILGPU finds and which one --device auto picks
+          train [options]                   train a DCGAN (default: bundled MNIST digits, 32x32); see dcgan train --help
           gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)
 
         Every verb takes --device auto|cuda[:i]|opencl[:i]|cpu where it runs kernels, --verbose for stack traces,
@@ -40,7 +44,8 @@ public static class Program
             {
                 "devices" => DevicesVerb.Run(verbArgs, stdout),
                 "gradcheck" => GradcheckVerb.Run(verbArgs, stdout),
-                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, gradcheck; see dcgan --help)"),
+                "train" => TrainVerb.Run(verbArgs, stdout),
+                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, gradcheck; see dcgan --help)"),
             };
         }
         catch (Exception e) when (e is UsageException or DeviceSelectionException { IsBadSyntax: true })
@@ -54,7 +59,8 @@ public static class Program
         {
             stderr.WriteLine(e switch
             {
-                DeviceSelectionException => $"dcgan: {e.Message}",
+                DeviceSelectionException or DatasetException or CheckpointException or TrainingDivergedException
+                    or ArgumentException or IOException or UnauthorizedAccessException => $"dcgan: {FirstLine(e.Message)}",
                 _ => $"dcgan: {e.GetType().Name}: {FirstLine(e.Message)} (run with --verbose for details)",
             });
             if (verbose)

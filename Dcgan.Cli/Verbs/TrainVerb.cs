@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using Dcgan.Nn.Training;
+
+namespace Dcgan.Cli.Verbs;
+
+/// <summary>`dcgan train`: parse options, run Dcgan.Nn's TrainingRun, render progress.</summary>
+public static class TrainVerb
+{
+    public const string Help = """
+        usage: dcgan train [options]
+
+        Trains a DCGAN (pytorch/examples' networks) and writes samples, curves and checkpoints to --out.
+        With no options: the bundled 10,000 MNIST digits at 32x32 on the best device.
+
+          --dataset NAME         bundled (default) | mnist | fashion-mnist | folder | celeba | cifar10 | fake
+          --data-root DIR        where the data set's files are (mnist, fashion-mnist, folder, celeba, cifar10)
+          --download             fetch mnist / fashion-mnist into --data-root first (SHA-256 verified)
+          --image-size N         16, 32 (default), 64 or 128
+          --channels N           1 or 3 (default: the data set's own; fake: 3)
+          --batch-size N         images per iteration (default 64)
+          --epochs N             passes over the data set (default {0})
+          --iterations N         total iterations of the run, counted from 1 across epochs (wins over --epochs)
+          --nz N                 latent size (default 100)
+          --ngf N, --ndf N       generator / discriminator width (default 64)
+          --lr X                 Adam learning rate (default 0.0002)
+          --beta1 X              Adam beta1 (default 0.5)
+          --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
+          --seed N               seed of weights, noise and data order (default 1)
+          --out DIR              output directory (default runs/<timestamp>)
+          --resume DIR           continue the run in DIR from its last checkpoint, with its saved options;
+                                 options given beside it override them (e.g. a larger --iterations)
+          --checkpoint-every N   save every N iterations (default: every epoch and at the end)
+          --sample-every N       also render the fixed-noise grid every N iterations
+          --quiet                no progress bar; log lines only
+          --verbose              stack traces on errors
+        """;
+
+    static readonly HashSet<string> Switches = ["download", "quiet"];
+
+    public static int Run(string[] args, TextWriter stdout)
+    {
+        if (args.Contains("--help"))
+        {
+            stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, Help, TrainOptions.DefaultEpochs));
+            return 0;
+        }
+        var cl = new CommandLine("train", args, Switches);
+        string? resume = cl.OptionalString("resume");
+        var baseOptions = resume is null ? new TrainOptions() : TrainingRun.SavedOptions(resume);
+        var options = Parse(cl, baseOptions);
+        bool quiet = cl.Flag("quiet");
+        cl.RejectUnknown();
+        if (resume is not null && options.Out != resume)
+            throw new UsageException("dcgan train: --resume continues in its own directory; leave out --out");
+
+        var observer = new ConsoleTrainingObserver(stdout, quiet);
+        if (resume is null)
+            TrainingRun.Start(options, observer);
+        else
+            TrainingRun.Resume(options, observer);
+        observer.Finish();
+        return 0;
+    }
+
+    static TrainOptions Parse(CommandLine cl, TrainOptions o)
+    {
+        string dataset = cl.String("dataset", o.Dataset);
+        if (!Nn.Data.DatasetFactory.Names.Contains(dataset))
+            throw new UsageException($"dcgan train: unknown --dataset '{dataset}' (one of {string.Join(", ", Nn.Data.DatasetFactory.Names)})");
+        int imageSize = cl.Int("image-size", o.ImageSize, 16, 128);
+        if (!Nn.Models.ModelConfig.SupportedImageSizes.Contains(imageSize))
+            throw new UsageException($"dcgan train: --image-size {imageSize} must be 16, 32, 64 or 128");
+        int? channels = cl.OptionalString("channels") is null ? o.Channels : cl.Int("channels", 0, 1, 3);
+        if (channels == 2)
+            throw new UsageException("dcgan train: --channels must be 1 or 3");
+        int? iterations = cl.OptionalString("iterations") is null ? o.Iterations : cl.Int("iterations", 0, 1);
+        int? checkpointEvery = cl.OptionalString("checkpoint-every") is null ? o.CheckpointEvery : cl.Int("checkpoint-every", 0, 1);
+        int? sampleEvery = cl.OptionalString("sample-every") is null ? o.SampleEvery : cl.Int("sample-every", 0, 1);
+        return o with
+        {
+            Dataset = dataset,
+            DataRoot = cl.OptionalString("data-root") ?? o.DataRoot,
+            Download = cl.Flag("download") || o.Download,
+            ImageSize = imageSize,
+            Channels = channels,
+            BatchSize = cl.Int("batch-size", o.BatchSize, 2, 65536),
+            Epochs = cl.Int("epochs", o.Epochs, 1),
+            Iterations = iterations,
+            Nz = cl.Int("nz", o.Nz, 1, 100000),
+            Ngf = cl.Int("ngf", o.Ngf, 1, 4096),
+            Ndf = cl.Int("ndf", o.Ndf, 1, 4096),
+            LearningRate = Double(cl, "lr", o.LearningRate, min: 0, exclusiveMin: true),
+            Beta1 = Double(cl, "beta1", o.Beta1, min: 0, max: 0.9999),
+            Device = cl.String("device", o.Device),
+            Seed = (ulong)cl.Int("seed", (int)Math.Min(o.Seed, int.MaxValue), 0),
+            Out = cl.OptionalString("out") ?? o.Out,
+            CheckpointEvery = checkpointEvery,
+            SampleEvery = sampleEvery,
+        };
+    }
+
+    static double Double(CommandLine cl, string name, double fallback, double min = double.MinValue, double max = double.MaxValue,
+        bool exclusiveMin = false)
+    {
+        string? v = cl.OptionalString(name);
+        if (v is null)
+            return fallback;
+        if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || !double.IsFinite(d)
+            || d < min || (exclusiveMin && d == min) || d > max)
+            throw new UsageException($"dcgan train: --{name} '{v}' must be a number in {(exclusiveMin ? "(" : "[")}{min}, {max}]");
+        return d;
+    }
+}
+
+/// <summary>The console face of a run: pytorch/examples' log line, and a progress bar with ETA and images/s.</summary>
+internal sealed class ConsoleTrainingObserver(TextWriter stdout, bool quiet) : ITrainingObserver
+{
+    readonly Stopwatch clock = Stopwatch.StartNew();
+    readonly bool bar = !quiet && !Console.IsErrorRedirected;
+    TrainingRunInfo? info;
+    int logEvery = 50;
+    double smoothedRate;
+    bool barVisible;
+
+    public void Started(TrainingRunInfo i)
+    {
+        info = i;
+        logEvery = Math.Clamp(i.BatchesPerEpoch / 10, 1, 50);
+        stdout.WriteLine($"device:  {i.Device}");
+        stdout.WriteLine($"data:    {i.Dataset}, {i.Model.ImageSize}x{i.Model.ImageSize}x{i.Model.Channels}, batch {i.BatchSize}, {i.BatchesPerEpoch} iterations per epoch");
+        stdout.WriteLine($"model:   nz {i.Model.Nz}, ngf {i.Model.Ngf}, ndf {i.Model.Ndf}");
+        stdout.WriteLine(i.StartIteration > 0
+            ? $"resume:  from iteration {i.StartIteration} of {i.TotalIterations}"
+            : $"run:     {i.TotalIterations} iterations ({i.Epochs} epoch(s))");
+        stdout.WriteLine($"output:  {i.OutDirectory}");
+    }
+
+    public void Iteration(IterationRow row)
+    {
+        var i = info!;
+        smoothedRate = smoothedRate == 0 ? row.ImagesPerSecond : 0.9 * smoothedRate + 0.1 * row.ImagesPerSecond;
+        bool last = row.Iteration == i.TotalIterations;
+        if (row.BatchInEpoch % logEvery == 0 || last || row.BatchInEpoch == i.BatchesPerEpoch - 1)
+        {
+            ClearBar();
+            var s = row.Stats;
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{row.Epoch}/{i.Epochs}][{row.BatchInEpoch}/{i.BatchesPerEpoch}] Loss_D: {s.LossD:F4} Loss_G: {s.LossG:F4} D(x): {s.DX:F4} D(G(z)): {s.DGz1:F4} / {s.DGz2:F4}  ({row.ImagesPerSecond:F0} img/s)"));
+        }
+        if (bar)
+            DrawBar(row, i);
+    }
+
+    void DrawBar(IterationRow row, TrainingRunInfo i)
+    {
+        const int width = 30;
+        double fraction = (row.BatchInEpoch + 1) / (double)i.BatchesPerEpoch;
+        int filled = (int)(fraction * width);
+        int remaining = i.TotalIterations - row.Iteration;
+        double eta = smoothedRate > 0 ? remaining * i.BatchSize / smoothedRate : 0;
+        Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+            $"\repoch {row.Epoch} [{new string('#', filled)}{new string('.', width - filled)}] {row.BatchInEpoch + 1}/{i.BatchesPerEpoch}  {smoothedRate:F0} img/s  ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss} "));
+        barVisible = true;
+    }
+
+    void ClearBar()
+    {
+        if (barVisible)
+            Console.Error.Write("\r" + new string(' ', 100) + "\r");
+        barVisible = false;
+    }
+
+    public void Saved(string what)
+    {
+        ClearBar();
+        if (!quiet)
+            stdout.WriteLine($"saved {what}");
+    }
+
+    public void Message(string line)
+    {
+        ClearBar();
+        stdout.WriteLine(line);
+    }
+
+    public void Finish()
+    {
+        ClearBar();
+        stdout.WriteLine($"done in {clock.Elapsed:hh\\:mm\\:ss}; results in {info?.OutDirectory}");
+    }
+}

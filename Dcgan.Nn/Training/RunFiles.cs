@@ -1,0 +1,156 @@
+// The growing files of a run directory: losses.csv, the fixed-noise grids with progress.gif, and run.json.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dcgan.Nn.Checkpoints;
+using Dcgan.Nn.Devices;
+using Dcgan.Nn.Imaging;
+using Dcgan.Nn.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Dcgan.Nn.Training;
+
+/// <summary>
+/// losses.csv: one row per iteration, appended and flushed as the run goes (so it can be watched live). When a
+/// run resumes from the checkpoint at iteration t, the file is first rewritten (atomically) with only rows
+/// 1..t: rows after the checkpoint, and a torn last line from a crash, are dropped, so each iteration
+/// appears once.
+/// </summary>
+internal sealed class LossesCsv : IDisposable
+{
+    readonly StreamWriter writer;
+    readonly List<LossPoint> points = [];
+
+    public IReadOnlyList<LossPoint> Points => points;
+
+    public LossesCsv(string path, int keepThroughIteration)
+    {
+        var kept = new StringBuilder(TrainingRun.LossesCsvHeader + "\n");
+        if (keepThroughIteration > 0 && File.Exists(path))
+        {
+            foreach (string line in File.ReadLines(path).Skip(1))
+            {
+                string[] cells = line.Split(',');
+                if (cells.Length != 10 || !int.TryParse(cells[0], CultureInfo.InvariantCulture, out int it)
+                    || it > keepThroughIteration || !cells.Skip(2).All(c => double.TryParse(c, CultureInfo.InvariantCulture, out _)))
+                    continue;
+                kept.Append(line).Append('\n');
+                points.Add(new LossPoint(it, Parse(cells[2]), Parse(cells[3]), Parse(cells[4]), Parse(cells[5])));
+            }
+        }
+        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(kept.ToString()));
+        writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+    }
+
+    static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+
+    public void Append(IterationRow row)
+    {
+        var s = row.Stats;
+        writer.Write(string.Create(CultureInfo.InvariantCulture,
+            $"{row.Iteration},{row.Epoch},{s.LossD:R},{s.LossG:R},{s.DX:R},{s.DGz1:R},{s.DGz2:R},{row.ImagesPerSecond:F1},{s.GradNormD:R},{s.GradNormG:R}\n"));
+        writer.Flush();
+        points.Add(new LossPoint(row.Iteration, s.LossD, s.LossG, s.DX, s.DGz1));
+    }
+
+    public void Flush() => writer.Flush();
+
+    public void Dispose() => writer.Dispose();
+}
+
+/// <summary>
+/// The fixed-noise grids: fake_samples_epoch_NNN.png at each epoch end, fake_samples_iter_NNNNNNN.png every
+/// --sample-every iterations, and progress.gif of all of them in iteration order. On resume the grids written
+/// up to the checkpoint are read back, so the GIF keeps the whole history.
+/// </summary>
+internal sealed class GridHistory
+{
+    readonly string directory;
+    readonly SortedDictionary<(int Iteration, int Order), string> files = new();
+
+    public GridHistory(string directory, int keepThroughIteration)
+    {
+        this.directory = directory;
+        if (keepThroughIteration <= 0)
+            return;
+        var index = Path.Combine(directory, "grids.txt");
+        if (File.Exists(index))
+            foreach (var line in File.ReadAllLines(index))
+            {
+                var parts = line.Split(' ', 2);
+                if (parts.Length == 2 && int.TryParse(parts[0], out int it) && it <= keepThroughIteration
+                    && File.Exists(Path.Combine(directory, parts[1])))
+                    files[(it, files.Count)] = parts[1];
+            }
+        WriteIndex();
+    }
+
+    public void Add(Image<Rgb24> grid, int iteration, int? epoch)
+    {
+        using (grid)
+        {
+            string name = epoch is int e ? $"fake_samples_epoch_{e:D3}.png" : $"fake_samples_iter_{iteration:D7}.png";
+            ImageGrid.SavePng(Path.Combine(directory, name), grid);
+            if (!files.ContainsValue(name))
+                files[(iteration, files.Count)] = name;
+        }
+        WriteIndex();
+    }
+
+    void WriteIndex() =>
+        AtomicFile.WriteAllBytes(Path.Combine(directory, "grids.txt"),
+            Encoding.UTF8.GetBytes(string.Concat(files.Select(f => $"{f.Key.Iteration} {f.Value}\n"))));
+
+    public void SaveGif()
+    {
+        if (files.Count == 0)
+            return;
+        using var gif = new GifAnimation(frameDelayMilliseconds: 500);
+        foreach (var name in files.Values)
+            gif.AddFrame(Image.Load<Rgb24>(Path.Combine(directory, name)));
+        gif.Save(Path.Combine(directory, "progress.gif"));
+    }
+}
+
+/// <summary>run.json: configuration, device, versions, seed, timings; rewritten at every checkpoint.</summary>
+internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string dataset, int datasetCount, ModelConfig model)
+{
+    readonly DateTime started = DateTime.UtcNow;
+
+    public void Write(string directory, int totalIterations, int iteration, TimeSpan elapsed)
+    {
+        var json = new JsonObject
+        {
+            ["config"] = JsonNode.Parse(options.ToJson()),
+            ["device"] = new JsonObject
+            {
+                ["id"] = device.Info.Id,
+                ["backend"] = device.Info.Backend.ToString(),
+                ["name"] = device.Info.Name,
+            },
+            ["dataset"] = new JsonObject { ["name"] = dataset, ["images"] = datasetCount, ["channels"] = model.Channels },
+            ["model"] = new JsonObject
+            {
+                ["image_size"] = model.ImageSize, ["nz"] = model.Nz, ["ngf"] = model.Ngf, ["ndf"] = model.Ndf,
+            },
+            ["versions"] = new JsonObject
+            {
+                ["dcgan"] = typeof(RunInfo).Assembly.GetName().Version?.ToString(),
+                ["ilgpu"] = typeof(ILGPU.Context).Assembly.GetName().Version?.ToString(),
+                ["dotnet"] = Environment.Version.ToString(),
+                ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            },
+            ["seed"] = options.Seed,
+            ["iterations_total"] = totalIterations,
+            ["iterations_done"] = iteration,
+            ["started_utc"] = started.ToString("O", CultureInfo.InvariantCulture),
+            ["updated_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["session_seconds"] = Math.Round(elapsed.TotalSeconds, 1),
+        };
+        AtomicFile.WriteAllBytes(Path.Combine(directory, "run.json"),
+            Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+    }
+}
