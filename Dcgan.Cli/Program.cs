@@ -19,6 +19,7 @@ public static class Program
 
           devices                           list every device ILGPU finds and which one --device auto picks
           train [options]                   train a DCGAN (default: bundled MNIST digits, 32x32); see dcgan train --help
+          sample --checkpoint FILE          images from a generator checkpoint (ours or PyTorch's); see dcgan sample --help
           gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)
 
         Every verb takes --device auto|cuda[:i]|opencl[:i]|cpu where it runs kernels, --verbose for stack traces,
@@ -45,7 +46,8 @@ public static class Program
                 "devices" => DevicesVerb.Run(verbArgs, stdout),
                 "gradcheck" => GradcheckVerb.Run(verbArgs, stdout),
                 "train" => TrainVerb.Run(verbArgs, stdout),
-                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, gradcheck; see dcgan --help)"),
+                "sample" => SampleVerb.Run(verbArgs, stdout),
+                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, gradcheck; see dcgan --help)"),
             };
         }
         catch (Exception e) when (e is UsageException or DeviceSelectionException { IsBadSyntax: true })
