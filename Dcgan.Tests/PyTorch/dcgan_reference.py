@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""PyTorch side of the parity tests: pytorch/examples' DCGAN networks and one training iteration.
+
+Usage: dcgan_reference.py <work-dir>
+Reads from <work-dir>: netG.safetensors, netD.safetensors (state dicts), inputs.safetensors (real [B,nc,H,W],
+noise [B,nz,1,1], fixed [N,nz,1,1]) and config.json ({"image_size", "nc", "nz", "ngf", "ndf", "lr", "beta1"}).
+Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode ("eval_images"), the losses of one iteration
+("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2") and the weights after it (prefixed "netG." / "netD.").
+The safetensors format is read and written by hand (json + raw little-endian bytes) so only torch is needed.
+"""
+import json
+import math
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+
+DTYPES = {"F32": (torch.float32, 4), "I64": (torch.int64, 8)}
+
+
+def load(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    base = 8 + n
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype, _ = DTYPES[info["dtype"]]
+        begin, end = info["data_offsets"]
+        t = torch.frombuffer(bytearray(data[base + begin:base + end]), dtype=dtype)
+        out[name] = t.reshape(info["shape"]).clone()
+    return out
+
+
+def save(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        t = t.detach().contiguous().cpu()
+        raw = t.numpy().tobytes()
+        dtype = "F32" if t.dtype == torch.float32 else "I64"
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def generator(image_size, nz, ngf, nc):
+    stages = int(math.log2(image_size)) - 2
+    layers, channels, inc = [], ngf * 2 ** (stages - 1), nz
+    for s in range(stages):
+        layers += [nn.ConvTranspose2d(inc, channels, 4, 1 if s == 0 else 2, 0 if s == 0 else 1, bias=False),
+                   nn.BatchNorm2d(channels), nn.ReLU(True)]
+        inc, channels = channels, channels // 2
+    layers += [nn.ConvTranspose2d(inc, nc, 4, 2, 1, bias=False), nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+def discriminator(image_size, nc, ndf):
+    stages = int(math.log2(image_size)) - 2
+    layers, inc, channels = [], nc, ndf
+    for s in range(stages):
+        layers.append(nn.Conv2d(inc, channels, 4, 2, 1, bias=False))
+        if s > 0:
+            layers.append(nn.BatchNorm2d(channels))
+        layers.append(nn.LeakyReLU(0.2, inplace=True))
+        inc, channels = channels, channels * 2
+    layers.append(nn.Conv2d(inc, 1, 4, 1, 0, bias=False))  # logits: BCEWithLogitsLoss replaces the Sigmoid
+    return nn.Sequential(*layers)
+
+
+class Main(nn.Module):
+    """Wraps a Sequential as `main`, so state-dict names are pytorch/examples' (main.0.weight, ...)."""
+
+    def __init__(self, seq):
+        super().__init__()
+        self.main = seq
+
+    def forward(self, x):
+        return self.main(x)
+
+
+def main():
+    work = sys.argv[1]
+    torch.backends.cudnn.allow_tf32 = False
+    torch.set_default_dtype(torch.float32)
+    cfg = json.load(open(f"{work}/config.json"))
+    netG = Main(generator(cfg["image_size"], cfg["nz"], cfg["ngf"], cfg["nc"]))
+    netD = Main(discriminator(cfg["image_size"], cfg["nc"], cfg["ndf"]))
+    netG.load_state_dict(load(f"{work}/netG.safetensors"), strict=True)
+    netD.load_state_dict(load(f"{work}/netD.safetensors"), strict=True)
+    inputs = load(f"{work}/inputs.safetensors")
+    out = {}
+
+    netG.eval()
+    with torch.no_grad():
+        out["eval_images"] = netG(inputs["fixed"])
+    netG.train()
+
+    criterion = nn.BCEWithLogitsLoss()
+    betas = (cfg["beta1"], 0.999)
+    optD = torch.optim.Adam(netD.parameters(), lr=cfg["lr"], betas=betas)
+    optG = torch.optim.Adam(netG.parameters(), lr=cfg["lr"], betas=betas)
+    real, noise = inputs["real"], inputs["noise"]
+    b = real.shape[0]
+
+    netD.zero_grad()
+    output = netD(real).view(-1)
+    errD_real = criterion(output, torch.ones(b))
+    errD_real.backward()
+    d_x = torch.sigmoid(output).mean()
+    fake = netG(noise)
+    output = netD(fake.detach()).view(-1)
+    errD_fake = criterion(output, torch.zeros(b))
+    errD_fake.backward()
+    d_g_z1 = torch.sigmoid(output).mean()
+    optD.step()
+
+    netG.zero_grad()
+    output = netD(fake).view(-1)
+    errG = criterion(output, torch.ones(b))
+    errG.backward()
+    d_g_z2 = torch.sigmoid(output).mean()
+    optG.step()
+
+    out["loss_d"] = (errD_real + errD_fake).reshape(1)
+    out["loss_g"] = errG.reshape(1)
+    out["d_x"] = d_x.reshape(1)
+    out["d_g_z1"] = d_g_z1.reshape(1)
+    out["d_g_z2"] = d_g_z2.reshape(1)
+    for prefix, net in (("netG.", netG), ("netD.", netD)):
+        for k, v in net.state_dict().items():
+            out[prefix + k] = v
+    save(f"{work}/torch_out.safetensors", out)
+
+
+if __name__ == "__main__":
+    main()
