@@ -120,6 +120,9 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
 {
     readonly DateTime started = DateTime.UtcNow;
 
+    /// <summary>The latest digit-class report of the fixed-noise samples (labelled greyscale data sets only).</summary>
+    public Evaluation.DigitReport? ClassReport { get; set; }
+
     public void Write(string directory, int totalIterations, int iteration, TimeSpan elapsed)
     {
         var json = new JsonObject
@@ -150,6 +153,14 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
             ["updated_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             ["session_seconds"] = Math.Round(elapsed.TotalSeconds, 1),
         };
+        if (ClassReport is { } report)
+            json["fixed_noise_classes_recognised"] = new JsonObject
+            {
+                ["classes"] = report.ClassesRecognised,
+                ["confident_samples"] = report.ConfidentSamples,
+                ["samples"] = report.Samples,
+                ["per_class"] = new JsonArray(report.ConfidentPerClass.Select(c => (JsonNode)c).ToArray()),
+            };
         AtomicFile.WriteAllBytes(Path.Combine(directory, "run.json"),
             Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
     }

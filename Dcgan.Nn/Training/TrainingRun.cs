@@ -18,6 +18,7 @@ using System.Text.Json;
 using Dcgan.Nn.Checkpoints;
 using Dcgan.Nn.Data;
 using Dcgan.Nn.Devices;
+using Dcgan.Nn.Evaluation;
 using Dcgan.Nn.Imaging;
 using Dcgan.Nn.Models;
 using Dcgan.Nn.Ops;
@@ -137,6 +138,10 @@ public sealed class TrainingRun
         using var loader = new BatchLoader(dataset, options.BatchSize, (long)options.Seed,
             new BatchLoaderOptions { StartEpoch = startEpoch, StartBatch = startBatch });
 
+        // For labelled greyscale digit sets: how many of the ten classes the fixed-noise samples show.
+        var classifier = dataset.Labels is not null && dataset.Channels == 1 && dataset.ImageSize == options.ImageSize
+            ? new DigitClassifier(dataset, useOnly: Enumerable.Range(0, Math.Min(dataset.Count, 10_000)).ToList())
+            : null;
         var speed = Stopwatch.StartNew();
         for (int iteration = position.Iteration + 1; iteration <= totalIterations; iteration++)
         {
@@ -159,7 +164,17 @@ public sealed class TrainingRun
             bool epochEnd = batchIndex == batchesPerEpoch - 1;
             bool last = iteration == totalIterations;
             if (epochEnd || last || (options.SampleEvery is int se && iteration % se == 0))
-                grids.Add(RenderGrid(trainer, sampler, fixedNoise, fixedNoiseShape), iteration, epochEnd ? epoch : null);
+            {
+                float[] samples = RenderSamples(trainer, sampler, fixedNoise);
+                var shape = sampler.OutputShape;
+                grids.Add(ImageGrid.Compose(samples, shape[0], shape[1], shape[2], shape[3]), iteration, epochEnd ? epoch : null);
+                if (classifier is not null && (epochEnd || last))
+                {
+                    var report = classifier.Report(samples);
+                    runInfo.ClassReport = report;
+                    observer.Message($"[{epoch}] fixed-noise samples: {report}");
+                }
+            }
             bool checkpoint = last || (options.CheckpointEvery is int ce ? iteration % ce == 0 : epochEnd);
             if (checkpoint)
             {
@@ -200,7 +215,7 @@ public sealed class TrainingRun
     /// G(fixed noise) as pytorch/examples renders it: batchnorm in training mode (batch statistics of the 64
     /// fixed-noise samples), on a copy of G so the training network's running statistics are not disturbed.
     /// </summary>
-    static Image<Rgb24> RenderGrid(GanTrainer trainer, Models.Sequential sampler, float[] fixedNoise, int[] fixedNoiseShape)
+    static float[] RenderSamples(GanTrainer trainer, Models.Sequential sampler, float[] fixedNoise)
     {
         var accelerator = sampler.Parameters.Values.GetAccelerator();
         var stream = accelerator.DefaultStream;
@@ -208,10 +223,9 @@ public sealed class TrainingRun
         using var noise = accelerator.Allocate1D(fixedNoise);
         sampler.Forward(stream, noise.View, training: true);
         stream.Synchronize();
-        var shape = sampler.OutputShape;
-        var images = new float[Count(shape)];
+        var images = new float[Count(sampler.OutputShape)];
         sampler.Output.CopyToCPU(images);
-        return ImageGrid.Compose(images, shape[0], shape[1], shape[2], shape[3]);
+        return images;
     }
 
     /// <summary>Copies weights and batchnorm running statistics between two networks of the same config.</summary>
