@@ -21,6 +21,8 @@ public static class Program
           train [options]                   train a DCGAN (default: bundled MNIST digits, 32x32); see dcgan train --help
           sample --checkpoint FILE          images from a generator checkpoint (ours or PyTorch's); see dcgan sample --help
           gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)
+          bench kernels [--device D] [--op OP] [--variant N]
+                                            validate, then time every kernel variant at the DCGAN layer shapes
 
         Every verb takes --device auto|cuda[:i]|opencl[:i]|cpu where it runs kernels, --verbose for stack traces,
         and --help. Exit codes: 0 success, 1 failure, 2 bad usage.
@@ -47,7 +49,8 @@ public static class Program
                 "gradcheck" => GradcheckVerb.Run(verbArgs, stdout),
                 "train" => TrainVerb.Run(verbArgs, stdout),
                 "sample" => SampleVerb.Run(verbArgs, stdout),
-                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, gradcheck; see dcgan --help)"),
+                "bench" => BenchVerb.Run(verbArgs, stdout),
+                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, gradcheck, bench; see dcgan --help)"),
             };
         }
         catch (Exception e) when (e is UsageException or DeviceSelectionException { IsBadSyntax: true })

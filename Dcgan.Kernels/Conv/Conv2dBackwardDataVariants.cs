@@ -1,0 +1,76 @@
+// Conv2d backward-data (the input gradient), numbered variants (benchmarked by `dcgan bench kernels
+// --op conv2d-backward-data`; the production choice per backend is the table in Dcgan.Nn/Ops/Conv2d.cs).
+// ConvTranspose2d's FORWARD is this pass (Dcgan.Nn/Ops/ConvTranspose2d.cs).
+//
+//   dX[n,ic,ih,iw] = Σ_{oc,kh,kw} dY[n,oc,oh,ow] · w[oc,ic,kh,kw]   over oh·s−p+kh = ih, ow·s−p+kw = iw
+//                                                                     (dX overwritten)
+// Versions:
+//   1  naive: one thread per dX element, gathering over (oc, kh, kw) (Conv2dKernels.BackwardData, kept as the
+//      on-device reference forever).
+//   2  colGrad[C·K², cn·P] = Wᵀ · dY_chunk with the 8×16 register-tile GEMM (ConvGemm.RegisterTile8x16), then a
+//      deterministic gather col2im (one thread per dX element, no atomics). Batch in chunks.
+//   3  same, GEMM with shared-memory tiles (ConvGemm.SharedTiled): the GPU-style variant.
+//
+// colGrad has im2col's layout (Conv2dForwardVariants): row (ic·K + kh)·K + kw, column nl·P + oh·OW + ow.
+// Legend: n/nl batch (absolute/in chunk), ic input channel, oc output channel, ih/iw input pixel, oh/ow output
+// pixel, kh/kw tap, s stride, p padding, P = OH·OW; sizes in ConvShape. Derivation: docs/kernels/conv2d.md.
+using System.Numerics;
+using ILGPU;
+
+namespace Dcgan.Kernels.Conv;
+
+public static class Conv2dBackwardDataVariants
+{
+    /// <summary>
+    /// One thread per dX element of the chunk (dX viewed from its first sample, NCHW order): the sum of the colGrad
+    /// entries that im2col would have copied this element into, in (kh, kw) order. Overwrites dX.
+    /// </summary>
+    public static void Col2im<T>(Index1D i, ArrayView<T> colGrad, ConvShape s, int cn, ArrayView<T> dX)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int idx = i.X;
+        int iw = idx % s.W;
+        int t = idx / s.W;
+        int ih = t % s.H;
+        t /= s.H;
+        int ic = t % s.C;
+        int nl = t / s.C;
+        int p = s.OH * s.OW;
+        int colsPerRow = cn * p;
+        T sum = T.Zero;
+        for (int kh = 0; kh < s.K; kh++)
+        {
+            // Same tap test as Conv2dKernels.BackwardData: sign first, then divisibility, then range.
+            int ohs = ih + s.Pad - kh;
+            if (ohs < 0 || ohs % s.Stride != 0)
+                continue;
+            int oh = ohs / s.Stride;
+            if (oh >= s.OH)
+                continue;
+            for (int kw = 0; kw < s.K; kw++)
+            {
+                int ows = iw + s.Pad - kw;
+                if (ows < 0 || ows % s.Stride != 0)
+                    continue;
+                int ow = ows / s.Stride;
+                if (ow >= s.OW)
+                    continue;
+                sum += colGrad[((ic * s.K + kh) * s.K + kw) * colsPerRow + nl * p + oh * s.OW + ow];
+            }
+        }
+        dX[idx] = sum;
+    }
+
+    /// <summary>
+    /// GEMM addressing of version 2/3 for one chunk: A = Wᵀ (w [OC, C·K²] read transposed), B = dY viewed from the
+    /// chunk's first sample ([cn, OC, P]), C = colGrad [C·K², cn·P].
+    /// </summary>
+    public static GemmShape Gemm(ConvShape s, int cn, int rowTile)
+    {
+        int p = s.OH * s.OW, ckk = s.C * s.K * s.K;
+        return GemmShape.Create(m: ckk, ncols: cn * p, ko: 1, ki: s.OC,
+            aRow: 1, aKo: 0, aKi: ckk,
+            bKo: 0, bKi: p, bBatch: s.OC * p,
+            cRow: cn * p, cBatch: p, panel: p, accumulate: false, rowTile: rowTile);
+    }
+}

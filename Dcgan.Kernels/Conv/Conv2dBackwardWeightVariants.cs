@@ -1,0 +1,61 @@
+// Conv2d backward-weight (the weight gradient), numbered variants (benchmarked by `dcgan bench kernels
+// --op conv2d-backward-weight`; the production choice per backend is the table in Dcgan.Nn/Ops/Conv2d.cs).
+// ConvTranspose2d's weight gradient is this pass with x and dY swapped (Dcgan.Nn/Ops/ConvTranspose2d.cs).
+//
+//   dW[oc,ic,kh,kw] += Σ_{n,oh,ow} dY[n,oc,oh,ow] · x[n,ic,oh·s−p+kh, ow·s−p+kw]     (dW ACCUMULATES)
+//
+// Versions:
+//   1  naive: one thread per dW element, summing over (n, oh, ow) (Conv2dKernels.BackwardWeight, kept as the
+//      on-device reference forever).
+//   2  transposed im2col colT[cn·P, C·K²] of a chunk of samples, then dW[OC, C·K²] += dY_chunk · colT with the
+//      8×16 register-tile GEMM (ConvGemm.RegisterTile8x16), reducing over (nl, p). Chunks run in order, each
+//      adding its partial sums to dW: deterministic, no atomics.
+//   3  same, GEMM with shared-memory tiles (ConvGemm.SharedTiled): the GPU-style variant.
+//
+// colT layout: colT[nl·P + oh·OW + ow, (ic·K + kh)·K + kw] = x[n0+nl, ic, oh·s−p+kh, ow·s−p+kw] (0 in the padding)
+// — rows are output pixels, so the GEMM's 16 contiguous columns are 16 consecutive dW entries.
+// Legend: n/nl batch (absolute/in chunk), ic input channel, oc output channel, oh/ow output pixel, kh/kw tap,
+// s stride, p padding, P = OH·OW; sizes in ConvShape. Derivation: docs/kernels/conv2d.md.
+using System.Numerics;
+using ILGPU;
+
+namespace Dcgan.Kernels.Conv;
+
+public static class Conv2dBackwardWeightVariants
+{
+    /// <summary>
+    /// One thread per colT element (i over cn·P × C·K², row-major): the transposed im2col of the chunk's cn samples
+    /// (x viewed from the chunk's first sample). Overwrites colT.
+    /// </summary>
+    public static void Im2colTransposed<T>(Index1D i, ArrayView<T> x, ConvShape s, int cn, ArrayView<T> colT)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int idx = i.X;
+        int ckk = s.C * s.K * s.K;
+        int row = idx / ckk, r = idx - row * ckk;
+        int p = s.OH * s.OW;
+        int nl = row / p, pix = row - nl * p;
+        int oh = pix / s.OW, ow = pix - oh * s.OW;
+        int kw = r % s.K;
+        int t = r / s.K;
+        int kh = t % s.K, ic = t / s.K;
+        int ih = oh * s.Stride - s.Pad + kh, iw = ow * s.Stride - s.Pad + kw;
+        T v = T.Zero;
+        if (ih >= 0 && ih < s.H && iw >= 0 && iw < s.W)
+            v = x[((nl * s.C + ic) * s.H + ih) * s.W + iw];
+        colT[idx] = v;
+    }
+
+    /// <summary>
+    /// GEMM addressing of version 2/3 for one chunk: A = dY viewed from the chunk's first sample (A(oc, nl, p) at
+    /// nl·OC·P + oc·P + p), B = colT [cn·P, C·K²], C = dW [OC, C·K²], accumulated.
+    /// </summary>
+    public static GemmShape Gemm(ConvShape s, int cn, int rowTile)
+    {
+        int p = s.OH * s.OW, ckk = s.C * s.K * s.K;
+        return GemmShape.Create(m: s.OC, ncols: ckk, ko: cn, ki: p,
+            aRow: p, aKo: s.OC * p, aKi: 1,
+            bKo: p * ckk, bKi: ckk, bBatch: ckk,
+            cRow: ckk, cBatch: ckk, panel: ckk, accumulate: true, rowTile: rowTile);
+    }
+}
