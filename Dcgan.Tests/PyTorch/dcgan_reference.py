@@ -129,6 +129,14 @@ def main():
     d_g_z2 = torch.sigmoid(output).mean()
     optG.step()
 
+    # A generator "trained in PyTorch": the updated netG exported on its own, plus its eval-mode output, so the
+    # test can check that `dcgan sample` loads PyTorch's files and reproduces PyTorch's images.
+    save(f"{work}/torch_netG.safetensors", dict(netG.state_dict()))
+    netG.eval()
+    with torch.no_grad():
+        out["trained_eval_images"] = netG(inputs["fixed"])
+    netG.train()
+
     out["loss_d"] = (errD_real + errD_fake).reshape(1)
     out["loss_g"] = errG.reshape(1)
     out["d_x"] = d_x.reshape(1)

@@ -89,6 +89,12 @@ public abstract class PyTorchParityTests : BackendTest
             Close("d_x", torch.GetFloat32("d_x"), [stats.DX]);
             Close("d_g_z1", torch.GetFloat32("d_g_z1"), [stats.DGz1]);
             Close("d_g_z2", torch.GetFloat32("d_g_z2"), [stats.DGz2]);
+            // The other direction: a generator file written by PyTorch loads here and gives PyTorch's images.
+            var exported = SafetensorsFile.Read(Path.Combine(work, "torch_netG.safetensors"));
+            Assert.That(GeneratorSampler.InferConfig(exported) with { Ndf = Config.Ndf }, Is.EqualTo(Config));
+            float[] fromExport = GeneratorSampler.Generate(Device, exported, Config, fixedNoise, Fixed, BatchNormMode.Eval, out _);
+            Close("trained_eval_images", torch.GetFloat32("trained_eval_images"), fromExport);
+
             foreach (var net in new[] { "netG", "netD" })
             {
                 var ours = SafetensorsFile.Read(Path.Combine(work, $"ours_{net}.safetensors"));
