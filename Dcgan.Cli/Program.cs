@@ -65,7 +65,10 @@ public static class Program
             stderr.WriteLine(e switch
             {
                 DeviceSelectionException or DatasetException or CheckpointException or TrainingDivergedException
-                    or ArgumentException or IOException or UnauthorizedAccessException => $"dcgan: {FirstLine(e.Message)}",
+                    or OutOfDeviceMemoryException or ArgumentException or IOException or UnauthorizedAccessException
+                    => $"dcgan: {FirstLine(e.Message)}",
+                _ when DeviceMemory.IsOutOfMemory(e) =>
+                    $"dcgan: out of device memory ({e.GetType().Name}); try a smaller --batch-size, --image-size or --count",
                 _ => $"dcgan: {e.GetType().Name}: {FirstLine(e.Message)} (run with --verbose for details)",
             });
             if (verbose)

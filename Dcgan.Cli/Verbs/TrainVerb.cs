@@ -32,6 +32,11 @@ public static class TrainVerb
                                  options given beside it override them (e.g. a larger --iterations)
           --checkpoint-every N   save every N iterations (default: every epoch and at the end)
           --sample-every N       also render the fixed-noise grid every N iterations
+          --on-divergence P      rollback (default): on a NaN/Inf loss, gradient or weight, restore the last good
+                                 checkpoint, halve --lr and go on (at most 3 times); stop: exit 1 at once
+          --clip-grad-norm X     scale each network's gradients so their global L2 norm is at most X
+                                 (torch.nn.utils.clip_grad_norm_); default: no clipping
+          --on-bad-image P       folder/celeba: skip (default) an unreadable image, naming it, or fail on it
           --quiet                no progress bar; log lines only
           --verbose              stack traces on errors
         """;
@@ -77,6 +82,14 @@ public static class TrainVerb
         int? iterations = cl.OptionalString("iterations") is null ? o.Iterations : cl.Int("iterations", 0, 1);
         int? checkpointEvery = cl.OptionalString("checkpoint-every") is null ? o.CheckpointEvery : cl.Int("checkpoint-every", 0, 1);
         int? sampleEvery = cl.OptionalString("sample-every") is null ? o.SampleEvery : cl.Int("sample-every", 0, 1);
+        string onDivergence = cl.String("on-divergence", o.OnDivergence);
+        if (!TrainOptions.DivergencePolicies.Contains(onDivergence))
+            throw new UsageException($"dcgan train: --on-divergence '{onDivergence}' must be rollback or stop");
+        string onBadImage = cl.String("on-bad-image", o.OnBadImage);
+        if (!TrainOptions.BadImagePolicies.Contains(onBadImage))
+            throw new UsageException($"dcgan train: --on-bad-image '{onBadImage}' must be skip or fail");
+        double? clip = cl.OptionalString("clip-grad-norm") is null ? o.ClipGradNorm
+            : Double(cl, "clip-grad-norm", 0, min: 0, max: 1e12, exclusiveMin: true);
         return o with
         {
             Dataset = dataset,
@@ -97,6 +110,9 @@ public static class TrainVerb
             Out = cl.OptionalString("out") ?? o.Out,
             CheckpointEvery = checkpointEvery,
             SampleEvery = sampleEvery,
+            OnDivergence = onDivergence,
+            OnBadImage = onBadImage,
+            ClipGradNorm = clip,
         };
     }
 

@@ -19,9 +19,10 @@ public static class TrainState
 {
     public const string FileName = "train_state.safetensors";
     const string FormatKey = "format", FormatValue = "dcgan-train-state-1";
+    const string RollbacksKey = "divergence_rollbacks";
 
     public static void Save(string path, Sequential generator, Sequential discriminator, float[] fixedNoise,
-        int[] fixedNoiseShape, TrainPosition position, string configJson)
+        int[] fixedNoiseShape, TrainPosition position, string configJson, int rollbacks = 0)
     {
         var writer = new SafetensorsWriter();
         StateDict.AddTo(writer, generator, "netG.");
@@ -38,6 +39,7 @@ public static class TrainState
         writer.Metadata["epoch"] = position.Epoch.ToString(CultureInfo.InvariantCulture);
         writer.Metadata["batch_in_epoch"] = position.BatchInEpoch.ToString(CultureInfo.InvariantCulture);
         writer.Metadata["config"] = configJson;
+        writer.Metadata[RollbacksKey] = rollbacks.ToString(CultureInfo.InvariantCulture);
         writer.Write(path);
     }
 
@@ -52,6 +54,15 @@ public static class TrainState
         if (!file.Metadata.TryGetValue("config", out var config))
             throw new CheckpointException($"{file.Source}: metadata 'config' is missing");
         return (new TrainPosition(Int("iteration"), Int("epoch"), Int("batch_in_epoch")), config);
+    }
+
+    /// <summary>Divergence rollbacks the run had made when this state was saved (0 when the key is absent).</summary>
+    public static int ReadRollbacks(SafetensorsFile file)
+    {
+        if (!file.Metadata.TryGetValue(RollbacksKey, out var v))
+            return 0;
+        return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+            ? n : throw new CheckpointException($"{file.Source}: metadata '{RollbacksKey}' is '{v}'; expected a non-negative integer");
     }
 
     /// <summary>Loads weights, batchnorm state and Adam moments into networks built from the saved config.</summary>

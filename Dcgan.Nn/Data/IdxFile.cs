@@ -12,7 +12,9 @@ namespace Dcgan.Nn.Data;
 /// Nothing is allocated from a declared size until it has been checked: the dims' product is computed with
 /// overflow checks, bounded by <see cref="MaxPayloadBytes"/>, and must match the file length (raw) or the
 /// gzip trailer's ISIZE (the uncompressed length mod 2^32; for a multi-member gzip only the last member's,
-/// so such files are refused). Every failure is a one-line <see cref="DatasetException"/> naming the file.
+/// so such files are refused). The trailer is as untrusted as the rest, so a gzip file must also be able to
+/// hold what it claims: DEFLATE expands at most <see cref="MaxDeflateRatio"/>:1. Every failure is a one-line
+/// <see cref="DatasetException"/> naming the file (seeded mutation test: IdxMutationTests).
 /// </summary>
 public static class IdxFile
 {
@@ -21,6 +23,9 @@ public static class IdxFile
 
     /// <summary>Largest payload read into one array (≈1.9 GB, just under .NET's byte[] limit).</summary>
     public const long MaxPayloadBytes = 2_000_000_000;
+
+    /// <summary>DEFLATE's largest expansion (258-byte matches at ~2 bits each): a larger claim is a lie.</summary>
+    public const long MaxDeflateRatio = 1032;
 
     /// <summary>Images as one row-major byte array: image i is Pixels[i·Rows·Cols ..].</summary>
     public sealed record Images(byte[] Pixels, int Count, int Rows, int Cols);
@@ -33,6 +38,17 @@ public static class IdxFile
 
     public static byte[] ReadLabels(string path, long maxPayloadBytes = MaxPayloadBytes) =>
         Read(path, LabelsMagic, "labels", maxPayloadBytes).payload;
+
+    /// <summary>Reads IDX images from a seekable stream; <paramref name="source"/> names it in messages.</summary>
+    internal static Images ReadImages(Stream stream, string source, long maxPayloadBytes = MaxPayloadBytes)
+    {
+        var (dims, payload) = Read(stream, source, ImagesMagic, "images", maxPayloadBytes);
+        return new Images(payload, dims[0], dims[1], dims[2]);
+    }
+
+    /// <summary>Reads IDX labels from a seekable stream; <paramref name="source"/> names it in messages.</summary>
+    internal static byte[] ReadLabels(Stream stream, string source, long maxPayloadBytes = MaxPayloadBytes) =>
+        Read(stream, source, LabelsMagic, "labels", maxPayloadBytes).payload;
 
     static (int[] dims, byte[] payload) Read(string path, int expectedMagic, string kind, long maxPayloadBytes)
     {
@@ -47,6 +63,11 @@ public static class IdxFile
         }
 
         using (file)
+            return Read(file, path, expectedMagic, kind, maxPayloadBytes);
+    }
+
+    static (int[] dims, byte[] payload) Read(Stream file, string path, int expectedMagic, string kind, long maxPayloadBytes)
+    {
         {
             long fileLength = file.Length;
             bool gzip = IsGzip(file);
@@ -103,6 +124,8 @@ public static class IdxFile
                     throw new DatasetException($"{path}: declared dims {shape} need {payloadLength} bytes; expected at most {maxPayloadBytes}");
 
                 long needed = header + payloadLength;
+                if (gzip && needed > (fileLength - 18) * MaxDeflateRatio)
+                    throw new DatasetException($"{path}: dims {shape} need {needed} bytes but a {fileLength}-byte gzip file holds at most {(fileLength - 18) * MaxDeflateRatio} (DEFLATE expands at most {MaxDeflateRatio}:1); file truncated or dims wrong");
                 if (!gzip && needed != available)
                     throw new DatasetException(needed > available
                         ? $"{path}: file has {available} bytes but dims {shape} need {needed} (header {header} + data); file truncated or dims wrong"
@@ -129,7 +152,7 @@ public static class IdxFile
         }
     }
 
-    static bool IsGzip(FileStream file)
+    static bool IsGzip(Stream file)
     {
         Span<byte> head = stackalloc byte[2];
         int n = file.ReadAtLeast(head, 2, throwOnEndOfStream: false);

@@ -7,7 +7,15 @@
 //       Adam step on G. D's parameter gradients from (3) are discarded (PyTorch zeroes them next iteration).
 //
 // Everything stays on the device; once per iteration a handful of scalars (losses, D outputs, gradient norms,
-// a non-finite flag) are copied back. All buffers are allocated in the constructor: Step allocates nothing.
+// one norm per parameter tensor, a non-finite flag) are copied back. All buffers are allocated in the
+// constructor: Step allocates nothing.
+// Divergence check (docs/reliability.md): one device flag, cleared at the start of the iteration, is raised by
+// any non-finite value in D's gradients (before D's step), D's weights after its step, G's gradients, G's
+// weights after its step, or the losses and D outputs; Step reports it with the iteration's numbers. The
+// weights of a flagged iteration are not trusted: the run restores its last good checkpoint.
+// Optional gradient clipping (ClipGradNorm, clip_grad_norm_ per network) scales each network's gradients by
+// max / (‖g‖ + 1e−6) when below 1, reading ‖g‖ from device memory, before its Adam step. The reported norms are
+// the norms before clipping (what clip_grad_norm_ returns).
 // Noise for iteration t (1-based) is the normal sequence of the noise seed at offset (t−1)·B·nz, so a run
 // resumed at iteration t draws exactly the noise the uninterrupted run would have drawn.
 using Dcgan.Nn.Devices;
@@ -39,9 +47,13 @@ public sealed class GanTrainer : IDisposable
     readonly ReductionOps<float> reductions;
     readonly TensorOps<float> tensors;
     readonly NormalRngOps rng;
+    readonly GradClipOps<float> gradClip;
     readonly MemoryBuffer1D<float, Stride1D.Dense> real, noise, ones, zeros, dLogits, one, scalars, partials;
-    readonly MemoryBuffer1D<int, Stride1D.Dense> nonFinite;
+    readonly MemoryBuffer1D<float, Stride1D.Dense> tensorNorms, tensorNormScratch;
+    readonly MemoryBuffer1D<int, Stride1D.Dense> nonFinite, segmentOffsets, segmentLengths;
+    readonly int generatorTensors, discriminatorTensors;
     readonly float[] hostScalars = new float[ScalarCount];
+    readonly float[] hostTensorNorms;
     readonly int[] hostFlag = new int[1];
 
     public Sequential Generator { get; }
@@ -51,6 +63,15 @@ public sealed class GanTrainer : IDisposable
     public ulong Seed { get; }
     /// <summary>Adam steps taken so far (the same for G and D): the iteration count of the run.</summary>
     public int StepsTaken { get; set; }
+
+    /// <summary>clip_grad_norm_'s max_norm, applied to each network's gradients before its step; null: no clipping.</summary>
+    public double? ClipGradNorm { get; set; }
+
+    /// <summary>Names of the per-tensor gradient norms: netG.main.0.weight, …, then netD.main.0.weight, ….</summary>
+    public IReadOnlyList<string> TensorNormNames { get; }
+
+    /// <summary>The last Step's gradient norm of every parameter tensor (before clipping), in TensorNormNames order.</summary>
+    public ReadOnlySpan<float> TensorNorms => hostTensorNorms;
 
     public GanTrainer(ComputeDevice device, ModelConfig config, int batch, AdamSettings adam, ulong seed)
     {
@@ -70,6 +91,7 @@ public sealed class GanTrainer : IDisposable
         reductions = ReductionOps<float>.On(device);
         tensors = TensorOps<float>.On(device);
         rng = NormalRngOps.On(device);
+        gradClip = GradClipOps<float>.On(device);
 
         real = a.Allocate1D<float>(Count(Discriminator.InputShape));
         noise = a.Allocate1D<float>(Count(Generator.InputShape));
@@ -80,6 +102,19 @@ public sealed class GanTrainer : IDisposable
         scalars = a.Allocate1D<float>(ScalarCount);
         partials = a.Allocate1D<float>(ReductionOps<float>.DefaultPartials);
         nonFinite = a.Allocate1D<int>(1);
+
+        // One segment per parameter tensor, G's then D's, each a slice of its network's arena.
+        var gParams = Generator.Parameters.Parameters;
+        var dParams = Discriminator.Parameters.Parameters;
+        generatorTensors = gParams.Count;
+        discriminatorTensors = dParams.Count;
+        TensorNormNames = [.. gParams.Select(p => "netG." + p.Name), .. dParams.Select(p => "netD." + p.Name)];
+        int segments = generatorTensors + discriminatorTensors;
+        segmentOffsets = a.Allocate1D(gParams.Select(p => p.Offset).Concat(dParams.Select(p => p.Offset)).ToArray());
+        segmentLengths = a.Allocate1D(gParams.Select(p => p.Length).Concat(dParams.Select(p => p.Length)).ToArray());
+        tensorNorms = a.Allocate1D<float>(segments);
+        tensorNormScratch = a.Allocate1D<float>(segments * GradClipOps<float>.DefaultParts);
+        hostTensorNorms = new float[segments];
         tensors.Fill(stream, 1f, ones.View);
         tensors.Fill(stream, 0f, zeros.View);
         tensors.Fill(stream, 1f, one.View);
@@ -144,10 +179,10 @@ public sealed class GanTrainer : IDisposable
         bce.MeanSigmoid(stream, D.Output, s.SubView(DGz1, 1));
         bce.Backward(stream, D.Output, zeros.View, one.View, dLogits.View);
         D.Backward(stream, G.Output, dLogits.View, needInputGradient: false);
-        reductions.L2Norm(stream, D.Parameters.Gradients, partials.View, s.SubView(NormD, 1));
-        reductions.FlagNonFinite(stream, D.Parameters.Gradients, nonFinite.View);
+        GradientChecks(D, s.SubView(NormD, 1), generatorTensors, discriminatorTensors);
         adamOps.Step(stream, adam, iteration, D.Parameters.Values, D.Parameters.Gradients,
             D.Parameters.FirstMoment, D.Parameters.SecondMoment);
+        reductions.FlagNonFinite(stream, D.Parameters.Values, nonFinite.View);
 
         // (3) G through the updated D, label 1.
         D.Forward(stream, G.Output, training: true);
@@ -157,14 +192,15 @@ public sealed class GanTrainer : IDisposable
         D.Backward(stream, G.Output, dLogits.View, needInputGradient: true);
         tensors.Fill(stream, 0f, D.Parameters.Gradients); // only G learns from this pass
         G.Backward(stream, noise.View, D.InputGradient, needInputGradient: false);
-        reductions.L2Norm(stream, G.Parameters.Gradients, partials.View, s.SubView(NormG, 1));
-        reductions.FlagNonFinite(stream, G.Parameters.Gradients, nonFinite.View);
+        GradientChecks(G, s.SubView(NormG, 1), 0, generatorTensors);
         reductions.FlagNonFinite(stream, s, nonFinite.View);
         adamOps.Step(stream, adam, iteration, G.Parameters.Values, G.Parameters.Gradients,
             G.Parameters.FirstMoment, G.Parameters.SecondMoment);
+        reductions.FlagNonFinite(stream, G.Parameters.Values, nonFinite.View);
 
         stream.Synchronize();
         s.CopyToCPU(hostScalars);
+        tensorNorms.View.CopyToCPU(hostTensorNorms);
         nonFinite.View.CopyToCPU(hostFlag);
         StepsTaken = iteration;
         var h = hostScalars;
@@ -172,13 +208,31 @@ public sealed class GanTrainer : IDisposable
             hostFlag[0] != 0);
     }
 
+    /// <summary>
+    /// Before a network's Adam step: its global gradient norm, the norm of each of its parameter tensors
+    /// (segments [first, first + count) of the norm buffer), the non-finite flag over its gradients, then the
+    /// optional clip, which reads the global norm from device memory.
+    /// </summary>
+    void GradientChecks(Sequential net, ArrayView<float> norm, int first, int count)
+    {
+        var g = net.Parameters.Gradients;
+        reductions.L2Norm(stream, g, partials.View, norm);
+        int parts = GradClipOps<float>.DefaultParts;
+        gradClip.SegmentNorms(stream, g, segmentOffsets.View.SubView(first, count), segmentLengths.View.SubView(first, count),
+            tensorNormScratch.View.SubView(first * parts, count * parts), tensorNorms.View.SubView(first, count));
+        reductions.FlagNonFinite(stream, g, nonFinite.View);
+        if (ClipGradNorm is double max)
+            gradClip.ClipByNorm(stream, g, norm, max);
+    }
+
     static int Count(int[] shape) => shape.Aggregate(1, (x, y) => checked(x * y));
 
     public void Dispose()
     {
-        foreach (var buffer in new[] { real, noise, ones, zeros, dLogits, one, scalars, partials })
+        foreach (var buffer in new[] { real, noise, ones, zeros, dLogits, one, scalars, partials, tensorNorms, tensorNormScratch })
             buffer.Dispose();
-        nonFinite.Dispose();
+        foreach (var buffer in new[] { nonFinite, segmentOffsets, segmentLengths })
+            buffer.Dispose();
         Generator.Dispose();
         Discriminator.Dispose();
     }

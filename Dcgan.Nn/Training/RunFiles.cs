@@ -14,51 +14,114 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace Dcgan.Nn.Training;
 
 /// <summary>
-/// losses.csv: one row per iteration, appended and flushed as the run goes (so it can be watched live). When a
-/// run resumes from the checkpoint at iteration t, the file is first rewritten (atomically) with only rows
-/// 1..t: rows after the checkpoint, and a torn last line from a crash, are dropped, so each iteration
-/// appears once.
+/// A per-iteration CSV log (losses.csv, grad_norms.csv): one row per iteration, appended and flushed as the run
+/// goes (so it can be watched live; a kill -9 loses at most the row being written). When a run starts or resumes
+/// from the checkpoint at iteration t, the file is first rewritten atomically with only its rows 1..t: rows after
+/// the checkpoint, a torn last line (no final newline) and malformed rows are dropped, so each iteration appears
+/// once. A file whose header differs (another network) keeps no rows.
 /// </summary>
-internal sealed class LossesCsv : IDisposable
+internal sealed class CsvLog : IDisposable
 {
     readonly StreamWriter writer;
-    readonly List<LossPoint> points = [];
 
-    public IReadOnlyList<LossPoint> Points => points;
-
-    public LossesCsv(string path, int keepThroughIteration)
+    public CsvLog(string path, string header, int keepThroughIteration, Action<int, string[]>? onKeptRow = null)
     {
-        var kept = new StringBuilder(TrainingRun.LossesCsvHeader + "\n");
+        var kept = new StringBuilder(header + "\n");
+        int columns = header.Split(',').Length;
         if (keepThroughIteration > 0 && File.Exists(path))
         {
-            foreach (string line in File.ReadLines(path).Skip(1))
-            {
-                string[] cells = line.Split(',');
-                if (cells.Length != 10 || !int.TryParse(cells[0], CultureInfo.InvariantCulture, out int it)
-                    || it > keepThroughIteration || !cells.Skip(2).All(c => double.TryParse(c, CultureInfo.InvariantCulture, out _)))
-                    continue;
-                kept.Append(line).Append('\n');
-                points.Add(new LossPoint(it, Parse(cells[2]), Parse(cells[3]), Parse(cells[4]), Parse(cells[5])));
-            }
+            string text = File.ReadAllText(path);
+            string[] lines = text.Split('\n');
+            // The last element is "" after a final newline, or a torn line a crash cut short: never kept.
+            if (lines.Length > 1 && lines[0].TrimEnd('\r') == header)
+                foreach (string line in lines.Skip(1).Take(lines.Length - 2))
+                {
+                    string[] cells = line.Split(',');
+                    if (cells.Length != columns || !int.TryParse(cells[0], CultureInfo.InvariantCulture, out int it)
+                        || it < 1 || it > keepThroughIteration
+                        || !cells.Skip(1).All(c => double.TryParse(c, CultureInfo.InvariantCulture, out _)))
+                        continue;
+                    kept.Append(line).Append('\n');
+                    onKeptRow?.Invoke(it, cells);
+                }
         }
         AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(kept.ToString()));
         writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
     }
+
+    /// <summary>Appends one row (without its newline) and flushes it to the operating system.</summary>
+    public void Append(string row)
+    {
+        writer.Write(row);
+        writer.Write('\n');
+        writer.Flush();
+    }
+
+    public void Dispose() => writer.Dispose();
+}
+
+/// <summary>losses.csv (columns: TrainingRun.LossesCsvHeader), and the points of losses.png.</summary>
+internal sealed class LossesCsv : IDisposable
+{
+    readonly CsvLog log;
+    readonly List<LossPoint> points = [];
+
+    public IReadOnlyList<LossPoint> Points => points;
+
+    public LossesCsv(string path, int keepThroughIteration) =>
+        log = new CsvLog(path, TrainingRun.LossesCsvHeader, keepThroughIteration,
+            (it, cells) => points.Add(new LossPoint(it, Parse(cells[2]), Parse(cells[3]), Parse(cells[4]), Parse(cells[5]))));
 
     static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
     public void Append(IterationRow row)
     {
         var s = row.Stats;
-        writer.Write(string.Create(CultureInfo.InvariantCulture,
-            $"{row.Iteration},{row.Epoch},{s.LossD:R},{s.LossG:R},{s.DX:R},{s.DGz1:R},{s.DGz2:R},{row.ImagesPerSecond:F1},{s.GradNormD:R},{s.GradNormG:R}\n"));
-        writer.Flush();
+        log.Append(string.Create(CultureInfo.InvariantCulture,
+            $"{row.Iteration},{row.Epoch},{s.LossD:R},{s.LossG:R},{s.DX:R},{s.DGz1:R},{s.DGz2:R},{row.ImagesPerSecond:F1},{s.GradNormD:R},{s.GradNormG:R}"));
         points.Add(new LossPoint(row.Iteration, s.LossD, s.LossG, s.DX, s.DGz1));
     }
 
-    public void Flush() => writer.Flush();
+    public void Dispose() => log.Dispose();
+}
 
-    public void Dispose() => writer.Dispose();
+/// <summary>
+/// grad_norms.csv: per iteration, the L2 norm of every parameter tensor's gradient (before clipping), columns
+/// iteration, netG.main.0.weight, …, netD.main.0.weight, … — an explosion shows here before the losses go NaN.
+/// </summary>
+internal sealed class GradNormsCsv(string path, IReadOnlyList<string> names, int keepThroughIteration) : IDisposable
+{
+    public const string FileName = "grad_norms.csv";
+    readonly CsvLog log = new(path, "iteration," + string.Join(",", names), keepThroughIteration);
+    readonly StringBuilder row = new();
+
+    public void Append(int iteration, ReadOnlySpan<float> norms)
+    {
+        row.Clear().Append(iteration.ToString(CultureInfo.InvariantCulture));
+        foreach (float n in norms)
+            row.Append(',').Append(n.ToString("R", CultureInfo.InvariantCulture));
+        log.Append(row.ToString());
+    }
+
+    public void Dispose() => log.Dispose();
+}
+
+/// <summary>
+/// divergence.log: one line per divergence event (what was not finite, what was done), rewritten atomically.
+/// The same events go to run.json's "divergence_events".
+/// </summary>
+internal sealed class DivergenceLog(string directory)
+{
+    public const string FileName = "divergence.log";
+    string Path => System.IO.Path.Combine(directory, FileName);
+
+    public void Add(string line)
+    {
+        string old = File.Exists(Path) ? File.ReadAllText(Path) : "";
+        if (old.Length > 0 && !old.EndsWith('\n'))
+            old += "\n";
+        AtomicFile.WriteAllBytes(Path, Encoding.UTF8.GetBytes(old + line + "\n"));
+    }
 }
 
 /// <summary>
@@ -120,14 +183,27 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
 {
     readonly DateTime started = DateTime.UtcNow;
 
+    /// <summary>The options in force (a rollback lowers the learning rate).</summary>
+    public TrainOptions Options { get; set; } = options;
+
+    /// <summary>Every divergence event of this session, in order.</summary>
+    public List<JsonObject> DivergenceEvents { get; } = [];
+
+    /// <summary>Images of a folder data set left out as unreadable, so far.</summary>
+    public int SkippedImages { get; set; }
+
     /// <summary>The latest digit-class report of the fixed-noise samples (labelled greyscale data sets only).</summary>
     public Evaluation.DigitReport? ClassReport { get; set; }
 
+    int lastTotal;
+
+    /// <summary>Rewrites run.json atomically; a negative totalIterations keeps the last one written.</summary>
     public void Write(string directory, int totalIterations, int iteration, TimeSpan elapsed)
     {
+        totalIterations = totalIterations < 0 ? lastTotal : lastTotal = totalIterations;
         var json = new JsonObject
         {
-            ["config"] = JsonNode.Parse(options.ToJson()),
+            ["config"] = JsonNode.Parse(Options.ToJson()),
             ["device"] = new JsonObject
             {
                 ["id"] = device.Info.Id,
@@ -146,13 +222,15 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
                 ["dotnet"] = Environment.Version.ToString(),
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             },
-            ["seed"] = options.Seed,
+            ["seed"] = Options.Seed,
             ["iterations_total"] = totalIterations,
             ["iterations_done"] = iteration,
             ["started_utc"] = started.ToString("O", CultureInfo.InvariantCulture),
             ["updated_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             ["session_seconds"] = Math.Round(elapsed.TotalSeconds, 1),
         };
+        json["skipped_images"] = SkippedImages;
+        json["divergence_events"] = new JsonArray(DivergenceEvents.Select(e => (JsonNode)e.DeepClone()).ToArray());
         if (ClassReport is { } report)
             json["fixed_noise_classes_recognised"] = new JsonObject
             {

@@ -15,6 +15,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dcgan.Nn.Checkpoints;
 using Dcgan.Nn.Data;
 using Dcgan.Nn.Devices;
@@ -46,30 +47,40 @@ public sealed record TrainingRunInfo(
     string OutDirectory, string Device, string Dataset, int DatasetCount, ModelConfig Model, int BatchSize,
     int BatchesPerEpoch, int Epochs, int TotalIterations, int StartIteration);
 
-public sealed class TrainingRun
+public sealed partial class TrainingRun
 {
     public const string LossesCsvHeader =
         "iteration,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_second,grad_norm_d,grad_norm_g";
     const int GridImages = 64;
 
-    readonly TrainOptions options;
+    /// <summary>Rollbacks allowed per run before a divergence stops it (docs/reliability.md).</summary>
+    public const int MaxRollbacks = 3;
+    /// <summary>Each rollback multiplies the learning rate by this.</summary>
+    public const double RollbackLearningRateFactor = 0.5;
+    public const string SkippedImagesFile = "skipped_images.txt";
+
+    TrainOptions options; // a rollback lowers the learning rate
     readonly ITrainingObserver observer;
     readonly bool resume;
+    readonly TrainingHooks hooks;
 
-    TrainingRun(TrainOptions options, ITrainingObserver observer, bool resume)
+    TrainingRun(TrainOptions options, ITrainingObserver observer, bool resume, TrainingHooks? hooks)
     {
         this.options = options;
         this.observer = observer;
         this.resume = resume;
+        this.hooks = hooks ?? new TrainingHooks();
     }
 
     /// <summary>Starts a new run in options.Out (or runs/&lt;timestamp&gt;).</summary>
-    public static string Start(TrainOptions options, ITrainingObserver observer)
+    public static string Start(TrainOptions options, ITrainingObserver observer) => Start(options, observer, null);
+
+    internal static string Start(TrainOptions options, ITrainingObserver observer, TrainingHooks? hooks)
     {
         string outDir = options.Out ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         if (File.Exists(Path.Combine(outDir, TrainState.FileName)))
             throw new ArgumentException($"--out {outDir}: holds a run already (train_state.safetensors); use --resume {outDir} to continue it, or another --out");
-        new TrainingRun(options with { Out = outDir }, observer, resume: false).Execute();
+        new TrainingRun(options with { Out = outDir }, observer, resume: false, hooks).Execute();
         return outDir;
     }
 
@@ -84,25 +95,138 @@ public sealed class TrainingRun
     }
 
     /// <summary>Continues the run in options.Out from its last checkpoint (options: saved ones plus overrides).</summary>
-    public static void Resume(TrainOptions options, ITrainingObserver observer) =>
-        new TrainingRun(options, observer, resume: true).Execute();
+    public static void Resume(TrainOptions options, ITrainingObserver observer) => Resume(options, observer, null);
+
+    internal static void Resume(TrainOptions options, ITrainingObserver observer, TrainingHooks? hooks) =>
+        new TrainingRun(options, observer, resume: true, hooks).Execute();
+
+    /// <summary>A non-finite loss, gradient or weight in one iteration (caught by Execute).</summary>
+    sealed class DivergenceDetected(int iteration, string what) : Exception(what)
+    {
+        public int Iteration { get; } = iteration;
+    }
 
     void Execute()
     {
+        if (options.Problem() is string problem)
+            throw new ArgumentException($"dcgan train: option {problem}");
         string outDir = options.Out!;
         Directory.CreateDirectory(outDir);
         Directory.CreateDirectory(Path.Combine(outDir, "checkpoints"));
+        RemoveStaleTemporaryFiles(outDir);
         var wall = Stopwatch.StartNew();
 
+        var folder = new FolderOptions
+        {
+            OnCorrupt = options.OnBadImage == "fail" ? CorruptImagePolicy.Fail : CorruptImagePolicy.Skip,
+        };
         using var dataset = DatasetFactory.Open(options.Dataset, options.DataRoot, options.ImageSize, options.Channels,
-            new DatasetOptions { Seed = (long)options.Seed, Download = options.Download, FakeCount = options.FakeCount });
+            new DatasetOptions { Seed = (long)options.Seed, Download = options.Download, FakeCount = options.FakeCount, Folder = folder });
+        var folderData = dataset as FolderDataset;
+        if (folderData is { SkippedCount: > 0 })
+            observer.Message($"skipped {folderData.SkippedCount} unreadable image(s) of {dataset.Name}: {SkippedSummary(folderData)}");
         if (dataset.Count < options.BatchSize)
             throw new ArgumentException($"--batch-size {options.BatchSize}: the data set has only {dataset.Count} images");
         var model = new ModelConfig(options.ImageSize, dataset.Channels, options.Nz, options.Ngf, options.Ndf);
         using var device = ComputeDevice.Open(options.Device);
+        var runInfo = new RunInfo(options, device, dataset.Name, dataset.Count, model);
+        var divergenceLog = new DivergenceLog(outDir);
+        string statePath = Path.Combine(outDir, TrainState.FileName);
+
+        bool fromCheckpoint = resume;
+        int rollbacks = resume ? TrainState.ReadRollbacks(SafetensorsFile.Read(statePath)) : 0;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    RunFrom(fromCheckpoint, rollbacks, dataset, device, model, runInfo, wall);
+                    break;
+                }
+                catch (DivergenceDetected d)
+                {
+                    int? good = File.Exists(statePath)
+                        ? TrainState.ReadHeader(SafetensorsFile.Read(statePath)).Position.Iteration : null;
+                    string where = good is int g
+                        ? $"the last good checkpoint (iteration {g}) is {statePath}" : "no checkpoint had been saved yet";
+                    double lr = options.LearningRate;
+                    bool giveUp = options.OnDivergence == "stop" || rollbacks >= MaxRollbacks;
+                    double newLr = lr * RollbackLearningRateFactor;
+                    string action = giveUp ? "stop" : "rollback";
+                    var ev = new JsonObject
+                    {
+                        ["iteration"] = d.Iteration, ["what"] = d.Message, ["action"] = action, ["lr"] = lr,
+                        ["restored_iteration"] = giveUp ? null : (good ?? 0), ["new_lr"] = giveUp ? null : newLr,
+                        ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+                    };
+                    runInfo.DivergenceEvents.Add(ev);
+                    string logLine = string.Create(CultureInfo.InvariantCulture,
+                        $"{ev["utc"]} iteration {d.Iteration}: {d.Message} (lr {lr:G4}); ") + (giveUp
+                        ? $"stopped; {where}"
+                        : string.Create(CultureInfo.InvariantCulture, $"rollback {rollbacks + 1} of {MaxRollbacks}: restored iteration {good ?? 0}, lr now {newLr:G4}"));
+                    divergenceLog.Add(logLine);
+                    if (giveUp)
+                    {
+                        runInfo.Write(outDir, -1, good ?? 0, wall.Elapsed);
+                        string why = options.OnDivergence == "stop"
+                            ? "stopped (--on-divergence stop)"
+                            : $"stopped after {MaxRollbacks} rollbacks, each halving the learning rate";
+                        string next = good is not null
+                            ? string.Create(CultureInfo.InvariantCulture, $"; continue with --resume {outDir} --lr {newLr:G4}")
+                            : "; start again with a lower --lr";
+                        throw new TrainingDivergedException(
+                            string.Create(CultureInfo.InvariantCulture, $"{outDir}: training diverged at iteration {d.Iteration}: {d.Message} (lr {lr:G4}); ") +
+                            $"{why}; {where}{next}");
+                    }
+                    rollbacks++;
+                    options = options with { LearningRate = newLr };
+                    runInfo.Options = options;
+                    fromCheckpoint = good is not null;
+                    observer.Message(string.Create(CultureInfo.InvariantCulture,
+                        $"diverged at iteration {d.Iteration}: {d.Message}; rollback {rollbacks} of {MaxRollbacks}: back to iteration {good ?? 0}, lr {lr:G4} -> {newLr:G4}"));
+                }
+            }
+        }
+        finally
+        {
+            if (folderData is not null)
+                ReportSkipped(outDir, folderData, runInfo);
+        }
+    }
+
+    /// <summary>
+    /// One pass of the iteration loop from the last checkpoint (or from the start): a divergence ends it with
+    /// <see cref="DivergenceDetected"/>, after which Execute may call it again with a lower learning rate.
+    /// </summary>
+    void RunFrom(bool fromCheckpoint, int rollbacks, IImageDataset dataset, ComputeDevice device, ModelConfig model,
+        RunInfo runInfo, Stopwatch wall)
+    {
+        string outDir = options.Out!;
         var adam = new AdamSettings(options.LearningRate, options.Beta1, 0.999, 1e-8);
-        using var trainer = new GanTrainer(device, model, options.BatchSize, adam, options.Seed);
-        using var sampler = DcganModels.Generator(device, model, GridImages);
+        GanTrainer trainer;
+        Models.Sequential sampler;
+        try
+        {
+            trainer = new GanTrainer(device, model, options.BatchSize, adam, options.Seed) { ClipGradNorm = options.ClipGradNorm };
+            try
+            {
+                sampler = DcganModels.Generator(device, model, GridImages);
+            }
+            catch
+            {
+                trainer.Dispose();
+                throw;
+            }
+        }
+        // The options are valid (Problem() passed), so a size error building the networks means they are too
+        // large: the layers' checked size arithmetic (OverflowException, or ArgumentException "more than 2^31").
+        catch (Exception e) when (DeviceMemory.IsOutOfMemory(e) || e is OverflowException or ArgumentException)
+        {
+            throw DeviceMemory.Advice(e, device.Describe(), options);
+        }
+        using var trainerScope = trainer;
+        using var samplerScope = sampler;
 
         int batchesPerEpoch = dataset.Count / options.BatchSize;
         int totalIterations = options.Iterations ?? checked(options.Epochs * batchesPerEpoch);
@@ -111,7 +235,7 @@ public sealed class TrainingRun
 
         var position = new TrainPosition(0, 0, 0);
         string statePath = Path.Combine(outDir, TrainState.FileName);
-        if (resume)
+        if (fromCheckpoint)
         {
             var file = SafetensorsFile.Read(statePath);
             (position, _) = TrainState.ReadHeader(file);
@@ -119,12 +243,12 @@ public sealed class TrainingRun
             trainer.StepsTaken = position.Iteration;
         }
 
-        var csv = new LossesCsv(Path.Combine(outDir, "losses.csv"), position.Iteration);
+        using var csv = new LossesCsv(Path.Combine(outDir, "losses.csv"), position.Iteration);
+        using var normsCsv = new GradNormsCsv(Path.Combine(outDir, GradNormsCsv.FileName), trainer.TensorNormNames, position.Iteration);
         var grids = new GridHistory(outDir, position.Iteration);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
             dataset.Count, model, options.BatchSize, batchesPerEpoch, (totalIterations + batchesPerEpoch - 1) / batchesPerEpoch,
             totalIterations, position.Iteration));
-        var runInfo = new RunInfo(options, device, dataset.Name, dataset.Count, model);
         runInfo.Write(outDir, totalIterations, position.Iteration, wall.Elapsed);
 
         if (position.Iteration >= totalIterations)
@@ -149,17 +273,17 @@ public sealed class TrainingRun
             if (iteration == 1)
                 SaveRealSamples(outDir, batch.Data, dataset);
             int epoch = batch.Epoch, batchIndex = batch.Index;
+            hooks.BeforeStep?.Invoke(iteration, batch.Data);
             var stats = trainer.Step(batch.Data);
             loader.Return(batch);
             double imagesPerSecond = options.BatchSize / Math.Max(speed.Elapsed.TotalSeconds, 1e-9);
             speed.Restart();
             var row = new IterationRow(iteration, epoch, batchIndex, stats, imagesPerSecond);
             csv.Append(row);
+            normsCsv.Append(iteration, trainer.TensorNorms);
             observer.Iteration(row);
             if (stats.NonFinite)
-                throw new TrainingDivergedException(
-                    $"iteration {iteration}: a loss or gradient is not finite (Loss_D {stats.LossD}, Loss_G {stats.LossG}); " +
-                    "the last checkpoint is intact — lower --lr or resume from it");
+                throw new DivergenceDetected(iteration, WhatIsNotFinite(stats, trainer));
 
             bool epochEnd = batchIndex == batchesPerEpoch - 1;
             bool last = iteration == totalIterations;
@@ -179,24 +303,81 @@ public sealed class TrainingRun
             if (checkpoint)
             {
                 var now = new TrainPosition(iteration, epochEnd ? epoch + 1 : epoch, epochEnd ? 0 : batchIndex + 1);
-                SaveCheckpoint(outDir, trainer, fixedNoise, fixedNoiseShape, now, epochEnd ? epoch : null);
-                csv.Flush();
+                SaveCheckpoint(outDir, trainer, fixedNoise, fixedNoiseShape, now, epochEnd ? epoch : null, rollbacks);
                 LossPlot.SavePng(Path.Combine(outDir, "losses.png"), csv.Points);
                 grids.SaveGif();
+                if (dataset is FolderDataset f)
+                    runInfo.SkippedImages = f.SkippedCount;
                 runInfo.Write(outDir, totalIterations, iteration, wall.Elapsed);
                 observer.Saved($"checkpoint at iteration {iteration}");
             }
         }
-        csv.Dispose();
         runInfo.Write(outDir, totalIterations, totalIterations, wall.Elapsed);
     }
 
+    /// <summary>
+    /// The first non-finite number of the iteration: a loss or D output; else a gradient (its tensor named, D's
+    /// first since D steps first); else a weight made non-finite by an Adam step.
+    /// </summary>
+    static string WhatIsNotFinite(IterationStats s, GanTrainer trainer)
+    {
+        (string Name, float Value)[] scalars =
+            [("Loss_D", s.LossD), ("Loss_G", s.LossG), ("D(x)", s.DX), ("D(G(z))", s.DGz1), ("D(G(z)) after D's step", s.DGz2)];
+        foreach (var (name, value) in scalars)
+            if (!float.IsFinite(value))
+                return string.Create(CultureInfo.InvariantCulture, $"{name} is {value}");
+        var norms = trainer.TensorNorms;
+        var names = trainer.TensorNormNames;
+        foreach (string net in new[] { "netD.", "netG." })
+            for (int i = 0; i < norms.Length; i++)
+                if (names[i].StartsWith(net, StringComparison.Ordinal) && !float.IsFinite(norms[i]))
+                    return string.Create(CultureInfo.InvariantCulture, $"the gradient of {names[i]} has norm {norms[i]}");
+        if (!float.IsFinite(s.GradNormD) || !float.IsFinite(s.GradNormG))
+            return string.Create(CultureInfo.InvariantCulture, $"the gradient norms of D and G are {s.GradNormD} and {s.GradNormG}");
+        return "a weight became non-finite in an Adam step (losses and gradients were finite)";
+    }
+
+    /// <summary>
+    /// Deletes the temporary files of atomic writes a crash left behind (name.tmp-&lt;12 hex digits&gt;): the
+    /// complete previous version of each file is in place, so they hold nothing worth keeping.
+    /// </summary>
+    internal static void RemoveStaleTemporaryFiles(string outDir)
+    {
+        foreach (string dir in new[] { outDir, Path.Combine(outDir, "checkpoints") })
+            if (Directory.Exists(dir))
+                foreach (string file in Directory.EnumerateFiles(dir, "*.tmp-*"))
+                    if (StaleTemporary().IsMatch(Path.GetFileName(file)))
+                        File.Delete(file);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.tmp-[0-9a-f]{12}$")]
+    private static partial System.Text.RegularExpressions.Regex StaleTemporary();
+
+    static string SkippedSummary(FolderDataset folder)
+    {
+        var skipped = folder.Skipped;
+        string first = string.Join("; ", skipped.Take(5).Select(s => $"{s.Path} ({s.Reason})"));
+        return skipped.Count > 5 ? $"{first}; and {skipped.Count - 5} more" : first;
+    }
+
+    /// <summary>The count of skipped images at the end of a run, their list in skipped_images.txt.</summary>
+    void ReportSkipped(string outDir, FolderDataset folder, RunInfo runInfo)
+    {
+        runInfo.SkippedImages = folder.SkippedCount;
+        if (folder.SkippedCount == 0)
+            return;
+        AtomicFile.WriteAllBytes(Path.Combine(outDir, SkippedImagesFile),
+            Encoding.UTF8.GetBytes(string.Concat(folder.Skipped.Select(s => $"{s.Path}\t{s.Reason}\n"))));
+        observer.Message($"skipped images: {folder.SkippedCount} unreadable file(s) left out (--on-bad-image skip), " +
+                         $"listed in {Path.Combine(outDir, SkippedImagesFile)}");
+    }
+
     void SaveCheckpoint(string outDir, GanTrainer trainer, float[] fixedNoise, int[] fixedNoiseShape,
-        TrainPosition position, int? epochDone)
+        TrainPosition position, int? epochDone, int rollbacks)
     {
         // The train state first: it alone is what --resume reads.
         TrainState.Save(Path.Combine(outDir, TrainState.FileName), trainer.Generator, trainer.Discriminator,
-            fixedNoise, fixedNoiseShape, position, options.ToJson());
+            fixedNoise, fixedNoiseShape, position, options.ToJson(), rollbacks);
         var metadata = new Dictionary<string, string>
         {
             ["iteration"] = position.Iteration.ToString(CultureInfo.InvariantCulture),
@@ -248,5 +429,12 @@ public sealed class TrainingRun
     static int Count(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
 }
 
-/// <summary>A non-finite loss or gradient: the run stops, its last checkpoint intact.</summary>
+/// <summary>A divergence the run did not recover from (--on-divergence stop, or too many rollbacks): exit 1.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>Test seams of a run (fault injection); empty in production.</summary>
+internal sealed class TrainingHooks
+{
+    /// <summary>Called with (iteration, the real batch) just before the batch goes to the device.</summary>
+    public Action<int, float[]>? BeforeStep { get; init; }
+}
