@@ -23,6 +23,8 @@ public static class Program
           gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)
           bench kernels [--device D] [--op OP] [--variant N]
                                             validate, then time every kernel variant at the DCGAN layer shapes
+          bench step [--device D] [--image-size N] ...
+                                            time whole training iterations (images/s, per-op breakdown)
 
         Every verb takes --device auto|cuda[:i]|opencl[:i]|cpu where it runs kernels, --verbose for stack traces,
         and --help. Exit codes: 0 success, 1 failure, 2 bad usage.

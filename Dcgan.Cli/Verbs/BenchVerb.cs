@@ -7,22 +7,33 @@ namespace Dcgan.Cli.Verbs;
 
 /// <summary>
 /// `dcgan bench kernels`: validate, warm up and time every variant of every op at the DCGAN layer shapes
-/// (Dcgan.Nn/Bench/KernelBench.cs). Sub-verbs: `kernels` (a `step` sub-verb for whole training steps belongs here
-/// too). Exit 0 when every timed variant validated, 1 when any FAILED validation.
+/// (Dcgan.Nn/Bench/KernelBench.cs); exit 0 when every timed variant validated, 1 when any FAILED validation.
+/// `dcgan bench step`: time whole training iterations (Dcgan.Nn/Bench/StepBench.cs); exit 0, or 1 when the step
+/// is not finite.
 /// </summary>
 public static class BenchVerb
 {
     const string Help = """
-        usage: dcgan bench kernels [--device auto|cuda[:i]|opencl[:i]|cpu] [--op NAME] [--variant N] [--shape TEXT]
+        usage: dcgan bench kernels [--device auto|cuda[:i]|opencl[:i]|cpu] [--op NAME] [--variant N[,M...]] [--shape TEXT]
                                    [--runs N] [--json FILE]
+               dcgan bench step [--device D] [--batch-size 64] [--image-size 64] [--channels 3] [--nz 100]
+                                [--ngf 64] [--ndf 64] [--iterations 5] [--warmup 2] [--no-profile] [--json FILE]
+                                [--conv-variant N]
 
-          kernels   every variant of every op (or --op NAME; --variant N picks one) at the real DCGAN layer shapes
+          kernels   every variant of every op (or --op NAME; --variant N or N,M,... picks) at the real DCGAN layer shapes
                     (batch 64, 64x64 RGB and 32x32 grayscale nets; --shape keeps the layers whose label contains
                     TEXT, e.g. 64px or D2). Each variant is first checked against variant 1 on the device (a wrong
                     one is reported FAILED and not timed), warmed up, then timed --runs times at most (at least 3,
                     default 10, fewer once a second has passed) on its own stream: median ms, GFLOP/s, GB/s
                     (minimum bytes moved) and % of the device's FP32 peak (measured by a multiply-add probe, or the
                     datasheet for H100/H200). --json FILE also writes the results as JSON.
+
+          step      whole training iterations (D real + D fake + G, both Adam steps) on random data: the first step
+                    must be finite, then --warmup steps, then --iterations timed steps. Prints images/s, the median
+                    ms per iteration, managed bytes allocated per iteration (must be ~0), device memory held, and a
+                    per-op breakdown from a separate profiling pass (a stream synchronize after every layer pass and
+                    op; --no-profile skips it). --json FILE writes the same fields as bench/pytorch_dcgan_step.py.
+                    --conv-variant N runs every conv pass with variant N instead of the dispatch table.
         """;
 
     public static int Run(string[] args, TextWriter stdout)
@@ -35,7 +46,8 @@ public static class BenchVerb
         return args[0] switch
         {
             "kernels" => Kernels(args[1..], stdout),
-            _ => throw new UsageException($"dcgan bench: unknown sub-verb '{args[0]}' (sub-verbs: kernels)"),
+            "step" => Step(args[1..], stdout),
+            _ => throw new UsageException($"dcgan bench: unknown sub-verb '{args[0]}' (sub-verbs: kernels, step)"),
         };
     }
 
@@ -49,7 +61,12 @@ public static class BenchVerb
         var cl = new CommandLine("bench kernels", args, new HashSet<string>());
         string deviceSpec = cl.String("device", "auto");
         string? op = cl.OptionalString("op");
-        int variant = cl.Int("variant", 0, min: 0);
+        // --variant N or a comma list (2,4,5): the listed variants run back to back per layer, so they compare
+        // within the same minutes on a shared machine.
+        string variantText = cl.String("variant", "0");
+        var variantList = variantText.Split(',').Select(v => int.TryParse(v, out int n) && n >= 0 ? n
+            : throw new UsageException($"dcgan bench kernels: --variant '{variantText}' must be N or N,M,...")).ToArray();
+        int variant = variantList.Length == 1 ? variantList[0] : -1;
         string? shape = cl.OptionalString("shape");
         int runs = cl.Int("runs", 10, min: 3, max: 1000);
         string? json = cl.OptionalString("json");
@@ -63,8 +80,8 @@ public static class BenchVerb
                 throw new UsageException(
                     $"dcgan bench kernels: unknown --op '{op}' (ops: {string.Join(", ", KernelBench.Ops.Select(o => o.Name))})");
         }
-        if (variant > 0 && ops.All(o => variant > o.VariantNames.Count))
-            throw new UsageException($"dcgan bench kernels: --variant {variant} does not exist for the chosen ops");
+        if (variantList.Any(v => v > 0 && ops.All(o => v > o.VariantNames.Count)))
+            throw new UsageException($"dcgan bench kernels: --variant {variantText} does not exist for the chosen ops");
 
         using var device = ComputeDevice.Open(deviceSpec);
         string ilgpu = typeof(ILGPU.Context).Assembly.GetName().Version?.ToString(3) ?? "unknown";
@@ -81,7 +98,7 @@ public static class BenchVerb
         var results = new List<KernelBenchResult>();
         var rows = new List<string[]> { header };
         KernelBench.Run(device, ops, c => shape is null || c.Label.Contains(shape, StringComparison.OrdinalIgnoreCase),
-            v => variant == 0 || v == variant, runs, peak.Gflops, r =>
+            v => variant == 0 || variantList.Contains(v), runs, peak.Gflops, r =>
             {
                 results.Add(r);
                 string[] row = r.Valid
@@ -112,6 +129,106 @@ public static class BenchVerb
             }));
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    static int Step(string[] args, TextWriter stdout)
+    {
+        if (args.Contains("--help"))
+        {
+            stdout.WriteLine(Help);
+            return 0;
+        }
+        var cl = new CommandLine("bench step", args, new HashSet<string> { "no-profile" });
+        string deviceSpec = cl.String("device", "auto");
+        var options = new StepBenchOptions(
+            BatchSize: cl.Int("batch-size", 64, min: 2, max: 4096),
+            ImageSize: cl.Int("image-size", 64, min: 16, max: 128),
+            Channels: cl.Int("channels", 3, min: 1, max: 4),
+            Nz: cl.Int("nz", 100, min: 1, max: 4096),
+            Ngf: cl.Int("ngf", 64, min: 1, max: 4096),
+            Ndf: cl.Int("ndf", 64, min: 1, max: 4096),
+            Iterations: cl.Int("iterations", 5, min: 1, max: 100_000),
+            Warmup: cl.Int("warmup", 2, min: 0, max: 100_000),
+            Profile: !cl.Flag("no-profile"),
+            ConvVariant: cl.OptionalString("conv-variant") is null ? null
+                : cl.Int("conv-variant", 0, min: 1, max: Dcgan.Nn.Ops.Conv2dOps<float>.VariantCount));
+        string? json = cl.OptionalString("json");
+        cl.RejectUnknown();
+        try
+        {
+            new Dcgan.Nn.Models.ModelConfig(options.ImageSize, options.Channels, options.Nz, options.Ngf, options.Ndf).Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"dcgan bench step: {e.Message}");
+        }
+
+        using var device = ComputeDevice.Open(deviceSpec);
+        string ilgpu = typeof(ILGPU.Context).Assembly.GetName().Version?.ToString(3) ?? "unknown";
+        string commit = GitCommit();
+        stdout.WriteLine($"bench step on {device.Describe()}; ILGPU {ilgpu}; commit {commit}");
+        if (options.ConvVariant is int cv)
+            stdout.WriteLine($"conv variant forced to {cv} ({Dcgan.Nn.Ops.Conv2dOps<float>.VariantNames[cv - 1]})");
+        stdout.WriteLine($"{options.ImageSize}x{options.ImageSize}x{options.Channels}, batch {options.BatchSize}, " +
+            $"nz {options.Nz}, ngf {options.Ngf}, ndf {options.Ndf}; {options.Warmup} warm-up + {options.Iterations} timed iterations");
+        StepBenchResult r;
+        try
+        {
+            r = StepBench.Run(device, options, line => { stdout.WriteLine("  " + line); stdout.Flush(); });
+        }
+        catch (InvalidOperationException e)
+        {
+            stdout.WriteLine($"FAILED: {e.Message}");
+            return 1;
+        }
+        stdout.WriteLine();
+        stdout.WriteLine($"images/s                 {r.ImagesPerSecond:F1}");
+        stdout.WriteLine($"ms/iteration (median)    {r.MsPerIterationMedian:F1}   (all: {string.Join(", ", r.MsPerIteration.Select(t => t.ToString("F1")))})");
+        stdout.WriteLine($"losses (last)            D {r.LossD:F4}  G {r.LossG:F4}");
+        stdout.WriteLine($"device memory            {r.DeviceMemoryBytes / (1024.0 * 1024.0):F1} MiB ({r.DeviceMemoryNote})");
+        stdout.WriteLine($"managed bytes/iteration  {r.ManagedBytesPerIteration:F0} (this thread), {r.ManagedBytesPerIterationAllThreads:F0} (all threads)");
+        if (r.PerOp.Count > 0)
+        {
+            stdout.WriteLine();
+            stdout.WriteLine($"per-op breakdown (profiled pass, {r.ProfiledMsPerIteration:F1} ms/iteration with a synchronize after each op):");
+            var kinds = new List<string[]> { new[] { "kind", "ms/it", "%", "calls/it" } };
+            kinds.AddRange(r.PerKind.Select(k => new[] { k.Kind, k.MsPerIteration.ToString("F1"),
+                (100 * k.MsPerIteration / r.ProfiledMsPerIteration).ToString("F1"), k.CallsPerIteration.ToString("G4") }));
+            Table.Write(stdout, kinds, rightAligned: [1, 2, 3]);
+            stdout.WriteLine();
+            var rows = new List<string[]> { new[] { "op", "kind", "ms/it", "%", "calls/it" } };
+            rows.AddRange(r.PerOp.Select(k => new[] { k.Op, k.Kind, k.MsPerIteration.ToString("F2"),
+                (100 * k.MsPerIteration / r.ProfiledMsPerIteration).ToString("F1"), k.CallsPerIteration.ToString("G4") }));
+            Table.Write(stdout, rows, rightAligned: [2, 3, 4]);
+        }
+        if (json is not null)
+        {
+            var doc = new Dictionary<string, object?>
+            {
+                ["implementation"] = r.Implementation, ["device"] = r.Device, ["ilgpu"] = ilgpu, ["commit"] = commit,
+                ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+                ["batch_size"] = r.BatchSize, ["image_size"] = r.ImageSize, ["channels"] = r.Channels, ["nz"] = r.Nz,
+                ["ngf"] = r.Ngf, ["ndf"] = r.Ndf, ["iterations"] = r.Iterations, ["warmup"] = r.Warmup,
+                ["ms_per_iteration"] = r.MsPerIteration, ["ms_per_iteration_median"] = r.MsPerIterationMedian,
+                ["images_per_second"] = r.ImagesPerSecond, ["loss_d"] = r.LossD, ["loss_g"] = r.LossG,
+                ["device_memory_bytes"] = r.DeviceMemoryBytes, ["device_memory_note"] = r.DeviceMemoryNote,
+                ["managed_bytes_per_iteration"] = r.ManagedBytesPerIteration,
+                ["managed_bytes_per_iteration_all_threads"] = r.ManagedBytesPerIterationAllThreads,
+                ["profiled_ms_per_iteration"] = r.ProfiledMsPerIteration,
+                ["per_op"] = r.PerOp.Select(k => new { op = k.Op, kind = k.Kind, ms_per_iteration = k.MsPerIteration,
+                    calls_per_iteration = k.CallsPerIteration }),
+                ["per_kind"] = r.PerKind.Select(k => new { kind = k.Kind, ms_per_iteration = k.MsPerIteration,
+                    calls_per_iteration = k.CallsPerIteration }),
+                ["per_op_method"] = r.PerOpMethod,
+                ["conv_variant"] = options.ConvVariant,
+            };
+            File.WriteAllText(json, JsonSerializer.Serialize(doc, new JsonSerializerOptions
+            {
+                WriteIndented = true,
+                NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            }));
+        }
+        return 0;
     }
 
     static string GitCommit()

@@ -10,6 +10,10 @@
 //   2  colGrad[C·K², cn·P] = Wᵀ · dY_chunk with the 8×16 register-tile GEMM (ConvGemm.RegisterTile8x16), then a
 //      deterministic gather col2im (one thread per dX element, no atomics). Batch in chunks.
 //   3  same, GEMM with shared-memory tiles (ConvGemm.SharedTiled): the GPU-style variant.
+//   4  version 2 with the GEMM run by ConvGemm.FastTile8x16 (the fast path alone: one flat k loop, no clamps or
+//      guards) where every tile is full and contiguous; version 2's kernel otherwise.
+//   5  version 4 with colGrad's row stride padded from cn·P to cn·P + 16 floats when cn·P is a multiple of 256
+//      (no 4 KiB aliasing of C's rows; Conv2dOps.Pad).
 //
 // colGrad has im2col's layout (Conv2dForwardVariants): row (ic·K + kh)·K + kw, column nl·P + oh·OW + ow.
 // Legend: n/nl batch (absolute/in chunk), ic input channel, oc output channel, ih/iw input pixel, oh/ow output
@@ -25,7 +29,7 @@ public static class Conv2dBackwardDataVariants
     /// One thread per dX element of the chunk (dX viewed from its first sample, NCHW order): the sum of the colGrad
     /// entries that im2col would have copied this element into, in (kh, kw) order. Overwrites dX.
     /// </summary>
-    public static void Col2im<T>(Index1D i, ArrayView<T> colGrad, ConvShape s, int cn, ArrayView<T> dX)
+    public static void Col2im<T>(Index1D i, ArrayView<T> colGrad, ConvShape s, int cn, int ld, ArrayView<T> dX)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int idx = i.X;
@@ -36,7 +40,7 @@ public static class Conv2dBackwardDataVariants
         int ic = t % s.C;
         int nl = t / s.C;
         int p = s.OH * s.OW;
-        int colsPerRow = cn * p;
+        int colsPerRow = ld; // row stride of colGrad (≥ cn·P; version 5 pads it)
         T sum = T.Zero;
         for (int kh = 0; kh < s.K; kh++)
         {
@@ -65,12 +69,15 @@ public static class Conv2dBackwardDataVariants
     /// GEMM addressing of version 2/3 for one chunk: A = Wᵀ (w [OC, C·K²] read transposed), B = dY viewed from the
     /// chunk's first sample ([cn, OC, P]), C = colGrad [C·K², cn·P].
     /// </summary>
-    public static GemmShape Gemm(ConvShape s, int cn, int rowTile)
+    public static GemmShape Gemm(ConvShape s, int cn, int rowTile) => Gemm(s, cn, cn * s.OH * s.OW, rowTile);
+
+    /// <summary>As <see cref="Gemm(ConvShape, int, int)"/>, with colGrad's row stride ld (version 5 pads it).</summary>
+    public static GemmShape Gemm(ConvShape s, int cn, int ld, int rowTile)
     {
         int p = s.OH * s.OW, ckk = s.C * s.K * s.K;
         return GemmShape.Create(m: ckk, ncols: cn * p, ko: 1, ki: s.OC,
             aRow: 1, aKo: 0, aKi: ckk,
             bKo: 0, bKi: p, bBatch: s.OC * p,
-            cRow: cn * p, cBatch: p, panel: p, accumulate: false, rowTile: rowTile);
+            cRow: ld, cBatch: p, panel: p, accumulate: false, rowTile: rowTile);
     }
 }

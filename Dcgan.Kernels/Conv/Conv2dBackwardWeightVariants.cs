@@ -11,6 +11,11 @@
 //      8×16 register-tile GEMM (ConvGemm.RegisterTile8x16), reducing over (nl, p). Chunks run in order, each
 //      adding its partial sums to dW: deterministic, no atomics.
 //   3  same, GEMM with shared-memory tiles (ConvGemm.SharedTiled): the GPU-style variant.
+//   4  version 2 with dY_chunk first transposed to dYt[OC, cn·P] (TransposeOutputGrad), so the reduction over
+//      (nl, p) is one flat loop, and the GEMM run by ConvGemm.FastTile8x16 (fast path only) where every tile is
+//      full; version 2's kernel otherwise.
+//   5  version 4 with colT's row stride padded from C·K² to C·K² + 16 floats when C·K² is a multiple of 256
+//      (C·K² = 16·C is a power of two on the DCGAN layers: the B strip's lines aliased in L1; Conv2dOps.Pad).
 //
 // colT layout: colT[nl·P + oh·OW + ow, (ic·K + kh)·K + kw] = x[n0+nl, ic, oh·s−p+kh, ow·s−p+kw] (0 in the padding)
 // — rows are output pixels, so the GEMM's 16 contiguous columns are 16 consecutive dW entries.
@@ -27,12 +32,13 @@ public static class Conv2dBackwardWeightVariants
     /// One thread per colT element (i over cn·P × C·K², row-major): the transposed im2col of the chunk's cn samples
     /// (x viewed from the chunk's first sample). Overwrites colT.
     /// </summary>
-    public static void Im2colTransposed<T>(Index1D i, ArrayView<T> x, ConvShape s, int cn, ArrayView<T> colT)
+    public static void Im2colTransposed<T>(Index1D i, ArrayView<T> x, ConvShape s, int cn, int ld, ArrayView<T> colT)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // ld: colT's row stride (≥ C·K²; version 5 pads it); the pad columns get 0.
         int idx = i.X;
         int ckk = s.C * s.K * s.K;
-        int row = idx / ckk, r = idx - row * ckk;
+        int row = idx / ld, r = idx - row * ld;
         int p = s.OH * s.OW;
         int nl = row / p, pix = row - nl * p;
         int oh = pix / s.OW, ow = pix - oh * s.OW;
@@ -41,9 +47,37 @@ public static class Conv2dBackwardWeightVariants
         int kh = t % s.K, ic = t / s.K;
         int ih = oh * s.Stride - s.Pad + kh, iw = ow * s.Stride - s.Pad + kw;
         T v = T.Zero;
-        if (ih >= 0 && ih < s.H && iw >= 0 && iw < s.W)
+        if (r < ckk && ih >= 0 && ih < s.H && iw >= 0 && iw < s.W)
             v = x[((nl * s.C + ic) * s.H + ih) * s.W + iw];
         colT[idx] = v;
+    }
+
+    /// <summary>
+    /// Version 4: one thread per dYt element (i over OC × cn·P, row-major): dYt[oc, nl·P + p] = dY[n0+nl, oc, p]
+    /// (dY viewed from the chunk's first sample). Overwrites dYt.
+    /// </summary>
+    public static void TransposeOutputGrad<T>(Index1D i, ArrayView<T> dY, ConvShape s, int cn, ArrayView<T> dYt)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int idx = i.X;
+        int p = s.OH * s.OW;
+        int cols = cn * p;
+        int oc = idx / cols, j = idx - oc * cols;
+        int nl = j / p, pix = j - nl * p;
+        dYt[idx] = dY[(nl * s.OC + oc) * p + pix];
+    }
+
+    /// <summary>
+    /// GEMM addressing of version 4 for one chunk: A = dYt [OC, cn·P], B = colT [cn·P, C·K²], C = dW [OC, C·K²],
+    /// accumulated; one flat reduction over cn·P.
+    /// </summary>
+    public static GemmShape GemmTransposed(ConvShape s, int cn, int ld, int rowTile)
+    {
+        int p = s.OH * s.OW, ckk = s.C * s.K * s.K;
+        return GemmShape.Create(m: s.OC, ncols: ckk, ko: 1, ki: cn * p,
+            aRow: cn * p, aKo: 0, aKi: 1,
+            bKo: 0, bKi: ld, bBatch: ckk,
+            cRow: ckk, cBatch: ckk, panel: ckk, accumulate: true, rowTile: rowTile);
     }
 
     /// <summary>

@@ -8,6 +8,9 @@
 // Rows past M read row M−1 (valid memory) and are never stored. Sums run over (ko, ki) in order, in one
 // register per output: deterministic. C is overwritten, or added to when g.Accumulate != 0.
 //
+// FastTile8x16 (version 4): RegisterTile8x16's fast path alone, as its own kernel, for GEMMs whose tiles are all
+// full and contiguous with one flat reduction loop (ILGPU-NOTES' minimal kernel): no clamps, no row guards.
+//
 // FmaProbe: 24 independent 16-wide multiply-add chains per work-item, the peak-throughput probe of
 // `dcgan bench kernels`.
 using System.Numerics;
@@ -428,6 +431,111 @@ public static partial class ConvGemm
                 if (j0 + 14 < g.Ncols) { if (g.Accumulate != 0) c[cr + co14] += c7_14; else c[cr + co14] = c7_14; }
                 if (j0 + 15 < g.Ncols) { if (g.Accumulate != 0) c[cr + co15] += c7_15; else c[cr + co15] = c7_15; }
             }
+        }
+    }
+
+    /// <summary>
+    /// Version 4's kernel: the fast path alone, for GEMMs where every tile is full and contiguous (M a multiple of
+    /// 8, Ncols of 16, g.Contiguous, Ko = 1; FastTileApplies checks): one flat k loop with running indices, no
+    /// clamps, no guards, one store block. Work-item t → tile (t mod RowTiles, t / RowTiles).
+    /// </summary>
+    public static void FastTile8x16<T>(Index1D t, ArrayView<T> a, ArrayView<T> b, GemmShape g, ArrayView<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i0 = (t.X % g.RowTiles) * TileRows;
+        int j0 = (t.X / g.RowTiles) * TileCols;
+        int aj0 = i0 * g.ARow;
+        int aj1 = aj0 + g.ARow;
+        int aj2 = aj1 + g.ARow;
+        int aj3 = aj2 + g.ARow;
+        int aj4 = aj3 + g.ARow;
+        int aj5 = aj4 + g.ARow;
+        int aj6 = aj5 + g.ARow;
+        int aj7 = aj6 + g.ARow;
+        T c0_0 = T.Zero; T c0_1 = T.Zero; T c0_2 = T.Zero; T c0_3 = T.Zero; T c0_4 = T.Zero; T c0_5 = T.Zero; T c0_6 = T.Zero; T c0_7 = T.Zero; T c0_8 = T.Zero; T c0_9 = T.Zero; T c0_10 = T.Zero; T c0_11 = T.Zero; T c0_12 = T.Zero; T c0_13 = T.Zero; T c0_14 = T.Zero; T c0_15 = T.Zero;
+        T c1_0 = T.Zero; T c1_1 = T.Zero; T c1_2 = T.Zero; T c1_3 = T.Zero; T c1_4 = T.Zero; T c1_5 = T.Zero; T c1_6 = T.Zero; T c1_7 = T.Zero; T c1_8 = T.Zero; T c1_9 = T.Zero; T c1_10 = T.Zero; T c1_11 = T.Zero; T c1_12 = T.Zero; T c1_13 = T.Zero; T c1_14 = T.Zero; T c1_15 = T.Zero;
+        T c2_0 = T.Zero; T c2_1 = T.Zero; T c2_2 = T.Zero; T c2_3 = T.Zero; T c2_4 = T.Zero; T c2_5 = T.Zero; T c2_6 = T.Zero; T c2_7 = T.Zero; T c2_8 = T.Zero; T c2_9 = T.Zero; T c2_10 = T.Zero; T c2_11 = T.Zero; T c2_12 = T.Zero; T c2_13 = T.Zero; T c2_14 = T.Zero; T c2_15 = T.Zero;
+        T c3_0 = T.Zero; T c3_1 = T.Zero; T c3_2 = T.Zero; T c3_3 = T.Zero; T c3_4 = T.Zero; T c3_5 = T.Zero; T c3_6 = T.Zero; T c3_7 = T.Zero; T c3_8 = T.Zero; T c3_9 = T.Zero; T c3_10 = T.Zero; T c3_11 = T.Zero; T c3_12 = T.Zero; T c3_13 = T.Zero; T c3_14 = T.Zero; T c3_15 = T.Zero;
+        T c4_0 = T.Zero; T c4_1 = T.Zero; T c4_2 = T.Zero; T c4_3 = T.Zero; T c4_4 = T.Zero; T c4_5 = T.Zero; T c4_6 = T.Zero; T c4_7 = T.Zero; T c4_8 = T.Zero; T c4_9 = T.Zero; T c4_10 = T.Zero; T c4_11 = T.Zero; T c4_12 = T.Zero; T c4_13 = T.Zero; T c4_14 = T.Zero; T c4_15 = T.Zero;
+        T c5_0 = T.Zero; T c5_1 = T.Zero; T c5_2 = T.Zero; T c5_3 = T.Zero; T c5_4 = T.Zero; T c5_5 = T.Zero; T c5_6 = T.Zero; T c5_7 = T.Zero; T c5_8 = T.Zero; T c5_9 = T.Zero; T c5_10 = T.Zero; T c5_11 = T.Zero; T c5_12 = T.Zero; T c5_13 = T.Zero; T c5_14 = T.Zero; T c5_15 = T.Zero;
+        T c6_0 = T.Zero; T c6_1 = T.Zero; T c6_2 = T.Zero; T c6_3 = T.Zero; T c6_4 = T.Zero; T c6_5 = T.Zero; T c6_6 = T.Zero; T c6_7 = T.Zero; T c6_8 = T.Zero; T c6_9 = T.Zero; T c6_10 = T.Zero; T c6_11 = T.Zero; T c6_12 = T.Zero; T c6_13 = T.Zero; T c6_14 = T.Zero; T c6_15 = T.Zero;
+        T c7_0 = T.Zero; T c7_1 = T.Zero; T c7_2 = T.Zero; T c7_3 = T.Zero; T c7_4 = T.Zero; T c7_5 = T.Zero; T c7_6 = T.Zero; T c7_7 = T.Zero; T c7_8 = T.Zero; T c7_9 = T.Zero; T c7_10 = T.Zero; T c7_11 = T.Zero; T c7_12 = T.Zero; T c7_13 = T.Zero; T c7_14 = T.Zero; T c7_15 = T.Zero;
+        int bj = Col(j0, g.Panel, g.BBatch);
+        for (int k = 0; k < g.Ki; k++)
+        {
+            T a0 = a[aj0];
+            T a1 = a[aj1];
+            T a2 = a[aj2];
+            T a3 = a[aj3];
+            T a4 = a[aj4];
+            T a5 = a[aj5];
+            T a6 = a[aj6];
+            T a7 = a[aj7];
+            T b0 = b[bj + 0];
+            T b1 = b[bj + 1];
+            T b2 = b[bj + 2];
+            T b3 = b[bj + 3];
+            T b4 = b[bj + 4];
+            T b5 = b[bj + 5];
+            T b6 = b[bj + 6];
+            T b7 = b[bj + 7];
+            T b8 = b[bj + 8];
+            T b9 = b[bj + 9];
+            T b10 = b[bj + 10];
+            T b11 = b[bj + 11];
+            T b12 = b[bj + 12];
+            T b13 = b[bj + 13];
+            T b14 = b[bj + 14];
+            T b15 = b[bj + 15];
+            c0_0 += a0 * b0; c0_1 += a0 * b1; c0_2 += a0 * b2; c0_3 += a0 * b3; c0_4 += a0 * b4; c0_5 += a0 * b5; c0_6 += a0 * b6; c0_7 += a0 * b7; c0_8 += a0 * b8; c0_9 += a0 * b9; c0_10 += a0 * b10; c0_11 += a0 * b11; c0_12 += a0 * b12; c0_13 += a0 * b13; c0_14 += a0 * b14; c0_15 += a0 * b15;
+            c1_0 += a1 * b0; c1_1 += a1 * b1; c1_2 += a1 * b2; c1_3 += a1 * b3; c1_4 += a1 * b4; c1_5 += a1 * b5; c1_6 += a1 * b6; c1_7 += a1 * b7; c1_8 += a1 * b8; c1_9 += a1 * b9; c1_10 += a1 * b10; c1_11 += a1 * b11; c1_12 += a1 * b12; c1_13 += a1 * b13; c1_14 += a1 * b14; c1_15 += a1 * b15;
+            c2_0 += a2 * b0; c2_1 += a2 * b1; c2_2 += a2 * b2; c2_3 += a2 * b3; c2_4 += a2 * b4; c2_5 += a2 * b5; c2_6 += a2 * b6; c2_7 += a2 * b7; c2_8 += a2 * b8; c2_9 += a2 * b9; c2_10 += a2 * b10; c2_11 += a2 * b11; c2_12 += a2 * b12; c2_13 += a2 * b13; c2_14 += a2 * b14; c2_15 += a2 * b15;
+            c3_0 += a3 * b0; c3_1 += a3 * b1; c3_2 += a3 * b2; c3_3 += a3 * b3; c3_4 += a3 * b4; c3_5 += a3 * b5; c3_6 += a3 * b6; c3_7 += a3 * b7; c3_8 += a3 * b8; c3_9 += a3 * b9; c3_10 += a3 * b10; c3_11 += a3 * b11; c3_12 += a3 * b12; c3_13 += a3 * b13; c3_14 += a3 * b14; c3_15 += a3 * b15;
+            c4_0 += a4 * b0; c4_1 += a4 * b1; c4_2 += a4 * b2; c4_3 += a4 * b3; c4_4 += a4 * b4; c4_5 += a4 * b5; c4_6 += a4 * b6; c4_7 += a4 * b7; c4_8 += a4 * b8; c4_9 += a4 * b9; c4_10 += a4 * b10; c4_11 += a4 * b11; c4_12 += a4 * b12; c4_13 += a4 * b13; c4_14 += a4 * b14; c4_15 += a4 * b15;
+            c5_0 += a5 * b0; c5_1 += a5 * b1; c5_2 += a5 * b2; c5_3 += a5 * b3; c5_4 += a5 * b4; c5_5 += a5 * b5; c5_6 += a5 * b6; c5_7 += a5 * b7; c5_8 += a5 * b8; c5_9 += a5 * b9; c5_10 += a5 * b10; c5_11 += a5 * b11; c5_12 += a5 * b12; c5_13 += a5 * b13; c5_14 += a5 * b14; c5_15 += a5 * b15;
+            c6_0 += a6 * b0; c6_1 += a6 * b1; c6_2 += a6 * b2; c6_3 += a6 * b3; c6_4 += a6 * b4; c6_5 += a6 * b5; c6_6 += a6 * b6; c6_7 += a6 * b7; c6_8 += a6 * b8; c6_9 += a6 * b9; c6_10 += a6 * b10; c6_11 += a6 * b11; c6_12 += a6 * b12; c6_13 += a6 * b13; c6_14 += a6 * b14; c6_15 += a6 * b15;
+            c7_0 += a7 * b0; c7_1 += a7 * b1; c7_2 += a7 * b2; c7_3 += a7 * b3; c7_4 += a7 * b4; c7_5 += a7 * b5; c7_6 += a7 * b6; c7_7 += a7 * b7; c7_8 += a7 * b8; c7_9 += a7 * b9; c7_10 += a7 * b10; c7_11 += a7 * b11; c7_12 += a7 * b12; c7_13 += a7 * b13; c7_14 += a7 * b14; c7_15 += a7 * b15;
+            aj0 += g.AKi; aj1 += g.AKi; aj2 += g.AKi; aj3 += g.AKi; aj4 += g.AKi; aj5 += g.AKi; aj6 += g.AKi; aj7 += g.AKi;
+            bj += g.BKi;
+        }
+        int cCol = Col(j0, g.Panel, g.CBatch);
+        if (g.Accumulate != 0)
+        {
+            int cr0 = (i0 + 0) * g.CRow + cCol;
+            c[cr0 + 0] += c0_0; c[cr0 + 1] += c0_1; c[cr0 + 2] += c0_2; c[cr0 + 3] += c0_3; c[cr0 + 4] += c0_4; c[cr0 + 5] += c0_5; c[cr0 + 6] += c0_6; c[cr0 + 7] += c0_7; c[cr0 + 8] += c0_8; c[cr0 + 9] += c0_9; c[cr0 + 10] += c0_10; c[cr0 + 11] += c0_11; c[cr0 + 12] += c0_12; c[cr0 + 13] += c0_13; c[cr0 + 14] += c0_14; c[cr0 + 15] += c0_15;
+            int cr1 = (i0 + 1) * g.CRow + cCol;
+            c[cr1 + 0] += c1_0; c[cr1 + 1] += c1_1; c[cr1 + 2] += c1_2; c[cr1 + 3] += c1_3; c[cr1 + 4] += c1_4; c[cr1 + 5] += c1_5; c[cr1 + 6] += c1_6; c[cr1 + 7] += c1_7; c[cr1 + 8] += c1_8; c[cr1 + 9] += c1_9; c[cr1 + 10] += c1_10; c[cr1 + 11] += c1_11; c[cr1 + 12] += c1_12; c[cr1 + 13] += c1_13; c[cr1 + 14] += c1_14; c[cr1 + 15] += c1_15;
+            int cr2 = (i0 + 2) * g.CRow + cCol;
+            c[cr2 + 0] += c2_0; c[cr2 + 1] += c2_1; c[cr2 + 2] += c2_2; c[cr2 + 3] += c2_3; c[cr2 + 4] += c2_4; c[cr2 + 5] += c2_5; c[cr2 + 6] += c2_6; c[cr2 + 7] += c2_7; c[cr2 + 8] += c2_8; c[cr2 + 9] += c2_9; c[cr2 + 10] += c2_10; c[cr2 + 11] += c2_11; c[cr2 + 12] += c2_12; c[cr2 + 13] += c2_13; c[cr2 + 14] += c2_14; c[cr2 + 15] += c2_15;
+            int cr3 = (i0 + 3) * g.CRow + cCol;
+            c[cr3 + 0] += c3_0; c[cr3 + 1] += c3_1; c[cr3 + 2] += c3_2; c[cr3 + 3] += c3_3; c[cr3 + 4] += c3_4; c[cr3 + 5] += c3_5; c[cr3 + 6] += c3_6; c[cr3 + 7] += c3_7; c[cr3 + 8] += c3_8; c[cr3 + 9] += c3_9; c[cr3 + 10] += c3_10; c[cr3 + 11] += c3_11; c[cr3 + 12] += c3_12; c[cr3 + 13] += c3_13; c[cr3 + 14] += c3_14; c[cr3 + 15] += c3_15;
+            int cr4 = (i0 + 4) * g.CRow + cCol;
+            c[cr4 + 0] += c4_0; c[cr4 + 1] += c4_1; c[cr4 + 2] += c4_2; c[cr4 + 3] += c4_3; c[cr4 + 4] += c4_4; c[cr4 + 5] += c4_5; c[cr4 + 6] += c4_6; c[cr4 + 7] += c4_7; c[cr4 + 8] += c4_8; c[cr4 + 9] += c4_9; c[cr4 + 10] += c4_10; c[cr4 + 11] += c4_11; c[cr4 + 12] += c4_12; c[cr4 + 13] += c4_13; c[cr4 + 14] += c4_14; c[cr4 + 15] += c4_15;
+            int cr5 = (i0 + 5) * g.CRow + cCol;
+            c[cr5 + 0] += c5_0; c[cr5 + 1] += c5_1; c[cr5 + 2] += c5_2; c[cr5 + 3] += c5_3; c[cr5 + 4] += c5_4; c[cr5 + 5] += c5_5; c[cr5 + 6] += c5_6; c[cr5 + 7] += c5_7; c[cr5 + 8] += c5_8; c[cr5 + 9] += c5_9; c[cr5 + 10] += c5_10; c[cr5 + 11] += c5_11; c[cr5 + 12] += c5_12; c[cr5 + 13] += c5_13; c[cr5 + 14] += c5_14; c[cr5 + 15] += c5_15;
+            int cr6 = (i0 + 6) * g.CRow + cCol;
+            c[cr6 + 0] += c6_0; c[cr6 + 1] += c6_1; c[cr6 + 2] += c6_2; c[cr6 + 3] += c6_3; c[cr6 + 4] += c6_4; c[cr6 + 5] += c6_5; c[cr6 + 6] += c6_6; c[cr6 + 7] += c6_7; c[cr6 + 8] += c6_8; c[cr6 + 9] += c6_9; c[cr6 + 10] += c6_10; c[cr6 + 11] += c6_11; c[cr6 + 12] += c6_12; c[cr6 + 13] += c6_13; c[cr6 + 14] += c6_14; c[cr6 + 15] += c6_15;
+            int cr7 = (i0 + 7) * g.CRow + cCol;
+            c[cr7 + 0] += c7_0; c[cr7 + 1] += c7_1; c[cr7 + 2] += c7_2; c[cr7 + 3] += c7_3; c[cr7 + 4] += c7_4; c[cr7 + 5] += c7_5; c[cr7 + 6] += c7_6; c[cr7 + 7] += c7_7; c[cr7 + 8] += c7_8; c[cr7 + 9] += c7_9; c[cr7 + 10] += c7_10; c[cr7 + 11] += c7_11; c[cr7 + 12] += c7_12; c[cr7 + 13] += c7_13; c[cr7 + 14] += c7_14; c[cr7 + 15] += c7_15;
+        }
+        else
+        {
+            int cr0 = (i0 + 0) * g.CRow + cCol;
+            c[cr0 + 0] = c0_0; c[cr0 + 1] = c0_1; c[cr0 + 2] = c0_2; c[cr0 + 3] = c0_3; c[cr0 + 4] = c0_4; c[cr0 + 5] = c0_5; c[cr0 + 6] = c0_6; c[cr0 + 7] = c0_7; c[cr0 + 8] = c0_8; c[cr0 + 9] = c0_9; c[cr0 + 10] = c0_10; c[cr0 + 11] = c0_11; c[cr0 + 12] = c0_12; c[cr0 + 13] = c0_13; c[cr0 + 14] = c0_14; c[cr0 + 15] = c0_15;
+            int cr1 = (i0 + 1) * g.CRow + cCol;
+            c[cr1 + 0] = c1_0; c[cr1 + 1] = c1_1; c[cr1 + 2] = c1_2; c[cr1 + 3] = c1_3; c[cr1 + 4] = c1_4; c[cr1 + 5] = c1_5; c[cr1 + 6] = c1_6; c[cr1 + 7] = c1_7; c[cr1 + 8] = c1_8; c[cr1 + 9] = c1_9; c[cr1 + 10] = c1_10; c[cr1 + 11] = c1_11; c[cr1 + 12] = c1_12; c[cr1 + 13] = c1_13; c[cr1 + 14] = c1_14; c[cr1 + 15] = c1_15;
+            int cr2 = (i0 + 2) * g.CRow + cCol;
+            c[cr2 + 0] = c2_0; c[cr2 + 1] = c2_1; c[cr2 + 2] = c2_2; c[cr2 + 3] = c2_3; c[cr2 + 4] = c2_4; c[cr2 + 5] = c2_5; c[cr2 + 6] = c2_6; c[cr2 + 7] = c2_7; c[cr2 + 8] = c2_8; c[cr2 + 9] = c2_9; c[cr2 + 10] = c2_10; c[cr2 + 11] = c2_11; c[cr2 + 12] = c2_12; c[cr2 + 13] = c2_13; c[cr2 + 14] = c2_14; c[cr2 + 15] = c2_15;
+            int cr3 = (i0 + 3) * g.CRow + cCol;
+            c[cr3 + 0] = c3_0; c[cr3 + 1] = c3_1; c[cr3 + 2] = c3_2; c[cr3 + 3] = c3_3; c[cr3 + 4] = c3_4; c[cr3 + 5] = c3_5; c[cr3 + 6] = c3_6; c[cr3 + 7] = c3_7; c[cr3 + 8] = c3_8; c[cr3 + 9] = c3_9; c[cr3 + 10] = c3_10; c[cr3 + 11] = c3_11; c[cr3 + 12] = c3_12; c[cr3 + 13] = c3_13; c[cr3 + 14] = c3_14; c[cr3 + 15] = c3_15;
+            int cr4 = (i0 + 4) * g.CRow + cCol;
+            c[cr4 + 0] = c4_0; c[cr4 + 1] = c4_1; c[cr4 + 2] = c4_2; c[cr4 + 3] = c4_3; c[cr4 + 4] = c4_4; c[cr4 + 5] = c4_5; c[cr4 + 6] = c4_6; c[cr4 + 7] = c4_7; c[cr4 + 8] = c4_8; c[cr4 + 9] = c4_9; c[cr4 + 10] = c4_10; c[cr4 + 11] = c4_11; c[cr4 + 12] = c4_12; c[cr4 + 13] = c4_13; c[cr4 + 14] = c4_14; c[cr4 + 15] = c4_15;
+            int cr5 = (i0 + 5) * g.CRow + cCol;
+            c[cr5 + 0] = c5_0; c[cr5 + 1] = c5_1; c[cr5 + 2] = c5_2; c[cr5 + 3] = c5_3; c[cr5 + 4] = c5_4; c[cr5 + 5] = c5_5; c[cr5 + 6] = c5_6; c[cr5 + 7] = c5_7; c[cr5 + 8] = c5_8; c[cr5 + 9] = c5_9; c[cr5 + 10] = c5_10; c[cr5 + 11] = c5_11; c[cr5 + 12] = c5_12; c[cr5 + 13] = c5_13; c[cr5 + 14] = c5_14; c[cr5 + 15] = c5_15;
+            int cr6 = (i0 + 6) * g.CRow + cCol;
+            c[cr6 + 0] = c6_0; c[cr6 + 1] = c6_1; c[cr6 + 2] = c6_2; c[cr6 + 3] = c6_3; c[cr6 + 4] = c6_4; c[cr6 + 5] = c6_5; c[cr6 + 6] = c6_6; c[cr6 + 7] = c6_7; c[cr6 + 8] = c6_8; c[cr6 + 9] = c6_9; c[cr6 + 10] = c6_10; c[cr6 + 11] = c6_11; c[cr6 + 12] = c6_12; c[cr6 + 13] = c6_13; c[cr6 + 14] = c6_14; c[cr6 + 15] = c6_15;
+            int cr7 = (i0 + 7) * g.CRow + cCol;
+            c[cr7 + 0] = c7_0; c[cr7 + 1] = c7_1; c[cr7 + 2] = c7_2; c[cr7 + 3] = c7_3; c[cr7 + 4] = c7_4; c[cr7 + 5] = c7_5; c[cr7 + 6] = c7_6; c[cr7 + 7] = c7_7; c[cr7 + 8] = c7_8; c[cr7 + 9] = c7_9; c[cr7 + 10] = c7_10; c[cr7 + 11] = c7_11; c[cr7 + 12] = c7_12; c[cr7 + 13] = c7_13; c[cr7 + 14] = c7_14; c[cr7 + 15] = c7_15;
         }
     }
 

@@ -8,16 +8,17 @@
 // Production dispatch (Choose): one table, by backend, the same for every pass and shape —
 //
 //   backend                              variant   why
-//   OpenCL on a CPU (PoCL)               2         im2col + straight-line 8×16 register tiles, vectorised by
-//                                                  PoCL: 10–30× version 1 on the DCGAN layers (docs/benchmarks.md)
+//   OpenCL on a CPU (PoCL)               5         im2col (rows padded against 4 KiB aliasing) + the fast-path-only
+//                                                  8×16 register tile, vectorised by PoCL; 10–30× version 1 and
+//                                                  1–3× version 2 on the DCGAN layers (docs/benchmarks.md)
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles. NOT TIMED ON A GPU (none was
 //                                                  available); chosen by GPU practice, validated on PoCL and the
 //                                                  CPU accelerator by the tests
-//   (PoCL, forward of D's last layer: 1×1 output, OC < 8 → 1; see Choose)
+//   (PoCL: forward of D's last layer → 1; weight gradient with C·K² < 32 → 2; see Choose)
 //   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and version 2/3's
 //                                                  extra launches and workspace only cost there
 //
-// Workspace: versions 2 and 3 stage an im2col matrix (or its gradient) in one device buffer owned by this
+// Workspace: versions 2 to 5 stage an im2col matrix (or its gradient) in one device buffer owned by this
 // object, grown on demand (never shrunk) and reused, so steady-state launches allocate nothing. The batch is
 // processed in chunks of samples so that the workspace stays under MaxWorkspaceElements. Not thread-safe:
 // one Conv2dOps per accelerator and element type, used from one thread (as the whole training loop is).
@@ -42,7 +43,12 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "naive: one thread per output",
         "im2col + 8x16 register-tile GEMM",
         "im2col + shared-memory tiled GEMM",
+        "im2col + fast-path-only 8x16 GEMM (flat k loop, full tiles)",
+        "v4 + staged matrix rows padded by 16 floats (no 4 KiB aliasing)",
     ];
+
+    /// <summary>Floats version 5 adds to the row stride of the staged matrix (col, colGrad, colT).</summary>
+    public const int RowPad = 16;
 
     public static int VariantCount => VariantNames.Length;
 
@@ -57,9 +63,10 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly int sharedTile;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>> naiveForward,
         naiveBackwardData, naiveBackwardWeight;
-    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>> im2col, col2im,
+    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> im2col, col2im,
         im2colTransposed;
-    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> registerTile;
+    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>> transposeOutputGrad;
+    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> registerTile, fastTile;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>> sharedTiled;
     MemoryBuffer1D<T, Stride1D.Dense>? workspace;
 
@@ -79,15 +86,19 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             Conv2dKernels.BackwardData));
         naiveBackwardWeight = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>(
             Conv2dKernels.BackwardWeight));
-        im2col = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>(
+        im2col = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dForwardVariants.Im2col));
-        col2im = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>(
+        col2im = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dBackwardDataVariants.Col2im));
-        im2colTransposed = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>(
+        im2colTransposed = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dBackwardWeightVariants.Im2colTransposed));
+        transposeOutputGrad = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>(
+            Conv2dBackwardWeightVariants.TransposeOutputGrad));
         // Group size 1: PoCL then vectorises inside the straight-line tile instead of across work-items.
         registerTile = new(() => accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>(
             ConvGemm.RegisterTile8x16, 1));
+        fastTile = new(() => accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>(
+            ConvGemm.FastTile8x16, 1));
         sharedTiled = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>(
             ConvGemm.SharedTiled));
     }
@@ -96,19 +107,22 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     static int Choose(Accelerator accelerator) => accelerator switch
     {
         CPUAccelerator => 1,
-        CLAccelerator cl when cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU => 2,
+        CLAccelerator cl when cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU => 5,
         _ => 3,
     };
 
     /// <summary>
-    /// The variant production launches use for this pass and shape: the backend's (table in the header), except
-    /// PoCL's forward of a conv to a 1×1 image with fewer than 8 output channels (D's last layer), where the
-    /// whole GEMM is one partial tile and version 1 measured 0.8 vs 0.3 GFLOP/s (docs/benchmarks.md).
+    /// The variant production launches use for this pass and shape: the backend's (table in the header), except on
+    /// PoCL (a) the forward of a conv to a 1×1 image with fewer than 8 output channels (D's last layer), where the
+    /// whole GEMM is one partial tile and version 1 measured 0.8 vs 0.3 GFLOP/s, and (b) the weight gradient of a
+    /// conv with C·K² &lt; 32 (one input channel: the 32px net's D1 and G4), where version 2's nested reduction
+    /// measured 2× version 5's transposed one (one 16-column tile, dYt's copy not repaid; docs/benchmarks.md).
     /// </summary>
     public int Choose(ConvPass pass, ConvShape shape) =>
-        defaultVariant == 2 && pass == ConvPass.Forward && shape.OH * shape.OW == 1 && shape.OC < ConvGemm.TileRows
-            ? 1
-            : defaultVariant;
+        VariantOverride is int forced ? forced
+        : defaultVariant == 5 && pass == ConvPass.Forward && shape.OH * shape.OW == 1 && shape.OC < ConvGemm.TileRows ? 1
+        : defaultVariant == 5 && pass == ConvPass.BackwardWeight && shape.C * shape.K * shape.K < 32 ? 2
+        : defaultVariant;
 
     /// <summary>y = conv2d(x, w). Overwrites y.</summary>
     public void Forward(AcceleratorStream stream, ConvShape shape, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y) =>
@@ -147,12 +161,19 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             return;
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
-        foreach (var (n0, cn, ws) in Chunks(stream, shape, (long)ckk * p, maxChunkSamples))
+        long xSample = (long)shape.C * shape.H * shape.W;
+        // Plain loops over chunks (no iterator, no closures): a steady-state launch allocates nothing.
+        int chunk = ChunkSamples(shape, (long)ckk * p, maxChunkSamples);
+        var ws = Workspace(stream, (long)ckk * (chunk * p + RowPad));
+        for (int n0 = 0; n0 < shape.N; n0 += chunk)
         {
-            var xc = x.SubView((long)n0 * shape.C * shape.H * shape.W, (long)cn * shape.C * shape.H * shape.W);
+            int cn = Math.Min(chunk, shape.N - n0);
+            int ld = cn * p + Pad(variant, cn * p);
+            var col = ws.SubView(0, (long)ckk * ld);
+            var xc = x.SubView(n0 * xSample, cn * xSample);
             var yc = y.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p);
-            im2col.Value(stream, (int)ws.Length, xc, shape, cn, ws);
-            Gemm(stream, variant, w, ws, yc, rowTile => Conv2dForwardVariants.Gemm(shape, cn, rowTile));
+            im2col.Value(stream, (int)col.Length, xc, shape, cn, ld, col);
+            Gemm(stream, variant, w, col, yc, Conv2dForwardVariants.Gemm(shape, cn, ld, RowTile(variant)));
         }
     }
 
@@ -170,12 +191,17 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        foreach (var (n0, cn, ws) in Chunks(stream, shape, (long)ckk * p, maxChunkSamples))
+        int chunk = ChunkSamples(shape, (long)ckk * p, maxChunkSamples);
+        var ws = Workspace(stream, (long)ckk * (chunk * p + RowPad));
+        for (int n0 = 0; n0 < shape.N; n0 += chunk)
         {
+            int cn = Math.Min(chunk, shape.N - n0);
+            int ld = cn * p + Pad(variant, cn * p);
+            var colGrad = ws.SubView(0, (long)ckk * ld);
             var dYc = dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p);
             var dXc = dX.SubView(n0 * xSample, cn * xSample);
-            Gemm(stream, variant, w, dYc, ws, rowTile => Conv2dBackwardDataVariants.Gemm(shape, cn, rowTile));
-            col2im.Value(stream, (int)dXc.Length, ws, shape, cn, dXc);
+            Gemm(stream, variant, w, dYc, colGrad, Conv2dBackwardDataVariants.Gemm(shape, cn, ld, RowTile(variant)));
+            col2im.Value(stream, (int)dXc.Length, colGrad, shape, cn, ld, dXc);
         }
     }
 
@@ -193,48 +219,68 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
+        // Versions 4 and 5 also stage dYt [OC, cn·P] after colT in the workspace; version 5 pads colT's rows.
+        bool transposed = variant >= 4;
+        int ld = ckk + Pad(variant, ckk);
+        long perSample = (long)ld * p + (transposed ? (long)shape.OC * p : 0);
+        int chunk = ChunkSamples(shape, perSample, maxChunkSamples);
+        var ws = Workspace(stream, chunk * perSample);
         // Chunks in sample order, each adding its partial sums onto dW: a fixed summation order.
-        foreach (var (n0, cn, ws) in Chunks(stream, shape, (long)ckk * p, maxChunkSamples))
+        for (int n0 = 0; n0 < shape.N; n0 += chunk)
         {
+            int cn = Math.Min(chunk, shape.N - n0);
+            var colT = ws.SubView(0, (long)cn * p * ld);
             var xc = x.SubView(n0 * xSample, cn * xSample);
             var dYc = dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p);
-            im2colTransposed.Value(stream, (int)ws.Length, xc, shape, cn, ws);
-            Gemm(stream, variant, dYc, ws, dW, rowTile => Conv2dBackwardWeightVariants.Gemm(shape, cn, rowTile));
-        }
-    }
-
-    /// <summary>C (+)= A·B with version 2's register tiles or version 3's shared-memory tiles.</summary>
-    void Gemm(AcceleratorStream stream, int variant, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c,
-        Func<int, GemmShape> shapeFor)
-    {
-        if (variant == 2)
-        {
-            var g = shapeFor(ConvGemm.TileRows);
-            registerTile.Value(stream, g.Tiles(ConvGemm.TileCols), a, b, g, c);
-        }
-        else
-        {
-            var g = shapeFor(sharedTile);
-            var config = new KernelConfig(g.Tiles(sharedTile), sharedTile * sharedTile);
-            sharedTiled.Value(stream, config, a, b, g, sharedTile, c);
+            im2colTransposed.Value(stream, (int)colT.Length, xc, shape, cn, ld, colT);
+            if (transposed)
+            {
+                var dYt = ws.SubView(colT.Length, dYc.Length);
+                transposeOutputGrad.Value(stream, (int)dYt.Length, dYc, shape, cn, dYt);
+                Gemm(stream, variant, dYt, colT, dW, Conv2dBackwardWeightVariants.GemmTransposed(shape, cn, ld, RowTile(variant)));
+            }
+            else
+                Gemm(stream, variant, dYc, colT, dW, Conv2dBackwardWeightVariants.Gemm(shape, cn, RowTile(variant)));
         }
     }
 
     /// <summary>
-    /// Splits the batch into chunks of samples whose workspace (perSample elements each) fits MaxWorkspaceElements
-    /// (at least one sample), and yields each chunk with the workspace view sized for it.
+    /// Version 5's pad of a staged matrix whose natural row stride is <paramref name="stride"/>: RowPad floats when
+    /// the stride is a multiple of 256 floats (1 KiB: the strides whose B-strip lines collide in L1), else 0 (a
+    /// pad on small strides, e.g. C·K² = 16, would only grow the matrix).
     /// </summary>
-    IEnumerable<(int N0, int Cn, ArrayView<T> Workspace)> Chunks(AcceleratorStream stream, ConvShape shape,
-        long perSample, int maxChunkSamples)
+    public static int Pad(int variant, int stride) => variant == 5 && stride % 256 == 0 ? RowPad : 0;
+
+    /// <summary>Tile height of the variant's GEMM kernel (the shared tile for version 3, else TileRows).</summary>
+    int RowTile(int variant) => variant == 3 ? sharedTile : ConvGemm.TileRows;
+
+    /// <summary>
+    /// C (+)= A·B: version 2's register tiles, version 3's shared-memory tiles, or version 4's fast-path-only tiles
+    /// where every tile is full and contiguous with one flat reduction (version 2's kernel otherwise).
+    /// </summary>
+    void Gemm(AcceleratorStream stream, int variant, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GemmShape g)
     {
-        int chunk = (int)Math.Clamp(MaxWorkspaceElements / perSample, 1, Math.Min(shape.N, Math.Max(1, maxChunkSamples)));
-        var ws = Workspace(stream, chunk * perSample);
-        for (int n0 = 0; n0 < shape.N; n0 += chunk)
+        if (variant == 3)
         {
-            int cn = Math.Min(chunk, shape.N - n0);
-            yield return (n0, cn, ws.SubView(0, cn * perSample));
+            var config = new KernelConfig(g.Tiles(sharedTile), sharedTile * sharedTile);
+            sharedTiled.Value(stream, config, a, b, g, sharedTile, c);
         }
+        else if (variant >= 4 && FastTileApplies(g))
+            fastTile.Value(stream, g.Tiles(ConvGemm.TileCols), a, b, g, c);
+        else
+            registerTile.Value(stream, g.Tiles(ConvGemm.TileCols), a, b, g, c);
     }
+
+    /// <summary>True when ConvGemm.FastTile8x16 may run g: full 8×16 tiles, contiguous columns, one reduction loop.</summary>
+    public static bool FastTileApplies(GemmShape g) =>
+        g.M % ConvGemm.TileRows == 0 && g.Ncols % ConvGemm.TileCols == 0 && g.Contiguous != 0 && g.Ko == 1;
+
+    /// <summary>
+    /// Samples per chunk so that the workspace (perSample elements each; version 5's row pad adds ≤ 16 columns on
+    /// top, not counted) stays near MaxWorkspaceElements; at least one sample.
+    /// </summary>
+    static int ChunkSamples(ConvShape shape, long perSample, int maxChunkSamples) =>
+        (int)Math.Clamp(MaxWorkspaceElements / perSample, 1, Math.Min(shape.N, Math.Max(1, maxChunkSamples)));
 
     ArrayView<T> Workspace(AcceleratorStream stream, long elements)
     {
@@ -247,6 +293,17 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         return workspace.View;
     }
+
+    /// <summary>
+    /// When set, every production launch (Forward/BackwardData/BackwardWeight without a variant) uses this variant
+    /// instead of the dispatch table: `dcgan bench step --conv-variant N` compares whole training steps per variant.
+    /// </summary>
+    public int? VariantOverride
+    {
+        get => variantOverride;
+        set => variantOverride = value is null ? null : RequireVariant(value.Value);
+    }
+    int? variantOverride;
 
     /// <summary>Workspace elements currently allocated (0 before any fast-variant launch).</summary>
     public long WorkspaceElements => workspace?.Length ?? 0;

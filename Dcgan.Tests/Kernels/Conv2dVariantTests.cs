@@ -26,7 +26,8 @@ public abstract class Conv2dVariantTests : BackendTest
     // n, c, h, w, oc, k, stride, pad. Tiny enough for the CPU accelerator; odd against the 8×16 tile (OC 6, 5, 1, 9
     // rows; C·K² 45, 75, 48 columns), stride 1 and 2, padding 0–2, kernel 3–5, a floor-truncated input (7×6 k5
     // s2 p2), D's last layer (4×4 → 1×1: one output pixel, non-contiguous GEMM columns) and a 16-pixel output
-    // (8×8 k4 s2 p1 → 4×4) that takes the register tile's fast path.
+    // (8×8 k4 s2 p1 → 4×4) that takes the register tile's fast path; the last shape has OC 8, C·K² 32 and
+    // P 16, so every pass of versions 4 and 5 runs FastTile8x16 (full tiles only), and version 5's padded rows.
     static readonly int[][] TinyShapes =
     [
         [3, 5, 9, 7, 6, 3, 1, 1],
@@ -34,6 +35,7 @@ public abstract class Conv2dVariantTests : BackendTest
         [2, 4, 4, 4, 1, 4, 1, 0],
         [3, 3, 8, 8, 9, 4, 2, 1],
         [2, 2, 5, 5, 3, 4, 1, 2],
+        [2, 2, 8, 8, 8, 4, 2, 1],
     ];
 
     // Real DCGAN layers at batch 3 and odd shapes whose GEMMs span several tiles with remainders (too slow for
@@ -46,6 +48,8 @@ public abstract class Conv2dVariantTests : BackendTest
         [3, 3, 16, 16, 64, 4, 2, 1],     // D's first layer at 16×16: C·K² = 48, P = 64
         [3, 13, 19, 17, 21, 5, 2, 2],    // odd everything
         [4, 7, 12, 12, 19, 3, 1, 1],     // stride 1, P = 144
+        [4, 8, 16, 16, 16, 4, 2, 1],     // cn·P = 256: version 5 pads col/colGrad rows; full tiles (version 4/5 fast)
+        [2, 16, 8, 8, 16, 4, 2, 1],      // C·K² = 256: version 5 pads colT rows; full tiles
     ];
 
     public static IEnumerable<TestCaseData> TinyCases() =>
@@ -58,6 +62,21 @@ public abstract class Conv2dVariantTests : BackendTest
 
     /// <summary>True for the CPU accelerator: the larger shapes are skipped there, visibly.</summary>
     protected virtual bool TinyOnly => false;
+
+    [Test]
+    public void FastShapeRunsFastTileInEveryPass()
+    {
+        // The last tiny shape must really exercise versions 4/5's kernel, padded and not, in all three passes.
+        var s = ConvShape.Create(2, 2, 8, 8, 8, 4, 2, 1);
+        int cols = 2 * s.OH * s.OW, ckk = s.C * s.K * s.K;
+        foreach (int pad in new[] { 0, Conv2dOps<float>.RowPad })
+        {
+            Assert.That(Conv2dOps<float>.FastTileApplies(Conv2dForwardVariants.Gemm(s, 2, cols + pad, ConvGemm.TileRows)));
+            Assert.That(Conv2dOps<float>.FastTileApplies(Conv2dBackwardDataVariants.Gemm(s, 2, cols + pad, ConvGemm.TileRows)));
+            Assert.That(Conv2dOps<float>.FastTileApplies(
+                Conv2dBackwardWeightVariants.GemmTransposed(s, 2, ckk + pad, ConvGemm.TileRows)));
+        }
+    }
 
     [TestCaseSource(nameof(TinyCases))]
     public void TinyShapeMatchesReference(int variant, int[] shape) => CheckAll(variant, shape);
