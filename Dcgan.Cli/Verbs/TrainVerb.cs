@@ -37,6 +37,8 @@ public static class TrainVerb
           --clip-grad-norm X     scale each network's gradients so their global L2 norm is at most X
                                  (torch.nn.utils.clip_grad_norm_); default: no clipping
           --on-bad-image P       folder/celeba: skip (default) an unreadable image, naming it, or fail on it
+          --cache-dir DIR        folder/celeba: decode every image once into a preprocessed cache in DIR, reused by
+                                 later epochs and runs (validated against the file list; rebuilt when stale)
           --quiet                no progress bar; log lines only
           --verbose              stack traces on errors
         """;
@@ -112,6 +114,7 @@ public static class TrainVerb
             SampleEvery = sampleEvery,
             OnDivergence = onDivergence,
             OnBadImage = onBadImage,
+            CacheDir = cl.OptionalString("cache-dir") ?? o.CacheDir,
             ClipGradNorm = clip,
         };
     }

@@ -41,6 +41,8 @@ public sealed record TrainOptions
     public double? ClipGradNorm { get; init; }
     /// <summary>Folder data sets: "skip" an unreadable image (reported by name) or "fail" on it.</summary>
     public string OnBadImage { get; init; } = "skip";
+    /// <summary>Folder data sets: directory of the preprocessed cache (decoded once, reused by later runs); null: none.</summary>
+    public string? CacheDir { get; init; }
 
     public static readonly string[] DivergencePolicies = ["rollback", "stop"];
     public static readonly string[] BadImagePolicies = ["skip", "fail"];

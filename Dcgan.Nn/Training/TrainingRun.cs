@@ -119,6 +119,7 @@ public sealed partial class TrainingRun
         var folder = new FolderOptions
         {
             OnCorrupt = options.OnBadImage == "fail" ? CorruptImagePolicy.Fail : CorruptImagePolicy.Skip,
+            CacheDirectory = options.CacheDir,
         };
         using var dataset = DatasetFactory.Open(options.Dataset, options.DataRoot, options.ImageSize, options.Channels,
             new DatasetOptions { Seed = (long)options.Seed, Download = options.Download, FakeCount = options.FakeCount, Folder = folder });

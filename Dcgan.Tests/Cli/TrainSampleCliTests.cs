@@ -130,6 +130,35 @@ public sealed class TrainSampleCliTests
     }
 
     [Test]
+    public void FolderTrainingWithCacheDirBuildsTheCacheOnce()
+    {
+        string images = Path.Combine(dir, "photos", "nested");
+        Directory.CreateDirectory(images);
+        for (int i = 0; i < 10; i++)
+        {
+            using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(20 + i, 17);
+            image[i % 17, i % 17] = new SixLabors.ImageSharp.PixelFormats.Rgb24(255, (byte)(i * 20), 0);
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, Path.Combine(images, $"{i}.png"));
+        }
+        string cache = Path.Combine(dir, "cache");
+        string[] Args(string run) =>
+        [
+            "train", "--dataset", "folder", "--data-root", Path.Combine(dir, "photos"), "--cache-dir", cache,
+            "--image-size", "16", "--batch-size", "4", "--nz", "5", "--ngf", "4", "--ndf", "4", "--iterations", "2",
+            "--out", Path.Combine(dir, run), "--quiet", "--device", OpenClOrCpu(),
+        ];
+        var (code, _, err) = Run(Args("a"));
+        Assert.That(code, Is.EqualTo(0), err);
+        var cached = Directory.GetFiles(cache);
+        Assert.That(cached, Has.Length.EqualTo(1));
+        var written = File.GetLastWriteTimeUtc(cached[0]);
+        (code, _, err) = Run(Args("b"));
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(Directory.GetFiles(cache), Is.EqualTo(cached));
+        Assert.That(File.GetLastWriteTimeUtc(cached[0]), Is.EqualTo(written), "the second run must reuse the cache");
+    }
+
+    [Test]
     public void OutHoldingARunIsRefused()
     {
         string run = Path.Combine(dir, "run");
