@@ -14,7 +14,7 @@
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles. NOT TIMED ON A GPU (none was
 //                                                  available); chosen by GPU practice, validated on PoCL and the
 //                                                  CPU accelerator by the tests
-//   (PoCL: forward of D's last layer → 1; weight gradient with C·K² < 32 → 2; see Choose)
+//   (PoCL: a few thin shapes → 1 or 2, per pass and shape; the rules and their numbers are in Choose)
 //   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and version 2/3's
 //                                                  extra launches and workspace only cost there
 //
@@ -113,16 +113,37 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
 
     /// <summary>
     /// The variant production launches use for this pass and shape: the backend's (table in the header), except on
-    /// PoCL (a) the forward of a conv to a 1×1 image with fewer than 8 output channels (D's last layer), where the
-    /// whole GEMM is one partial tile and version 1 measured 0.8 vs 0.3 GFLOP/s, and (b) the weight gradient of a
-    /// conv with C·K² &lt; 32 (one input channel: the 32px net's D1 and G4), where version 2's nested reduction
-    /// measured 2× version 5's transposed one (one 16-column tile, dYt's copy not repaid; docs/benchmarks.md).
+    /// PoCL, where these per-shape rules apply (the only place they are written down). Median ms, `dcgan bench
+    /// kernels --variant 2,4,5 --runs 10` on the idle 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27:
+    /// (a) Forward to a 1×1 image with fewer than 8 output channels (D's last layer) → 1: the whole GEMM is one
+    ///     partial tile; version 1 measured 0.8 vs 0.3 GFLOP/s.
+    /// (b) Forward with 32 ≤ C·K² &lt; 64 (three input channels: the 64px net's D1, and G5's input gradient) → 2:
+    ///     v2 17.2 / v4 21.1 / v5 31.7 ms (D1), 17.3 / 20.1 / 33.4 (G5). (C·K² = 16, the 32px D1/G4: v5 best,
+    ///     2.55 vs v2 3.01, so it stays on 5.)
+    /// (c) Weight gradient with C·K² &lt; 64 (one or three input channels) → 2: version 2's nested reduction beats
+    ///     the transposed one, whose dYt copy a single thin tile does not repay: 32px D1 v2 1.44 / v4 3.04 / v5
+    ///     3.00, G4 1.46 / 2.97 / 2.97; 64px D1 19.1 / 25.3 / 25.5, G5 19.1 / 24.0 / 23.9.
+    /// Every other DCGAN layer and pass stays on 5: within noise of 4 and 2 or better (docs/benchmarks.md). Not
+    /// adopted: G1's weight gradient (conv view: to a 1×1 image, OC ≥ 8) → 2 measured 32px v2 2.15 / v5 3.27 ms
+    /// in isolation but no gain on the whole 32px step (3 alternating pairs, 662–670 vs 656–668 ms/it), and
+    /// 64px 3.32 / 3.33.
     /// </summary>
-    public int Choose(ConvPass pass, ConvShape shape) =>
-        VariantOverride is int forced ? forced
-        : defaultVariant == 5 && pass == ConvPass.Forward && shape.OH * shape.OW == 1 && shape.OC < ConvGemm.TileRows ? 1
-        : defaultVariant == 5 && pass == ConvPass.BackwardWeight && shape.C * shape.K * shape.K < 32 ? 2
-        : defaultVariant;
+    public int Choose(ConvPass pass, ConvShape shape)
+    {
+        if (VariantOverride is int forced)
+            return forced;
+        if (defaultVariant != 5)
+            return defaultVariant;
+        int ckk = shape.C * shape.K * shape.K;
+        bool toPoint = shape.OH * shape.OW == 1;
+        return pass switch
+        {
+            ConvPass.Forward when toPoint && shape.OC < ConvGemm.TileRows => 1,       // (a)
+            ConvPass.Forward when ckk >= 32 && ckk < 64 => 2,                          // (b)
+            ConvPass.BackwardWeight when ckk < 64 => 2,                                // (c)
+            _ => defaultVariant,
+        };
+    }
 
     /// <summary>y = conv2d(x, w). Overwrites y.</summary>
     public void Forward(AcceleratorStream stream, ConvShape shape, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y) =>
