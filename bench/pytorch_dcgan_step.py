@@ -32,28 +32,10 @@ import torch
 import torch.nn as nn
 
 
-def generator(image_size, nz, ngf, nc):
-    stages = int(math.log2(image_size)) - 2
-    layers, channels, inc = [], ngf * 2 ** (stages - 1), nz
-    for s in range(stages):
-        layers += [nn.ConvTranspose2d(inc, channels, 4, 1 if s == 0 else 2, 0 if s == 0 else 1, bias=False),
-                   nn.BatchNorm2d(channels), nn.ReLU(True)]
-        inc, channels = channels, channels // 2
-    layers += [nn.ConvTranspose2d(inc, nc, 4, 2, 1, bias=False), nn.Tanh()]
-    return nn.Sequential(*layers)
-
-
-def discriminator(image_size, nc, ndf):
-    stages = int(math.log2(image_size)) - 2
-    layers, inc, channels = [], nc, ndf
-    for s in range(stages):
-        layers.append(nn.Conv2d(inc, channels, 4, 2, 1, bias=False))
-        if s > 0:
-            layers.append(nn.BatchNorm2d(channels))
-        layers.append(nn.LeakyReLU(0.2, inplace=True))
-        inc, channels = channels, channels * 2
-    layers.append(nn.Conv2d(inc, 1, 4, 1, 0, bias=False))  # logits: BCEWithLogitsLoss replaces the Sigmoid
-    return nn.Sequential(*layers)
+# pytorch/examples' networks (D returning logits), defined once for the parity test and this benchmark.
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [_here, os.path.join(_here, "..", "Dcgan.Tests", "PyTorch")]
+from dcgan_reference import discriminator, generator  # noqa: E402
 
 
 def weights_init(m):

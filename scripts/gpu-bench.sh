@@ -34,7 +34,7 @@ pack() {
   [ -x "$stage/app/dcgan" ] || { echo "gpu-bench: dcgan publish failed" >&2; exit 1; }
   [ -x "$stage/app/Dcgan.Tests" ] || { echo "gpu-bench: test publish failed" >&2; exit 1; }
   mkdir -p "$stage/bench"
-  cp "$root/bench/pytorch_dcgan_step.py" "$stage/bench/"
+  cp "$root/bench/pytorch_dcgan_step.py" "$root/Dcgan.Tests/PyTorch/dcgan_reference.py" "$stage/bench/"
   git -C "$root" rev-parse --short HEAD > "$stage/COMMIT" 2>/dev/null || echo unknown > "$stage/COMMIT"
   mkdir -p "$(dirname "$archive_default")"
   # Both apps are published into one folder, so they share one copy of the .NET runtime and of our assemblies
