@@ -14,6 +14,8 @@
 //      guards) where every tile is full and contiguous; version 2's kernel otherwise.
 //   5  version 4 with colGrad's row stride padded from cn·P to cn·P + 16 floats when cn·P is a multiple of 256
 //      (no 4 KiB aliasing of C's rows; Conv2dOps.Pad).
+//   6  panel GEMM: Wᵀ and the chunk of dY packed into panels (ConvGemm.PackPanels), colGrad = ConvGemm.PanelGemm16
+//      (ConvGemm.Panel.cs), then Col2imRows (one thread per dX row, division-free inner loops).
 //
 // colGrad has im2col's layout (Conv2dForwardVariants): row (ic·K + kh)·K + kw, column nl·P + oh·OW + ow.
 // Legend: n/nl batch (absolute/in chunk), ic input channel, oc output channel, ih/iw input pixel, oh/ow output
@@ -66,6 +68,53 @@ public static class Conv2dBackwardDataVariants
     }
 
     /// <summary>
+    /// Version 6's col2im: one thread per dX row (nl, ic, ih) of the chunk (q = (nl·C + ic)·H + ih), walking iw
+    /// with running counters. Only the taps with kh ≡ ih + p (mod s) land on ih, so kh starts at (ih + p) mod s
+    /// and steps by s while oh = (ih + p − kh) / s steps down by one (likewise kw, ow per iw): no division in the
+    /// inner loops, which made version 2's per-element col2im cost more than its GEMM. Same (kh, kw) summation
+    /// order as Col2im, so the same colGrad gives bitwise the same dX. Overwrites dX.
+    /// </summary>
+    public static void Col2imRows<T>(Index1D q, ArrayView<T> colGrad, ConvShape s, int cn, int ld, ArrayView<T> dX)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ih = q.X % s.H;
+        int t = q.X / s.H;
+        int ic = t % s.C, nl = t / s.C;
+        int p = s.OH * s.OW;
+        int kh0 = (ih + s.Pad) % s.Stride, oh0 = (ih + s.Pad) / s.Stride;
+        int colBase = nl * p;
+        int o = q.X * s.W;
+        int kwStart = s.Pad % s.Stride, owStart = s.Pad / s.Stride;   // (iw + p) mod s and div s at iw = 0
+        for (int iw = 0; iw < s.W; iw++)
+        {
+            T sum = T.Zero;
+            int oh = oh0;
+            for (int kh = kh0; kh < s.K; kh += s.Stride)
+            {
+                if (oh >= 0 && oh < s.OH)
+                {
+                    int rowBase = ((ic * s.K + kh) * s.K) * ld + colBase + oh * s.OW;
+                    int ow = owStart;
+                    for (int kw = kwStart; kw < s.K; kw += s.Stride)
+                    {
+                        if (ow >= 0 && ow < s.OW)
+                            sum += colGrad[rowBase + kw * ld + ow];
+                        ow--;
+                    }
+                }
+                oh--;
+            }
+            dX[o + iw] = sum;
+            kwStart++;
+            if (kwStart == s.Stride)
+            {
+                kwStart = 0;
+                owStart++;
+            }
+        }
+    }
+
+    /// <summary>
     /// GEMM addressing of version 2/3 for one chunk: A = Wᵀ (w [OC, C·K²] read transposed), B = dY viewed from the
     /// chunk's first sample ([cn, OC, P]), C = colGrad [C·K², cn·P].
     /// </summary>
@@ -79,5 +128,27 @@ public static class Conv2dBackwardDataVariants
             aRow: 1, aKo: 0, aKi: ckk,
             bKo: 0, bKi: p, bBatch: s.OC * p,
             cRow: ld, cBatch: p, panel: p, accumulate: false, rowTile: rowTile);
+    }
+
+    /// <summary>
+    /// Version 6 for one chunk: A = Wᵀ (A(ckk, oc) = w[oc·C·K² + ckk]), B = dY of the chunk (B(oc, (nl, p)) =
+    /// dY[nl·OC·P + oc·P + p]), C = colGrad [C·K², ld].
+    /// </summary>
+    public static PanelGemmShape PanelGemm(ConvShape s, int cn, int ld)
+    {
+        int p = s.OH * s.OW;
+        return PanelGemmShape.Create(m: s.C * s.K * s.K, n: cn * p, k: s.OC, cRow: ld, cBatch: 0, panel: int.MaxValue,
+            accumulate: false);
+    }
+
+    /// <summary>Version 6's packing of A = Wᵀ from w [OC, C·K²].</summary>
+    public static PackShape PackWeightsTransposed(ConvShape s, PanelGemmShape g) =>
+        g.PackA(iStride: 1, kStride: s.C * s.K * s.K);
+
+    /// <summary>Version 6's packing of B = the chunk of dY ([cn, OC, P]; k = oc, j = (nl, p)).</summary>
+    public static PackShape PackOutputGrad(ConvShape s, PanelGemmShape g)
+    {
+        int p = s.OH * s.OW;
+        return g.PackB(jStride: 1, kStride: p, jPanel: p, jBatch: s.OC * p);
     }
 }

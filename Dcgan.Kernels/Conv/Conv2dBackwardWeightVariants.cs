@@ -16,6 +16,8 @@
 //      full; version 2's kernel otherwise.
 //   5  version 4 with colT's row stride padded from C·K² to C·K² + 16 floats when C·K² is a multiple of 256
 //      (C·K² = 16·C is a power of two on the DCGAN layers: the B strip's lines aliased in L1; Conv2dOps.Pad).
+//   6  panel GEMM: dY of the chunk packed into 16-row panels (ConvGemm.PackPanels, reduction over (nl, p)), colT
+//      written straight into panels (Conv2dForwardVariants.Im2colTapPanels), dW += ConvGemm.PanelGemm16.
 //
 // colT layout: colT[nl·P + oh·OW + ow, (ic·K + kh)·K + kw] = x[n0+nl, ic, oh·s−p+kh, ow·s−p+kw] (0 in the padding)
 // — rows are output pixels, so the GEMM's 16 contiguous columns are 16 consecutive dW entries.
@@ -91,5 +93,23 @@ public static class Conv2dBackwardWeightVariants
             aRow: p, aKo: s.OC * p, aKi: 1,
             bKo: p * ckk, bKi: ckk, bBatch: ckk,
             cRow: ckk, cBatch: ckk, panel: ckk, accumulate: true, rowTile: rowTile);
+    }
+
+    /// <summary>
+    /// Version 6 for one chunk: A = dY of the chunk (A(oc, (nl, p)) = dY[nl·OC·P + oc·P + p]), B = colT panels
+    /// (B((nl, p), ckk)), C = dW [OC, C·K²], accumulated.
+    /// </summary>
+    public static PanelGemmShape PanelGemm(ConvShape s, int cn)
+    {
+        int ckk = s.C * s.K * s.K;
+        return PanelGemmShape.Create(m: s.OC, n: ckk, k: cn * s.OH * s.OW, cRow: ckk, cBatch: 0, panel: int.MaxValue,
+            accumulate: true);
+    }
+
+    /// <summary>Version 6's packing of A = the chunk of dY ([cn, OC, P]; i = oc, k = (nl, p)).</summary>
+    public static PackShape PackOutputGrad(ConvShape s, PanelGemmShape g)
+    {
+        int p = s.OH * s.OW;
+        return g.PackA(iStride: p, kStride: 1, kPanel: p, kBatch: s.OC * p);
     }
 }

@@ -14,6 +14,9 @@
 //   5  version 4 with col's row stride padded from cn·P to cn·P + 16 floats when cn·P is a multiple of 256 (the
 //      big layers): the 16-column B strip of a tile (one 64-byte line per k) then hit the same L1 sets (4 KiB
 //      aliasing); the pad spreads them (Conv2dOps.Pad).
+//   6  panel GEMM: im2col written straight into 16-column panels (Im2colPixelPanels), the weights packed into
+//      16-row panels (ConvGemm.PackPanels), then ConvGemm.PanelGemm16 (work-groups of 16 with a barrier per
+//      16 k-steps, which PoCL vectorises across the work-items; ConvGemm.Panel.cs).
 //
 // The im2col layout (versions 2 and 3), for the cn samples of one chunk starting at sample n0 (x is viewed from
 // n0): col[(ic·K + kh)·K + kw, nl·P + oh·OW + ow] = x[n0+nl, ic, oh·s−p+kh, ow·s−p+kw] (0 in the padding),
@@ -51,6 +54,113 @@ public static class Conv2dForwardVariants
     }
 
     /// <summary>
+    /// Version 6, forward's B: im2col of the chunk's cn samples written as 16-column panels (ConvGemm.Panel.cs:
+    /// element (i, k) = col[k, i], i = nl·P + oh·OW + ow across the panel, k = the tap (ic·K + kh)·K + kw). One
+    /// thread per (sample nl, k) — q = nl·kp + k, so neighbouring threads fill neighbouring 64-byte lines — walking
+    /// all P pixels of the sample with running counters: the divisions are paid once per P elements. Rows k ≥ C·K²
+    /// (the k padding) and columns ≥ cn·P (the last panel's padding) are written as 0. Launch cn·kp threads, plus
+    /// kp more when cn·P is not a multiple of 16 (they zero the last panel's tail). Overwrites dst.
+    /// </summary>
+    public static void Im2colPixelPanels<T>(Index1D q, ArrayView<T> x, ConvShape s, int cn, int kp, ArrayView<T> dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = q.X % kp, nl = q.X / kp;
+        int p = s.OH * s.OW;
+        int i = nl * p;
+        int t = i / ConvGemm.PanelLanes, l = i - t * ConvGemm.PanelLanes;
+        if (nl >= cn)
+        {
+            // Tail thread: zero the lanes of the last panel past cn·P.
+            for (int z = l; z < ConvGemm.PanelLanes; z++)
+                dst[(t * kp + k) * ConvGemm.PanelLanes + z] = T.Zero;
+            return;
+        }
+        bool tap = k < s.C * s.K * s.K;
+        int kw = k % s.K;
+        int kh = k / s.K % s.K, ic = k / (s.K * s.K);
+        int xPlane = (nl * s.C + ic) * s.H * s.W;
+        int o = (t * kp + k) * ConvGemm.PanelLanes + l;
+        int panelStride = (kp - 1) * ConvGemm.PanelLanes;   // from lane 15 of a panel to lane 0 of the next
+        for (int oh = 0; oh < s.OH; oh++)
+        {
+            int ih = oh * s.Stride - s.Pad + kh;
+            bool rowIn = tap && ih >= 0 && ih < s.H;
+            int iw = kw - s.Pad;
+            for (int ow = 0; ow < s.OW; ow++)
+            {
+                T v = T.Zero;
+                if (rowIn && iw >= 0 && iw < s.W)
+                    v = x[xPlane + ih * s.W + iw];
+                dst[o] = v;
+                iw += s.Stride;
+                o++;
+                l++;
+                if (l == ConvGemm.PanelLanes)
+                {
+                    l = 0;
+                    o += panelStride;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Version 6, backward-weight's B: im2col of the chunk's cn samples written as 16-row panels across taps
+    /// (element (i, k) = col[i, k]: i = the tap (ic·K + kh)·K + kw across the panel, k = nl·P + oh·OW + ow). One
+    /// thread per (panel t, sample nl, output row oh) — q = (t·cn + nl)·OH + oh — writing OW·16 consecutive
+    /// floats; the 16 taps of a pixel advance (kw, kh, ic) with running counters from a start computed once.
+    /// Taps ≥ C·K² are 0; the k padding past cn·P is zeroed by the threads with nl = cn (launch
+    /// ⌈C·K²/16⌉·(cn + 1)·OH threads). Overwrites dst.
+    /// </summary>
+    public static void Im2colTapPanels<T>(Index1D q, ArrayView<T> x, ConvShape s, int cn, int kp, ArrayView<T> dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = q.X % s.OH;
+        int rest = q.X / s.OH;
+        int nl = rest % (cn + 1), t = rest / (cn + 1);
+        int p = s.OH * s.OW;
+        if (nl == cn)
+        {
+            // Padding thread (one per panel, the oh = 0 one): zero rows k in [cn·P, kp).
+            if (oh == 0)
+                for (int z = (t * kp + cn * p) * ConvGemm.PanelLanes; z < (t + 1) * kp * ConvGemm.PanelLanes; z++)
+                    dst[z] = T.Zero;
+            return;
+        }
+        int ckk = s.C * s.K * s.K;
+        int tap0 = t * ConvGemm.PanelLanes;
+        int kw0 = tap0 % s.K, kh0 = tap0 / s.K % s.K, ic0 = tap0 / (s.K * s.K);
+        int o = (t * kp + nl * p + oh * s.OW) * ConvGemm.PanelLanes;
+        int ihBase = oh * s.Stride - s.Pad;
+        int sampleBase = nl * s.C * s.H * s.W;
+        for (int ow = 0; ow < s.OW; ow++)
+        {
+            int iwBase = ow * s.Stride - s.Pad;
+            int kw = kw0, kh = kh0, ic = ic0;
+            for (int l = 0; l < ConvGemm.PanelLanes; l++)
+            {
+                int ih = ihBase + kh, iw = iwBase + kw;
+                T v = T.Zero;
+                if (tap0 + l < ckk && ih >= 0 && ih < s.H && iw >= 0 && iw < s.W)
+                    v = x[sampleBase + (ic * s.H + ih) * s.W + iw];
+                dst[o + l] = v;
+                kw++;
+                if (kw == s.K)
+                {
+                    kw = 0;
+                    kh++;
+                    if (kh == s.K)
+                    {
+                        kh = 0;
+                        ic++;
+                    }
+                }
+            }
+            o += ConvGemm.PanelLanes;
+        }
+    }
+
+    /// <summary>
     /// GEMM addressing of version 2/3 for one chunk: A = w [OC, C·K²], B = col [C·K², cn·P], C = y viewed from the
     /// chunk's first sample ([cn, OC, P]: column (nl, p) at nl·OC·P + p, row oc at oc·P).
     /// </summary>
@@ -64,5 +174,16 @@ public static class Conv2dForwardVariants
             aRow: ckk, aKo: 0, aKi: 1,
             bKo: 0, bKi: ld, bBatch: p,
             cRow: p, cBatch: s.OC * p, panel: p, accumulate: false, rowTile: rowTile);
+    }
+
+    /// <summary>
+    /// Version 6 for one chunk: A = w [OC, C·K²] (packed), B = im2col panels, C = y viewed from the chunk's first
+    /// sample ([cn, OC, P]).
+    /// </summary>
+    public static PanelGemmShape PanelGemm(ConvShape s, int cn)
+    {
+        int p = s.OH * s.OW;
+        return PanelGemmShape.Create(m: s.OC, n: cn * p, k: s.C * s.K * s.K, cRow: p, cBatch: s.OC * p, panel: p,
+            accumulate: false);
     }
 }

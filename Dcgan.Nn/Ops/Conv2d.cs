@@ -45,6 +45,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "im2col + shared-memory tiled GEMM",
         "im2col + fast-path-only 8x16 GEMM (flat k loop, full tiles)",
         "v4 + staged matrix rows padded by 16 floats (no 4 KiB aliasing)",
+        "packed 16-wide panels + panel GEMM vectorised across 16-work-item groups",
     ];
 
     /// <summary>Floats version 5 adds to the row stride of the staged matrix (col, colGrad, colT).</summary>
@@ -68,6 +69,11 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>> transposeOutputGrad;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> registerTile, fastTile;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>> sharedTiled;
+    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, PackShape, ArrayView<T>>> packPanels;
+    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> col2imRows;
+    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> im2colPixelPanels,
+        im2colTapPanels;
+    readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, PanelGemmShape, ArrayView<T>>> panelGemm;
     MemoryBuffer1D<T, Stride1D.Dense>? workspace;
 
     public static Conv2dOps<T> On(ComputeDevice device) => device.Kernels.Get(a => new Conv2dOps<T>(a));
@@ -101,13 +107,23 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             ConvGemm.FastTile8x16, 1));
         sharedTiled = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>(
             ConvGemm.SharedTiled));
+        col2imRows = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+            Conv2dBackwardDataVariants.Col2imRows));
+        packPanels = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
+            ConvGemm.PackPanels));
+        im2colPixelPanels = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+            Conv2dForwardVariants.Im2colPixelPanels));
+        im2colTapPanels = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+            Conv2dForwardVariants.Im2colTapPanels));
+        panelGemm = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, PanelGemmShape, ArrayView<T>>(
+            ConvGemm.PanelGemm16));
     }
 
     /// <summary>The dispatch table of the file header: the variant production launches use on this accelerator.</summary>
     static int Choose(Accelerator accelerator) => accelerator switch
     {
         CPUAccelerator => 1,
-        CLAccelerator cl when cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU => 5,
+        CLAccelerator cl when cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU => 6,
         _ => 3,
     };
 
@@ -132,14 +148,13 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     {
         if (VariantOverride is int forced)
             return forced;
-        if (defaultVariant != 5)
+        if (defaultVariant != 6)
             return defaultVariant;
         int ckk = shape.C * shape.K * shape.K;
         bool toPoint = shape.OH * shape.OW == 1;
         return pass switch
         {
             ConvPass.Forward when toPoint && shape.OC < ConvGemm.TileRows => 1,       // (a)
-            ConvPass.Forward when ckk >= 32 && ckk < 64 => 2,                          // (b)
             ConvPass.BackwardWeight when ckk < 64 => 2,                                // (c)
             _ => defaultVariant,
         };
@@ -183,6 +198,25 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
+        if (variant == 6)
+        {
+            // Workspace: [packed w | im2col panels of one chunk]; w is packed once for all chunks.
+            int chunk6 = ChunkSamples(shape, (long)PanelLength(ckk) * p, maxChunkSamples);
+            var g0 = Conv2dForwardVariants.PanelGemm(shape, chunk6);
+            var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength);
+            var ap = ws6.SubView(0, g0.PackedALength);
+            Pack(stream, w, g0.PackA(iStride: ckk, kStride: 1), ap);
+            for (int n0 = 0; n0 < shape.N; n0 += chunk6)
+            {
+                int cn = Math.Min(chunk6, shape.N - n0);
+                var g = Conv2dForwardVariants.PanelGemm(shape, cn);
+                var bp = ws6.SubView(ap.Length, g.PackedBLength);
+                int threads = (cn + (cn * p % ConvGemm.PanelLanes == 0 ? 0 : 1)) * g.Kp;
+                im2colPixelPanels.Value(stream, threads, x.SubView(n0 * xSample, cn * xSample), shape, cn, g.Kp, bp);
+                PanelGemm(stream, ap, bp, y.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p), g);
+            }
+            return;
+        }
         // Plain loops over chunks (no iterator, no closures): a steady-state launch allocates nothing.
         int chunk = ChunkSamples(shape, (long)ckk * p, maxChunkSamples);
         var ws = Workspace(stream, (long)ckk * (chunk * p + RowPad));
@@ -212,6 +246,28 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
+        if (variant == 6)
+        {
+            // Workspace: [packed Wᵀ | dY panels of one chunk | colGrad of one chunk]; Wᵀ is packed once.
+            int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + ckk) * p, maxChunkSamples);
+            var g0 = Conv2dBackwardDataVariants.PanelGemm(shape, chunk6, chunk6 * p);
+            var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength + (long)ckk * chunk6 * p);
+            var ap = ws6.SubView(0, g0.PackedALength);
+            Pack(stream, w, Conv2dBackwardDataVariants.PackWeightsTransposed(shape, g0), ap);
+            for (int n0 = 0; n0 < shape.N; n0 += chunk6)
+            {
+                int cn = Math.Min(chunk6, shape.N - n0);
+                var g = Conv2dBackwardDataVariants.PanelGemm(shape, cn, cn * p);
+                var bp = ws6.SubView(ap.Length, g.PackedBLength);
+                var colGrad = ws6.SubView(ap.Length + g0.PackedBLength, (long)ckk * cn * p);
+                var dXc = dX.SubView(n0 * xSample, cn * xSample);
+                Pack(stream, dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p),
+                    Conv2dBackwardDataVariants.PackOutputGrad(shape, g), bp);
+                PanelGemm(stream, ap, bp, colGrad, g);
+                col2imRows.Value(stream, cn * shape.C * shape.H, colGrad, shape, cn, cn * p, dXc);
+            }
+            return;
+        }
         int chunk = ChunkSamples(shape, (long)ckk * p, maxChunkSamples);
         var ws = Workspace(stream, (long)ckk * (chunk * p + RowPad));
         for (int n0 = 0; n0 < shape.N; n0 += chunk)
@@ -240,6 +296,26 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
+        if (variant == 6)
+        {
+            // Workspace: [dY panels | colT panels] of one chunk; chunks add onto dW in sample order.
+            int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + PanelLength(ckk)) * p, maxChunkSamples);
+            var g0 = Conv2dBackwardWeightVariants.PanelGemm(shape, chunk6);
+            var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength);
+            for (int n0 = 0; n0 < shape.N; n0 += chunk6)
+            {
+                int cn = Math.Min(chunk6, shape.N - n0);
+                var g = Conv2dBackwardWeightVariants.PanelGemm(shape, cn);
+                var ap = ws6.SubView(0, g.PackedALength);
+                var bp = ws6.SubView(ap.Length, g.PackedBLength);
+                Pack(stream, dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p),
+                    Conv2dBackwardWeightVariants.PackOutputGrad(shape, g), ap);
+                im2colTapPanels.Value(stream, g.ColTiles * (cn + 1) * shape.OH, x.SubView(n0 * xSample, cn * xSample), shape, cn,
+                    g.Kp, bp);
+                PanelGemm(stream, ap, bp, dW, g);
+            }
+            return;
+        }
         // Versions 4 and 5 also stage dYt [OC, cn·P] after colT in the workspace; version 5 pads colT's rows.
         bool transposed = variant >= 4;
         int ld = ckk + Pad(variant, ckk);
@@ -291,6 +367,18 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         else
             registerTile.Value(stream, g.Tiles(ConvGemm.TileCols), a, b, g, c);
     }
+
+    /// <summary>Version 6: packs a strided operand into 16-wide panels (ConvGemm.Panel.cs).</summary>
+    void Pack(AcceleratorStream stream, ArrayView<T> src, PackShape shape, ArrayView<T> dst) =>
+        packPanels.Value(stream, (int)(shape.Length / ConvGemm.PanelLanes), src, shape, dst.SubView(0, shape.Length));
+
+    /// <summary>Version 6: C (+)= A·B on packed panels, one work-group of PanelLanes work-items per 16×16 tile.</summary>
+    void PanelGemm(AcceleratorStream stream, ArrayView<T> ap, ArrayView<T> bp, ArrayView<T> c, PanelGemmShape g) =>
+        panelGemm.Value(stream, new KernelConfig(g.Groups, ConvGemm.PanelLanes), ap, bp, g, c);
+
+    /// <summary>An extent rounded up to whole panels (the packed size per unit of the other dimension).</summary>
+    static int PanelLength(int extent) =>
+        (extent + ConvGemm.PanelUnroll - 1) / ConvGemm.PanelUnroll * ConvGemm.PanelUnroll;
 
     /// <summary>True when ConvGemm.FastTile8x16 may run g: full 8×16 tiles, contiguous columns, one reduction loop.</summary>
     public static bool FastTileApplies(GemmShape g) =>
