@@ -251,10 +251,10 @@ public sealed class StepProfiler : IDisposable
         // (3) G through the updated D, label 1.
         Forward("D", D, G.Output);
         Loss(D, ones.View, ErrG, DGz2);
-        Backward("D", D, G.Output, needInputGradient: true);
+        Backward("D", D, G.Output, dLogits.View, needInputGradient: true, needParameterGradients: false);
         tensors.Fill(stream, 0f, D.Parameters.Gradients);
         Done("clear D gradients", "fill");
-        Backward("G", G, noise.View, D.InputGradient, needInputGradient: false);
+        Backward("G", G, noise.View, D.InputGradient, needInputGradient: false, needParameterGradients: true);
         reductions.L2Norm(stream, G.Parameters.Gradients, partials.View, s.SubView(NormG, 1));
         Done("gradient norm", "checks");
         reductions.FlagNonFinite(stream, G.Parameters.Gradients, nonFinite.View);
@@ -294,17 +294,18 @@ public sealed class StepProfiler : IDisposable
     }
 
     void Backward(string net, Sequential model, ArrayView<float> input, bool needInputGradient) =>
-        Backward(net, model, input, dLogits.View, needInputGradient);
+        Backward(net, model, input, dLogits.View, needInputGradient, needParameterGradients: true);
 
     // Mirrors Sequential.Backward.
-    void Backward(string net, Sequential model, ArrayView<float> input, ArrayView<float> dOutput, bool needInputGradient)
+    void Backward(string net, Sequential model, ArrayView<float> input, ArrayView<float> dOutput, bool needInputGradient,
+        bool needParameterGradients)
     {
         var layers = model.Layers;
         var dY = dOutput;
         for (int i = layers.Count - 1; i >= 0; i--)
         {
             var x = i == 0 ? input : layers[i - 1].Output;
-            layers[i].Backward(stream, x, dY, needInputGradient: i > 0 || needInputGradient);
+            layers[i].Backward(stream, x, dY, needInputGradient: i > 0 || needInputGradient, needParameterGradients);
             Done($"{net} {layers[i].Name} {layers[i].Describe()} backward", KindOf(layers[i]));
             dY = layers[i].InputGradient;
         }

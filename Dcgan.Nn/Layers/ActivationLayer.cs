@@ -23,7 +23,8 @@ public sealed class ActivationLayer : Layer
     public override void Forward(AcceleratorStream stream, ArrayView<float> x, bool training) =>
         ops.Forward(stream, kind, slope, x, Output);
 
-    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient)
+    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient,
+        bool needParameterGradients = true)
     {
         if (needInputGradient)
             ops.Backward(stream, kind, slope, Output, dY, InputGradient);

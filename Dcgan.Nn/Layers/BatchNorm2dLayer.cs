@@ -67,7 +67,8 @@ public sealed class BatchNorm2dLayer : Layer
         }
     }
 
-    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient)
+    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient,
+        bool needParameterGradients = true)
     {
         if (lastForwardTrained)
             ops.BackwardTrain(stream, shape, x, dY, g, mean.View, invstd.View, sumDy.View, sumDyXhat.View,

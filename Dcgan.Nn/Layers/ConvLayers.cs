@@ -38,9 +38,11 @@ public sealed class Conv2dLayer : Layer
     public override void Forward(AcceleratorStream stream, ArrayView<float> x, bool training) =>
         ops.Forward(stream, shape, x, w, Output);
 
-    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient)
+    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient,
+        bool needParameterGradients = true)
     {
-        ops.BackwardWeight(stream, shape, x, dY, dW);
+        if (needParameterGradients)
+            ops.BackwardWeight(stream, shape, x, dY, dW);
         if (needInputGradient)
             ops.BackwardData(stream, shape, dY, w, InputGradient);
     }
@@ -79,9 +81,11 @@ public sealed class ConvTranspose2dLayer : Layer
     public override void Forward(AcceleratorStream stream, ArrayView<float> x, bool training) =>
         ops.Forward(stream, shape, x, w, Output);
 
-    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient)
+    public override void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient,
+        bool needParameterGradients = true)
     {
-        ops.BackwardWeight(stream, shape, x, dY, dW);
+        if (needParameterGradients)
+            ops.BackwardWeight(stream, shape, x, dY, dW);
         if (needInputGradient)
             ops.BackwardData(stream, shape, dY, w, InputGradient);
     }

@@ -38,7 +38,12 @@ public abstract class Layer : IDisposable
     public abstract void Forward(AcceleratorStream stream, ArrayView<float> x, bool training);
 
     /// <param name="needInputGradient">false for a network's first layer, whose input needs no gradient.</param>
-    public abstract void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient);
+    /// <param name="needParameterGradients">
+    /// false when only the input gradient is wanted (D's pass in the generator update, whose parameter gradients
+    /// would be discarded): layers whose parameter gradients cost a pass of their own (the convolutions) skip it.
+    /// </param>
+    public abstract void Backward(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> dY, bool needInputGradient,
+        bool needParameterGradients = true);
 
     /// <summary>Non-trainable state saved in checkpoints (batchnorm running statistics), by state-dict suffix.</summary>
     public virtual IEnumerable<StateBuffer> StateBuffers => [];

@@ -41,15 +41,17 @@ public sealed class Sequential : IDisposable
 
     /// <summary>
     /// Backpropagates dOutput through every layer, right after the <see cref="Forward"/> it belongs to, with the
-    /// same input. Parameter gradients accumulate; InputGradient is written only if needInputGradient.
+    /// same input. Parameter gradients accumulate; InputGradient is written only if needInputGradient. With
+    /// needParameterGradients false the convolutions skip their weight gradients (Layer.Backward).
     /// </summary>
-    public void Backward(AcceleratorStream stream, ArrayView<float> input, ArrayView<float> dOutput, bool needInputGradient)
+    public void Backward(AcceleratorStream stream, ArrayView<float> input, ArrayView<float> dOutput, bool needInputGradient,
+        bool needParameterGradients = true)
     {
         var dY = dOutput;
         for (int i = layers.Length - 1; i >= 0; i--)
         {
             var x = i == 0 ? input : layers[i - 1].Output;
-            layers[i].Backward(stream, x, dY, needInputGradient: i > 0 || needInputGradient);
+            layers[i].Backward(stream, x, dY, needInputGradient: i > 0 || needInputGradient, needParameterGradients);
             dY = layers[i].InputGradient;
         }
     }

@@ -130,19 +130,17 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// <summary>
     /// The variant production launches use for this pass and shape: the backend's (table in the header), except on
     /// PoCL, where these per-shape rules apply (the only place they are written down). Median ms, `dcgan bench
-    /// kernels --variant 2,4,5 --runs 10` on the idle 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27:
-    /// (a) Forward to a 1×1 image with fewer than 8 output channels (D's last layer) → 1: the whole GEMM is one
-    ///     partial tile; version 1 measured 0.8 vs 0.3 GFLOP/s.
-    /// (b) Forward with 32 ≤ C·K² &lt; 64 (three input channels: the 64px net's D1, and G5's input gradient) → 2:
-    ///     v2 17.2 / v4 21.1 / v5 31.7 ms (D1), 17.3 / 20.1 / 33.4 (G5). (C·K² = 16, the 32px D1/G4: v5 best,
-    ///     2.55 vs v2 3.01, so it stays on 5.)
-    /// (c) Weight gradient with C·K² &lt; 64 (one or three input channels) → 2: version 2's nested reduction beats
-    ///     the transposed one, whose dYt copy a single thin tile does not repay: 32px D1 v2 1.44 / v4 3.04 / v5
-    ///     3.00, G4 1.46 / 2.97 / 2.97; 64px D1 19.1 / 25.3 / 25.5, G5 19.1 / 24.0 / 23.9.
-    /// Every other DCGAN layer and pass stays on 5: within noise of 4 and 2 or better (docs/benchmarks.md). Not
-    /// adopted: G1's weight gradient (conv view: to a 1×1 image, OC ≥ 8) → 2 measured 32px v2 2.15 / v5 3.27 ms
-    /// in isolation but no gain on the whole 32px step (3 alternating pairs, 662–670 vs 656–668 ms/it), and
-    /// 64px 3.32 / 3.33.
+    /// kernels --variant 1,2,6 --runs 5` on the idle 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27 (32px net unless
+    /// said): version 6 packs into 16-wide panels, which only pays when both GEMM sides are at least a panel wide.
+    /// (a) To a 1×1 image with fewer than 8 output channels (D's last layer), forward and input gradient → 1: the
+    ///     GEMM has one row (or a reduction of one): forward v1 0.66 / v2 1.12 / v6 2.07, input gradient v1 1.66 /
+    ///     v2 1.83 / v6 2.13.
+    /// (b) Input gradient with C·K² &lt; 64 (one or three input channels) → 2: the 16- or 48-row colGrad leaves
+    ///     version 6's col2im with little to do per thread: D1 v2 1.39 / v6 4.71, G4 v2 1.27 / v6 2.09 (64px D1 and
+    ///     G5 with C·K² = 48: version 5 15.4 / v6 16.0).
+    /// (c) Weight gradient with C·K² &lt; 64 → 2, or to a 1×1 image (G's first layer) → 2: G4 v2 1.46 / v6 1.72, G1
+    ///     v2 1.62 / v6 2.18 (64px G1: v5 3.27 / v6 4.76); D1 is a tie (v2 2.99 / v6 2.86).
+    /// Every other DCGAN layer and pass runs 6: 2–3.5× version 2 and 5 on the big layers (docs/benchmarks.md).
     /// </summary>
     public int Choose(ConvPass pass, ConvShape shape)
     {
@@ -154,8 +152,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         bool toPoint = shape.OH * shape.OW == 1;
         return pass switch
         {
-            ConvPass.Forward when toPoint && shape.OC < ConvGemm.TileRows => 1,       // (a)
-            ConvPass.BackwardWeight when ckk < 64 => 2,                                // (c)
+            ConvPass.Forward or ConvPass.BackwardData when toPoint && shape.OC < ConvGemm.TileRows => 1,  // (a)
+            ConvPass.BackwardData when ckk < 64 => 2,                                                  // (b)
+            ConvPass.BackwardWeight when ckk < 64 || toPoint => 2,                                     // (c)
             _ => defaultVariant,
         };
     }

@@ -189,8 +189,11 @@ public sealed class GanTrainer : IDisposable
         bce.Forward(stream, D.Output, ones.View, s.SubView(ErrG, 1));
         bce.MeanSigmoid(stream, D.Output, s.SubView(DGz2, 1));
         bce.Backward(stream, D.Output, ones.View, one.View, dLogits.View);
-        D.Backward(stream, G.Output, dLogits.View, needInputGradient: true);
-        tensors.Fill(stream, 0f, D.Parameters.Gradients); // only G learns from this pass
+        // Only G learns from this pass: D's conv weight gradients are not computed (PyTorch's loop computes and
+        // discards them), and the clear below wipes what remains (batchnorm's, and the D step's, which the next
+        // D step would otherwise add to).
+        D.Backward(stream, G.Output, dLogits.View, needInputGradient: true, needParameterGradients: false);
+        tensors.Fill(stream, 0f, D.Parameters.Gradients);
         G.Backward(stream, noise.View, D.InputGradient, needInputGradient: false);
         GradientChecks(G, s.SubView(NormG, 1), 0, generatorTensors);
         reductions.FlagNonFinite(stream, s, nonFinite.View);
