@@ -56,6 +56,15 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// <summary>Largest workspace (elements) the chunking aims for; one sample's matrix is the floor.</summary>
     public const long MaxWorkspaceElements = 1L << 22;
 
+    /// <summary>
+    /// Version 6's chunk budgets (elements), per pass, measured on the 64px net's D2–D4 (PoCL, batch 64, ms at
+    /// 2^20 / 2^22 / 2^24): the input gradient wants colGrad to stay in cache for col2im (D3 32.6 / 41.1 / 45.9),
+    /// the weight gradient wants few chunks because each re-reads and re-writes dW (D4 37.6 / 30.7 / 23.9), the
+    /// forward pass sits between (D2 50.4 / 37.3 / 37.1, D4 21.1 / 22.1 / 29.7).
+    /// </summary>
+    const long PanelForwardWorkspace = 1L << 22, PanelBackwardDataWorkspace = 1L << 20,
+        PanelBackwardWeightWorkspace = 1L << 24;
+
     delegate void Launch(AcceleratorStream stream, Index1D extent, ArrayView<T> a, ArrayView<T> b, ConvShape s,
         ArrayView<T> c);
 
@@ -200,7 +209,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         if (variant == 6)
         {
             // Workspace: [packed w | im2col panels of one chunk]; w is packed once for all chunks.
-            int chunk6 = ChunkSamples(shape, (long)PanelLength(ckk) * p, maxChunkSamples);
+            int chunk6 = ChunkSamples(shape, (long)PanelLength(ckk) * p, maxChunkSamples, PanelForwardWorkspace);
             var g0 = Conv2dForwardVariants.PanelGemm(shape, chunk6);
             var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength);
             var ap = ws6.SubView(0, g0.PackedALength);
@@ -248,7 +257,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         if (variant == 6)
         {
             // Workspace: [packed Wᵀ | dY panels of one chunk | colGrad of one chunk]; Wᵀ is packed once.
-            int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + ckk) * p, maxChunkSamples);
+            int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + ckk) * p, maxChunkSamples,
+                PanelBackwardDataWorkspace);
             var g0 = Conv2dBackwardDataVariants.PanelGemm(shape, chunk6, chunk6 * p);
             var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength + (long)ckk * chunk6 * p);
             var ap = ws6.SubView(0, g0.PackedALength);
@@ -298,7 +308,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         if (variant == 6)
         {
             // Workspace: [dY panels | colT panels] of one chunk; chunks add onto dW in sample order.
-            int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + PanelLength(ckk)) * p, maxChunkSamples);
+            int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + PanelLength(ckk)) * p, maxChunkSamples,
+                PanelBackwardWeightWorkspace);
             var g0 = Conv2dBackwardWeightVariants.PanelGemm(shape, chunk6);
             var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength);
             for (int n0 = 0; n0 < shape.N; n0 += chunk6)
@@ -385,10 +396,11 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
 
     /// <summary>
     /// Samples per chunk so that the workspace (perSample elements each; version 5's row pad adds ≤ 16 columns on
-    /// top, not counted) stays near MaxWorkspaceElements; at least one sample.
+    /// top, not counted) stays near budget (MaxWorkspaceElements unless given); at least one sample.
     /// </summary>
-    static int ChunkSamples(ConvShape shape, long perSample, int maxChunkSamples) =>
-        (int)Math.Clamp(MaxWorkspaceElements / perSample, 1, Math.Min(shape.N, Math.Max(1, maxChunkSamples)));
+    static int ChunkSamples(ConvShape shape, long perSample, int maxChunkSamples,
+        long budget = MaxWorkspaceElements) =>
+        (int)Math.Clamp(budget / perSample, 1, Math.Min(shape.N, Math.Max(1, maxChunkSamples)));
 
     ArrayView<T> Workspace(AcceleratorStream stream, long elements)
     {
