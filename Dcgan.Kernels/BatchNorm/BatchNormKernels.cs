@@ -19,8 +19,11 @@
 // Legend: n, c, h, w = sample, channel, row, column of an NCHW tensor; s = h·W + w; hw = H·W;
 // M = N·H·W, the number of elements each channel's statistics run over; element (n, c, s) sits at (n·C + c)·hw + s.
 // Threads: the per-channel kernels (*Stats, *Sums) run one thread per channel with a fixed-order loop over its
-// M elements (summed per sample, then over samples, to keep float32 rounding down at large M): no float atomics,
-// so every run is bitwise reproducible. The element-wise kernels run one thread per element.
+// M elements (summed per sample, then over samples, to keep float32 rounding down at large M; within a sample in
+// four interleaved partial sums, so the adds do not wait on each other): no float atomics, so every run is bitwise
+// reproducible. The element-wise kernels run one thread per (n, c) plane, looping over its H·W contiguous
+// elements: the channel is known once per plane (one thread per element paid two integer divisions per element to
+// find it), and the loop is a plain strided-free loop LLVM vectorises.
 // Derivation and mapping: docs/kernels/batchnorm2d.md.
 // Gradients: dγ, dβ accumulate (+=; the optimizer step clears them); dX is overwritten; the saved mean, invstd,
 // Σdy, Σdyx̂ are overwritten.
@@ -61,15 +64,23 @@ public static class BatchNormKernels
         int ch = c.X;
         int hw = s.HW;
 
-        // Pass 1: the mean.
+        // Pass 1: the mean. Two-level sum (per sample, then over samples): rounding grows with H·W + N, not M.
         T sum = T.Zero;
+        int body = hw & ~3; // the 4-way part; the tail (H·W mod 4 elements) goes into p0
         for (int n = 0; n < s.N; n++)
         {
             int start = (n * s.C + ch) * hw;
-            T part = T.Zero; // two-level sum (per sample, then over samples): rounding grows with H·W + N, not M
-            for (int k = 0; k < hw; k++)
-                part += x[start + k];
-            sum += part;
+            T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;
+            for (int k = 0; k < body; k += 4)
+            {
+                p0 += x[start + k];
+                p1 += x[start + k + 1];
+                p2 += x[start + k + 2];
+                p3 += x[start + k + 3];
+            }
+            for (int k = body; k < hw; k++)
+                p0 += x[start + k];
+            sum += (p0 + p1) + (p2 + p3);
         }
         T mu = sum * invM;
 
@@ -78,13 +89,21 @@ public static class BatchNormKernels
         for (int n = 0; n < s.N; n++)
         {
             int start = (n * s.C + ch) * hw;
-            T part = T.Zero;
-            for (int k = 0; k < hw; k++)
+            T p0 = T.Zero, p1 = T.Zero, p2 = T.Zero, p3 = T.Zero;
+            for (int k = 0; k < body; k += 4)
+            {
+                T d0 = x[start + k] - mu, d1 = x[start + k + 1] - mu, d2 = x[start + k + 2] - mu, d3 = x[start + k + 3] - mu;
+                p0 += d0 * d0;
+                p1 += d1 * d1;
+                p2 += d2 * d2;
+                p3 += d3 * d3;
+            }
+            for (int k = body; k < hw; k++)
             {
                 T d = x[start + k] - mu;
-                part += d * d;
+                p0 += d * d;
             }
-            squares += part;
+            squares += (p0 + p1) + (p2 + p3);
         }
         T varBiased = squares * invM;
 
@@ -97,25 +116,31 @@ public static class BatchNormKernels
         runningVar[ch] = keep * runningVar[ch] + momentum * (varBiased * unbiasedScale);
     }
 
-    /// <summary>Train forward, one thread per element: y = γ · (x − mean) · invstd + β.</summary>
+    /// <summary>Train forward, one thread per (n, c) plane: y = γ · (x − mean) · invstd + β.</summary>
     public static void TrainNormalize<T>(
-        Index1D i, ArrayView<T> x, ArrayView<T> mean, ArrayView<T> invstd, ArrayView<T> gamma, ArrayView<T> beta,
+        Index1D plane, ArrayView<T> x, ArrayView<T> mean, ArrayView<T> invstd, ArrayView<T> gamma, ArrayView<T> beta,
         BatchNormShape s, ArrayView<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int ch = i.X / s.HW % s.C;
-        y[i] = gamma[ch] * ((x[i] - mean[ch]) * invstd[ch]) + beta[ch];
+        int ch = plane.X % s.C;
+        int start = plane.X * s.HW, end = start + s.HW;
+        T g = gamma[ch], mu = mean[ch], inv = invstd[ch], b = beta[ch];
+        for (int i = start; i < end; i++)
+            y[i] = g * ((x[i] - mu) * inv) + b;
     }
 
-    /// <summary>Eval forward, one thread per element: y = γ · (x − running_mean) / √(running_var + eps) + β.</summary>
+    /// <summary>Eval forward, one thread per (n, c) plane: y = γ · (x − running_mean) / √(running_var + eps) + β.</summary>
     public static void EvalNormalize<T>(
-        Index1D i, ArrayView<T> x, ArrayView<T> runningMean, ArrayView<T> runningVar, ArrayView<T> gamma,
+        Index1D plane, ArrayView<T> x, ArrayView<T> runningMean, ArrayView<T> runningVar, ArrayView<T> gamma,
         ArrayView<T> beta, BatchNormShape s, T eps, ArrayView<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int ch = i.X / s.HW % s.C;
+        int ch = plane.X % s.C;
+        int start = plane.X * s.HW, end = start + s.HW;
         T inv = T.One / T.Sqrt(runningVar[ch] + eps);
-        y[i] = gamma[ch] * ((x[i] - runningMean[ch]) * inv) + beta[ch];
+        T g = gamma[ch], mu = runningMean[ch], b = beta[ch];
+        for (int i = start; i < end; i++)
+            y[i] = g * ((x[i] - mu) * inv) + b;
     }
 
     /// <summary>
@@ -131,18 +156,28 @@ public static class BatchNormKernels
         int hw = s.HW;
         T mu = mean[ch], inv = invstd[ch];
         T sDy = T.Zero, sDyXhat = T.Zero;
+        int body = hw & ~1;
         for (int n = 0; n < s.N; n++)
         {
             int start = (n * s.C + ch) * hw;
-            T partDy = T.Zero, partDyXhat = T.Zero; // two-level sums, as in TrainStats
-            for (int k = 0; k < hw; k++)
+            // Two-level sums, as in TrainStats, each in two interleaved partials (two sums per element already).
+            T dy0 = T.Zero, dy1 = T.Zero, dyx0 = T.Zero, dyx1 = T.Zero;
+            for (int k = 0; k < body; k += 2)
             {
-                T dy = dY[start + k];
-                partDy += dy;
-                partDyXhat += dy * ((x[start + k] - mu) * inv);
+                T a = dY[start + k], b = dY[start + k + 1];
+                dy0 += a;
+                dy1 += b;
+                dyx0 += a * ((x[start + k] - mu) * inv);
+                dyx1 += b * ((x[start + k + 1] - mu) * inv);
             }
-            sDy += partDy;
-            sDyXhat += partDyXhat;
+            if (body < hw)
+            {
+                T a = dY[start + body];
+                dy0 += a;
+                dyx0 += a * ((x[start + body] - mu) * inv);
+            }
+            sDy += dy0 + dy1;
+            sDyXhat += dyx0 + dyx1;
         }
         sumDy[ch] = sDy;
         sumDyXhat[ch] = sDyXhat;
@@ -150,16 +185,21 @@ public static class BatchNormKernels
         dGamma[ch] += sDyXhat;
     }
 
-    /// <summary>Train backward, one thread per element: dX = γ · invstd · (dY − Σdy / M − x̂ · Σdyx̂ / M).</summary>
+    /// <summary>Train backward, one thread per (n, c) plane: dX = γ · invstd · (dY − Σdy / M − x̂ · Σdyx̂ / M).</summary>
     public static void TrainBackwardInput<T>(
-        Index1D i, ArrayView<T> x, ArrayView<T> dY, ArrayView<T> mean, ArrayView<T> invstd, ArrayView<T> gamma,
+        Index1D plane, ArrayView<T> x, ArrayView<T> dY, ArrayView<T> mean, ArrayView<T> invstd, ArrayView<T> gamma,
         ArrayView<T> sumDy, ArrayView<T> sumDyXhat, BatchNormShape s, T invM, ArrayView<T> dX)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int ch = i.X / s.HW % s.C;
-        T inv = invstd[ch];
-        T xhat = (x[i] - mean[ch]) * inv;
-        dX[i] = gamma[ch] * inv * (dY[i] - sumDy[ch] * invM - xhat * (sumDyXhat[ch] * invM));
+        int ch = plane.X % s.C;
+        int start = plane.X * s.HW, end = start + s.HW;
+        T inv = invstd[ch], mu = mean[ch];
+        T scale = gamma[ch] * inv, meanDy = sumDy[ch] * invM, meanDyXhat = sumDyXhat[ch] * invM;
+        for (int i = start; i < end; i++)
+        {
+            T xhat = (x[i] - mu) * inv;
+            dX[i] = scale * (dY[i] - meanDy - xhat * meanDyXhat);
+        }
     }
 
     /// <summary>Eval backward, one thread per channel: dβ += Σdy, dγ += Σdy·x̂ with x̂ from the running stats.</summary>
@@ -173,30 +213,43 @@ public static class BatchNormKernels
         T mu = runningMean[ch];
         T inv = T.One / T.Sqrt(runningVar[ch] + eps);
         T sDy = T.Zero, sDyXhat = T.Zero;
+        int body = hw & ~1;
         for (int n = 0; n < s.N; n++)
         {
             int start = (n * s.C + ch) * hw;
-            T partDy = T.Zero, partDyXhat = T.Zero; // two-level sums, as in TrainStats
-            for (int k = 0; k < hw; k++)
+            // Two-level sums, as in TrainStats, each in two interleaved partials (two sums per element already).
+            T dy0 = T.Zero, dy1 = T.Zero, dyx0 = T.Zero, dyx1 = T.Zero;
+            for (int k = 0; k < body; k += 2)
             {
-                T dy = dY[start + k];
-                partDy += dy;
-                partDyXhat += dy * ((x[start + k] - mu) * inv);
+                T a = dY[start + k], b = dY[start + k + 1];
+                dy0 += a;
+                dy1 += b;
+                dyx0 += a * ((x[start + k] - mu) * inv);
+                dyx1 += b * ((x[start + k + 1] - mu) * inv);
             }
-            sDy += partDy;
-            sDyXhat += partDyXhat;
+            if (body < hw)
+            {
+                T a = dY[start + body];
+                dy0 += a;
+                dyx0 += a * ((x[start + body] - mu) * inv);
+            }
+            sDy += dy0 + dy1;
+            sDyXhat += dyx0 + dyx1;
         }
         dBeta[ch] += sDy;
         dGamma[ch] += sDyXhat;
     }
 
-    /// <summary>Eval backward, one thread per element: dX = dY · γ / √(running_var + eps).</summary>
+    /// <summary>Eval backward, one thread per (n, c) plane: dX = dY · γ / √(running_var + eps).</summary>
     public static void EvalBackwardInput<T>(
-        Index1D i, ArrayView<T> dY, ArrayView<T> runningVar, ArrayView<T> gamma, BatchNormShape s, T eps,
+        Index1D plane, ArrayView<T> dY, ArrayView<T> runningVar, ArrayView<T> gamma, BatchNormShape s, T eps,
         ArrayView<T> dX)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int ch = i.X / s.HW % s.C;
-        dX[i] = dY[i] * (gamma[ch] / T.Sqrt(runningVar[ch] + eps));
+        int ch = plane.X % s.C;
+        int start = plane.X * s.HW, end = start + s.HW;
+        T scale = gamma[ch] / T.Sqrt(runningVar[ch] + eps);
+        for (int i = start; i < end; i++)
+            dX[i] = dY[i] * scale;
     }
 }

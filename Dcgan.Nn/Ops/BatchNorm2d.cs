@@ -4,7 +4,8 @@
 // running stats in place; BackwardTrain overwrites dX and the per-channel sums Σdy, Σdy·x̂, and accumulates dγ, dβ.
 // Eval: ForwardEval and BackwardEval read the running stats only.
 // Every per-channel buffer (mean, invstd, sumDy, sumDyXhat) is the caller's, allocated once per layer: no launch
-// allocates. Each call enqueues a per-channel kernel and then an element-wise kernel on the given stream.
+// allocates. Each call enqueues a per-channel kernel and then an element-wise kernel (one thread per (n, c) plane) on
+// the given stream.
 using System.Numerics;
 using Dcgan.Kernels.BatchNorm;
 using Dcgan.Nn.Devices;
@@ -79,7 +80,7 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
         T invM = T.One / T.CreateChecked(shape.M);
         T unbiasedScale = T.CreateChecked((double)shape.M / (shape.M - 1));
         trainStats(stream, shape.C, x, shape, invM, unbiasedScale, momentum, eps, mean, invstd, runningMean, runningVar);
-        trainNormalize(stream, shape.Length, x, mean, invstd, gamma, beta, shape, y);
+        trainNormalize(stream, shape.N * shape.C, x, mean, invstd, gamma, beta, shape, y);
     }
 
     /// <summary>Eval-mode forward: y = γ · (x − running_mean) / √(running_var + eps) + β. Running stats are read only.</summary>
@@ -94,7 +95,7 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
         RequireChannels(shape, beta, nameof(beta));
         RequireChannels(shape, runningMean, nameof(runningMean));
         RequireChannels(shape, runningVar, nameof(runningVar));
-        evalNormalize(stream, shape.Length, x, runningMean, runningVar, gamma, beta, shape, eps, y);
+        evalNormalize(stream, shape.N * shape.C, x, runningMean, runningVar, gamma, beta, shape, eps, y);
     }
 
     /// <summary>
@@ -121,7 +122,7 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
         RequireChannels(shape, dBeta, nameof(dBeta));
         T invM = T.One / T.CreateChecked(shape.M);
         trainBackwardSums(stream, shape.C, x, dY, mean, invstd, shape, sumDy, sumDyXhat, dGamma, dBeta);
-        trainBackwardInput(stream, shape.Length, x, dY, mean, invstd, gamma, sumDy, sumDyXhat, shape, invM, dX);
+        trainBackwardInput(stream, shape.N * shape.C, x, dY, mean, invstd, gamma, sumDy, sumDyXhat, shape, invM, dX);
     }
 
     /// <summary>
@@ -142,7 +143,7 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
         RequireChannels(shape, dGamma, nameof(dGamma));
         RequireChannels(shape, dBeta, nameof(dBeta));
         evalBackwardSums(stream, shape.C, x, dY, runningMean, runningVar, shape, eps, dGamma, dBeta);
-        evalBackwardInput(stream, shape.Length, dY, runningVar, gamma, shape, eps, dX);
+        evalBackwardInput(stream, shape.N * shape.C, dY, runningVar, gamma, shape, eps, dX);
     }
 
     static void RequireTrainable(BatchNormShape shape)

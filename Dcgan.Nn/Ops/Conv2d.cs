@@ -1,26 +1,27 @@
 // Host launchers for Conv2d (kernels: Dcgan.Kernels/Conv/Conv2dKernels.cs (version 1) and
-// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2, 3); derivations and the
+// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6); derivations and the
 // variant ladder: docs/kernels/conv2d.md; measurements: docs/benchmarks.md).
 // x [N,C,H,W], w [OC,C,K,K], y [N,OC,OH,OW], described by one ConvShape.
 // Gradients: Forward overwrites y, BackwardData overwrites dX, BackwardWeight ACCUMULATES into dW.
 // ConvTranspose2dOps launches these same launchers (Dcgan.Nn/Ops/ConvTranspose2d.cs), so it gets the same dispatch.
 //
-// Production dispatch (Choose): one table, by backend, the same for every pass and shape —
+// Production dispatch (Choose): one table by backend, then per-shape rules on PoCL —
 //
 //   backend                              variant   why
-//   OpenCL on a CPU (PoCL)               5         im2col (rows padded against 4 KiB aliasing) + the fast-path-only
-//                                                  8×16 register tile, vectorised by PoCL; 10–30× version 1 and
-//                                                  1–3× version 2 on the DCGAN layers (docs/benchmarks.md)
+//   OpenCL on a CPU (PoCL)               6         operands packed into 16-wide panels + a GEMM that PoCL
+//                                                  vectorises across 16-work-item groups: 120–290 GFLOP/s on the
+//                                                  big DCGAN layers, 2–3.5× version 5 (docs/benchmarks.md)
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles. NOT TIMED ON A GPU (none was
 //                                                  available); chosen by GPU practice, validated on PoCL and the
 //                                                  CPU accelerator by the tests
-//   (PoCL: a few thin shapes → 1 or 2, per pass and shape; the rules and their numbers are in Choose)
-//   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and version 2/3's
+//   (PoCL: thin shapes → 1 or 2, per pass and shape; the rules and their numbers are in Choose)
+//   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and the fast variants'
 //                                                  extra launches and workspace only cost there
 //
-// Workspace: versions 2 to 5 stage an im2col matrix (or its gradient) in one device buffer owned by this
-// object, grown on demand (never shrunk) and reused, so steady-state launches allocate nothing. The batch is
-// processed in chunks of samples so that the workspace stays under MaxWorkspaceElements. Not thread-safe:
+// Workspace: versions 2 to 6 stage an im2col matrix (or its gradient, or packed panels) in one device buffer owned
+// by this object, grown on demand (never shrunk) and reused, so steady-state launches allocate nothing. The batch
+// is processed in chunks of samples so that the workspace stays under a budget (MaxWorkspaceElements; version 6
+// has one per pass). Not thread-safe:
 // one Conv2dOps per accelerator and element type, used from one thread (as the whole training loop is).
 using System.Numerics;
 using Dcgan.Kernels.Conv;
