@@ -15,7 +15,7 @@
 //   5  version 4 with colGrad's row stride padded from cn·P to cn·P + 16 floats when cn·P is a multiple of 256
 //      (no 4 KiB aliasing of C's rows; Conv2dOps.Pad).
 //   6  panel GEMM: Wᵀ and the chunk of dY packed into panels (ConvGemm.PackPanels), colGrad = ConvGemm.PanelGemm16
-//      (ConvGemm.Panel.cs), then Col2imRows (one thread per dX row, division-free inner loops).
+//      (ConvGemm.Panel.cs), then Col2imRows (one thread per dX row, one strided pass per tap).
 //
 // colGrad has im2col's layout (Conv2dForwardVariants): row (ic·K + kh)·K + kw, column nl·P + oh·OW + ow.
 // Legend: n/nl batch (absolute/in chunk), ic input channel, oc output channel, ih/iw input pixel, oh/ow output
@@ -68,11 +68,13 @@ public static class Conv2dBackwardDataVariants
     }
 
     /// <summary>
-    /// Version 6's col2im: one thread per dX row (nl, ic, ih) of the chunk (q = (nl·C + ic)·H + ih), walking iw
-    /// with running counters. Only the taps with kh ≡ ih + p (mod s) land on ih, so kh starts at (ih + p) mod s
-    /// and steps by s while oh = (ih + p − kh) / s steps down by one (likewise kw, ow per iw): no division in the
-    /// inner loops, which made version 2's per-element col2im cost more than its GEMM. Same (kh, kw) summation
-    /// order as Col2im, so the same colGrad gives bitwise the same dX. Overwrites dX.
+    /// Version 6's col2im: one thread per dX row (nl, ic, ih) of the chunk (q = (nl·C + ic)·H + ih). The row is
+    /// zeroed, then each tap (kh, kw) that lands on it adds its colGrad row segment in one pass: only kh ≡ ih + p
+    /// (mod s) land on row ih (kh starts at (ih + p) mod s and steps by s while oh steps down by one), and tap kw
+    /// covers iw = ow·s − p + kw for the ow range computed up front, so the inner loop is a plain strided add with
+    /// no test (LLVM vectorises it; 3–4× the per-element gather it replaced). Every dX element still receives its
+    /// taps in (kh, kw) order starting from 0, as in Col2im: the same colGrad gives bitwise the same dX.
+    /// Overwrites dX.
     /// </summary>
     public static void Col2imRows<T>(Index1D q, ArrayView<T> colGrad, ConvShape s, int cn, int ld, ArrayView<T> dX)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -81,36 +83,41 @@ public static class Conv2dBackwardDataVariants
         int t = q.X / s.H;
         int ic = t % s.C, nl = t / s.C;
         int p = s.OH * s.OW;
-        int kh0 = (ih + s.Pad) % s.Stride, oh0 = (ih + s.Pad) / s.Stride;
-        int colBase = nl * p;
         int o = q.X * s.W;
-        int kwStart = s.Pad % s.Stride, owStart = s.Pad / s.Stride;   // (iw + p) mod s and div s at iw = 0
         for (int iw = 0; iw < s.W; iw++)
+            dX[o + iw] = T.Zero;
+        int oh = (ih + s.Pad) / s.Stride;
+        for (int kh = (ih + s.Pad) % s.Stride; kh < s.K; kh += s.Stride)
         {
-            T sum = T.Zero;
-            int oh = oh0;
-            for (int kh = kh0; kh < s.K; kh += s.Stride)
+            if (oh >= 0 && oh < s.OH)
             {
-                if (oh >= 0 && oh < s.OH)
+                int rowBase = (ic * s.K + kh) * s.K * ld + nl * p + oh * s.OW;
+                for (int kw = 0; kw < s.K; kw++)
                 {
-                    int rowBase = ((ic * s.K + kh) * s.K) * ld + colBase + oh * s.OW;
-                    int ow = owStart;
-                    for (int kw = kwStart; kw < s.K; kw += s.Stride)
+                    // Tap kw writes iw = iw0 + ow·s; keep the ow with 0 ≤ iw < W.
+                    int iw0 = kw - s.Pad;
+                    int owLo = iw0 < 0 ? (s.Stride - 1 - iw0) / s.Stride : 0;
+                    int span = s.W - 1 - iw0;
+                    int owHi = span < 0 ? 0 : Math.Min(s.OW, span / s.Stride + 1);
+                    int src = rowBase + kw * ld;
+                    int d = o + iw0 + owLo * s.Stride;
+                    if (s.Stride == 2)
                     {
-                        if (ow >= 0 && ow < s.OW)
-                            sum += colGrad[rowBase + kw * ld + ow];
-                        ow--;
+                        // The DCGAN case, with the stride a literal so the loop vectorises as an interleaved access.
+                        for (int ow = owLo; ow < owHi; ow++)
+                            dX[d + 2 * (ow - owLo)] += colGrad[src + ow];
+                    }
+                    else
+                    {
+                        for (int ow = owLo; ow < owHi; ow++)
+                        {
+                            dX[d] += colGrad[src + ow];
+                            d += s.Stride;
+                        }
                     }
                 }
-                oh--;
             }
-            dX[o + iw] = sum;
-            kwStart++;
-            if (kwStart == s.Stride)
-            {
-                kwStart = 0;
-                owStart++;
-            }
+            oh--;
         }
     }
 
