@@ -57,45 +57,71 @@ public static class Conv2dForwardVariants
     /// Version 6, forward's B: im2col of the chunk's cn samples written as 16-column panels (ConvGemm.Panel.cs:
     /// element (i, k) = col[k, i], i = nl·P + oh·OW + ow across the panel, k = the tap (ic·K + kh)·K + kw). One
     /// thread per (sample nl, k) — q = nl·kp + k, so neighbouring threads fill neighbouring 64-byte lines — walking
-    /// all P pixels of the sample with running counters: the divisions are paid once per P elements. Rows k ≥ C·K²
-    /// (the k padding) and columns ≥ cn·P (the last panel's padding) are written as 0. Launch cn·kp threads, plus
-    /// kp more when cn·P is not a multiple of 16 (they zero the last panel's tail). Overwrites dst.
+    /// all P pixels of the sample. Each output row is cut into runs that stay inside one panel; a run is a zero
+    /// fill, a plain strided copy (the ow range with 0 ≤ iw &lt; W is computed once per thread) and a zero fill,
+    /// with no test per element, so LLVM vectorises the copy (2.7–3.5× the per-element version on 64px D2/D3).
+    /// Rows k ≥ C·K² (the k padding) and columns ≥ cn·P (the last panel's padding) are written as 0. Launch
+    /// cn·kp threads, plus kp more when cn·P is not a multiple of 16 (they zero the last panel's tail).
+    /// Overwrites dst.
     /// </summary>
     public static void Im2colPixelPanels<T>(Index1D q, ArrayView<T> x, ConvShape s, int cn, int kp, ArrayView<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        const int lanes = ConvGemm.PanelLanes;
         int k = q.X % kp, nl = q.X / kp;
         int p = s.OH * s.OW;
         int i = nl * p;
-        int t = i / ConvGemm.PanelLanes, l = i - t * ConvGemm.PanelLanes;
+        int t = i / lanes, l = i - t * lanes;
         if (nl >= cn)
         {
             // Tail thread: zero the lanes of the last panel past cn·P.
-            for (int z = l; z < ConvGemm.PanelLanes; z++)
-                dst[(t * kp + k) * ConvGemm.PanelLanes + z] = T.Zero;
+            for (int z = l; z < lanes; z++)
+                dst[(t * kp + k) * lanes + z] = T.Zero;
             return;
         }
         bool tap = k < s.C * s.K * s.K;
         int kw = k % s.K;
         int kh = k / s.K % s.K, ic = k / (s.K * s.K);
         int xPlane = (nl * s.C + ic) * s.H * s.W;
-        int o = (t * kp + k) * ConvGemm.PanelLanes + l;
-        int panelStride = (kp - 1) * ConvGemm.PanelLanes;   // from lane 15 of a panel to lane 0 of the next
+        int o = (t * kp + k) * lanes + l;
+        int panelStride = (kp - 1) * lanes;   // from lane 15 of a panel to lane 0 of the next
+        // Output columns ow whose input column iw = iw0 + ow·s lies in [0, W): [owLo, owHi).
+        int iw0 = kw - s.Pad;
+        int owLo = iw0 < 0 ? (s.Stride - 1 - iw0) / s.Stride : 0;
+        int span = s.W - 1 - iw0;
+        int owHi = span < 0 ? 0 : Math.Min(s.OW, span / s.Stride + 1);
         for (int oh = 0; oh < s.OH; oh++)
         {
             int ih = oh * s.Stride - s.Pad + kh;
             bool rowIn = tap && ih >= 0 && ih < s.H;
-            int iw = kw - s.Pad;
-            for (int ow = 0; ow < s.OW; ow++)
+            int xRow = xPlane + ih * s.W + iw0;
+            int ow = 0;
+            while (ow < s.OW)
             {
-                T v = T.Zero;
-                if (rowIn && iw >= 0 && iw < s.W)
-                    v = x[xPlane + ih * s.W + iw];
-                dst[o] = v;
-                iw += s.Stride;
-                o++;
-                l++;
-                if (l == ConvGemm.PanelLanes)
+                // One run: pixels [ow, end) of this row that fall in the current panel.
+                int end = ow + Math.Min(lanes - l, s.OW - ow);
+                int lo = rowIn ? Math.Min(Math.Max(owLo, ow), end) : end;
+                int hi = rowIn ? Math.Max(Math.Min(owHi, end), lo) : end;
+                int d = o - ow;   // dst index of pixel w of the run is d + w
+                for (int w = ow; w < lo; w++)
+                    dst[d + w] = T.Zero;
+                if (s.Stride == 2)
+                {
+                    // The DCGAN case, with the stride a literal so the copy vectorises as an interleaved load.
+                    for (int w = lo; w < hi; w++)
+                        dst[d + w] = x[xRow + 2 * w];
+                }
+                else
+                {
+                    for (int w = lo; w < hi; w++)
+                        dst[d + w] = x[xRow + s.Stride * w];
+                }
+                for (int w = hi; w < end; w++)
+                    dst[d + w] = T.Zero;
+                o += end - ow;
+                l += end - ow;
+                ow = end;
+                if (l == lanes)
                 {
                     l = 0;
                     o += panelStride;
