@@ -48,7 +48,7 @@ public sealed record TrainOptions
     public static readonly string[] BadImagePolicies = ["skip", "fail"];
 
     /// <summary>Chosen by measurement (README): the default run finishes within 10 minutes on 2 cores with PoCL.</summary>
-    public const int DefaultEpochs = 5;
+    public const int DefaultEpochs = 10;
     public const int DefaultBatchSize = 32;
 
     static readonly JsonSerializerOptions Json = new()
