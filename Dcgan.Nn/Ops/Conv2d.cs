@@ -140,17 +140,19 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// <summary>
     /// The variant production launches use for this pass and shape: the backend's (table in the header), except on
     /// PoCL, where these per-shape rules apply (the only place they are written down). Median ms, `dcgan bench
-    /// kernels --variant 1,2,6 --runs 5` on the idle 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27 (32px net unless
-    /// said): version 6 packs into 16-wide panels, which only pays when both GEMM sides are at least a panel wide.
+    /// kernels --variant 1,2,6 --runs 5` on the idle 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27, after version 6's
+    /// im2col/col2im rewrite: version 6 packs into 16-wide panels, which only pays when the GEMM is at least a panel
+    /// wide on both sides.
     /// (a) To a 1×1 image with fewer than 8 output channels (D's last layer), forward and input gradient → 1: the
-    ///     GEMM has one row (or a reduction of one): forward v1 0.66 / v2 1.12 / v6 2.07, input gradient v1 1.66 /
-    ///     v2 1.83 / v6 2.13.
-    /// (b) Input gradient with C·K² &lt; 64 (one or three input channels) → 2: the 16- or 48-row colGrad leaves
-    ///     version 6's col2im with little to do per thread: D1 v2 1.39 / v6 4.71, G4 v2 1.27 / v6 2.09 (64px D1 and
-    ///     G5 with C·K² = 48: version 5 15.4 / v6 16.0).
-    /// (c) Weight gradient with C·K² &lt; 64 → 2, or to a 1×1 image (G's first layer) → 2: G4 v2 1.46 / v6 1.72, G1
-    ///     v2 1.62 / v6 2.18 (64px G1: v5 3.27 / v6 4.76); D1 is a tie (v2 2.99 / v6 2.86).
-    /// Every other DCGAN layer and pass runs 6: 2–3.5× version 2 and 5 on the big layers (docs/benchmarks.md).
+    ///     GEMM has one row (or a reduction of one): 32px forward v1 0.66 / v2 1.12 / v6 2.07, input gradient v1
+    ///     1.66 / v2 1.83 / v6 2.13.
+    /// (b) Input gradient with C·K² &lt; 32 (one input channel) → 2: the 16-row colGrad leaves version 6's col2im
+    ///     and GEMM little to do: 32px D1 v2 2.62 / v6 4.79, G4 v2 2.66 / v6 4.00. (C·K² = 48, three channels:
+    ///     64px D1 v2 17.1 / v6 16.3, G5 16.4 / 13.9, so 6.)
+    /// Every other layer and pass runs 6, thin ones included: forward 64px D1 v2 19.8 / v6 11.5, 32px D1 1.83 /
+    /// 0.99; weight gradient 64px G5 18.1 / 10.3, 32px G4 3.40 / 2.69, 64px D1 19.2 / 19.1 (a tie), 64px G1 4.11
+    /// / 3.26 (32px G1 1.84 / 2.27 is the one loss, kept for one rule less); big layers 2–3.7× version 5
+    /// (docs/benchmarks.md).
     /// </summary>
     public int Choose(ConvPass pass, ConvShape shape)
     {
@@ -163,8 +165,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         return pass switch
         {
             ConvPass.Forward or ConvPass.BackwardData when toPoint && shape.OC < ConvGemm.TileRows => 1,  // (a)
-            ConvPass.BackwardData when ckk < 64 => 2,                                                  // (b)
-            ConvPass.BackwardWeight when ckk < 64 || toPoint => 2,                                     // (c)
+            ConvPass.BackwardData when ckk < 32 => 2,                                                  // (b)
             _ => defaultVariant,
         };
     }
