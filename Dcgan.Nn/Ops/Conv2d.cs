@@ -124,7 +124,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         im2colPixelPanels = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dForwardVariants.Im2colPixelPanels));
         im2colTapPanels = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
-            Conv2dForwardVariants.Im2colTapPanels));
+            Conv2dBackwardWeightVariants.Im2colTapPanels));
         panelGemm = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, PanelGemmShape, ArrayView<T>>(
             ConvGemm.PanelGemm16));
     }
