@@ -153,32 +153,8 @@ public static class BatchNormKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int ch = c.X;
-        int hw = s.HW;
         T mu = mean[ch], inv = invstd[ch];
-        T sDy = T.Zero, sDyXhat = T.Zero;
-        int body = hw & ~1;
-        for (int n = 0; n < s.N; n++)
-        {
-            int start = (n * s.C + ch) * hw;
-            // Two-level sums, as in TrainStats, each in two interleaved partials (two sums per element already).
-            T dy0 = T.Zero, dy1 = T.Zero, dyx0 = T.Zero, dyx1 = T.Zero;
-            for (int k = 0; k < body; k += 2)
-            {
-                T a = dY[start + k], b = dY[start + k + 1];
-                dy0 += a;
-                dy1 += b;
-                dyx0 += a * ((x[start + k] - mu) * inv);
-                dyx1 += b * ((x[start + k + 1] - mu) * inv);
-            }
-            if (body < hw)
-            {
-                T a = dY[start + body];
-                dy0 += a;
-                dyx0 += a * ((x[start + body] - mu) * inv);
-            }
-            sDy += dy0 + dy1;
-            sDyXhat += dyx0 + dyx1;
-        }
+        var (sDy, sDyXhat) = GradientSums(x, dY, s, ch, mu, inv);
         sumDy[ch] = sDy;
         sumDyXhat[ch] = sDyXhat;
         dBeta[ch] += sDy;
@@ -209,15 +185,39 @@ public static class BatchNormKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int ch = c.X;
-        int hw = s.HW;
         T mu = runningMean[ch];
         T inv = T.One / T.Sqrt(runningVar[ch] + eps);
-        T sDy = T.Zero, sDyXhat = T.Zero;
+        var (sDy, sDyXhat) = GradientSums(x, dY, s, ch, mu, inv);
+        dBeta[ch] += sDy;
+        dGamma[ch] += sDyXhat;
+    }
+
+    /// <summary>Eval backward, one thread per (n, c) plane: dX = dY · γ / √(running_var + eps).</summary>
+    public static void EvalBackwardInput<T>(
+        Index1D plane, ArrayView<T> dY, ArrayView<T> runningVar, ArrayView<T> gamma, BatchNormShape s, T eps,
+        ArrayView<T> dX)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ch = plane.X % s.C;
+        int start = plane.X * s.HW, end = start + s.HW;
+        T scale = gamma[ch] / T.Sqrt(runningVar[ch] + eps);
+        for (int i = start; i < end; i++)
+            dX[i] = dY[i] * scale;
+    }
+
+    /// <summary>
+    /// Σdy and Σdy·x̂ over channel ch, x̂ = (x − mu)·inv, for both backward kernels: two-level sums as in TrainStats
+    /// (per sample, then over samples), each sample's run in two interleaved partials.
+    /// </summary>
+    static (T Dy, T DyXhat) GradientSums<T>(ArrayView<T> x, ArrayView<T> dY, BatchNormShape s, int ch, T mu, T inv)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int hw = s.HW;
         int body = hw & ~1;
+        T sDy = T.Zero, sDyXhat = T.Zero;
         for (int n = 0; n < s.N; n++)
         {
             int start = (n * s.C + ch) * hw;
-            // Two-level sums, as in TrainStats, each in two interleaved partials (two sums per element already).
             T dy0 = T.Zero, dy1 = T.Zero, dyx0 = T.Zero, dyx1 = T.Zero;
             for (int k = 0; k < body; k += 2)
             {
@@ -236,20 +236,6 @@ public static class BatchNormKernels
             sDy += dy0 + dy1;
             sDyXhat += dyx0 + dyx1;
         }
-        dBeta[ch] += sDy;
-        dGamma[ch] += sDyXhat;
-    }
-
-    /// <summary>Eval backward, one thread per (n, c) plane: dX = dY · γ / √(running_var + eps).</summary>
-    public static void EvalBackwardInput<T>(
-        Index1D plane, ArrayView<T> dY, ArrayView<T> runningVar, ArrayView<T> gamma, BatchNormShape s, T eps,
-        ArrayView<T> dX)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int ch = plane.X % s.C;
-        int start = plane.X * s.HW, end = start + s.HW;
-        T scale = gamma[ch] / T.Sqrt(runningVar[ch] + eps);
-        for (int i = start; i < end; i++)
-            dX[i] = dY[i] * scale;
+        return (sDy, sDyXhat);
     }
 }
