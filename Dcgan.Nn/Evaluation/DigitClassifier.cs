@@ -1,7 +1,14 @@
 // A k-nearest-neighbour digit classifier over a labelled data set (the bundled MNIST digits at the training
 // size): the honest, dependency-free answer to "are these generated digits recognisable?". A sample's label is
 // the majority of its k nearest real digits (Euclidean distance in pixel space); its confidence is the share
-// of the k that agree. Measured on the bundled set (Dcgan.Tests/Evaluation): ≥ 90% accuracy on held-out digits.
+// of the k that agree.
+//
+// Every image, reference or query, is deskewed first (LeCun et al.'s classic MNIST preprocessing: shift the
+// ink's centre of mass to the image centre and undo the slant measured by its second moments), so that a
+// slanted digit is compared by shape rather than by angle. Measured on a seeded 9,000/1,000 split of the
+// bundled digits (Dcgan.Tests/Evaluation): held-out accuracy 95.3% -> 96.3%, and the share of 8s (the class
+// plain k-NN found hardest) called confidently and correctly 78% -> 92%; every class is now called so in at
+// least 85% of cases, with 12 confident mistakes in 1,000.
 using Dcgan.Nn.Data;
 
 namespace Dcgan.Nn.Evaluation;
@@ -28,12 +35,18 @@ public sealed class DigitClassifier
 
     public int ImageLength => length;
 
-    public DigitClassifier(IImageDataset dataset, int k = 10, IReadOnlyList<int>? useOnly = null)
+    readonly bool deskew;
+    readonly int side;
+
+    /// <param name="deskew">false compares raw pixels (kept to measure what deskewing buys).</param>
+    public DigitClassifier(IImageDataset dataset, int k = 10, IReadOnlyList<int>? useOnly = null, bool deskew = true)
     {
         if (dataset.Labels is null || dataset.Channels != 1)
             throw new ArgumentException($"{dataset.Name}: a digit classifier needs labelled greyscale digits");
         length = dataset.ImageLength();
+        side = dataset.ImageSize;
         this.k = k;
+        this.deskew = deskew;
         var indices = useOnly ?? Enumerable.Range(0, dataset.Count).ToList();
         references = new float[indices.Count * length];
         norms = new float[indices.Count];
@@ -42,6 +55,8 @@ public sealed class DigitClassifier
         {
             var image = references.AsSpan(i * length, length);
             dataset.ReadImage(indices[i], image);
+            if (deskew)
+                Deskew(image, side, image);
             labels[i] = dataset.Labels[indices[i]];
             norms[i] = Dot(image, image);
         }
@@ -54,9 +69,15 @@ public sealed class DigitClassifier
         var predictions = new DigitPrediction[count];
         var best = new (float Distance, byte Label)[k];
         Span<int> votes = stackalloc int[10];
+        var straightened = new float[length];
         for (int s = 0; s < count; s++)
         {
-            var x = images.Slice(s * length, length);
+            ReadOnlySpan<float> x = images.Slice(s * length, length);
+            if (deskew)
+            {
+                Deskew(x, side, straightened);
+                x = straightened;
+            }
             float xx = Dot(x, x);
             Array.Fill(best, (float.MaxValue, (byte)0));
             for (int r = 0; r < labels.Length; r++)
@@ -87,6 +108,56 @@ public sealed class DigitClassifier
             perClass[p.Label]++;
         return new DigitReport(perClass.Count(c => c > 0), perClass.Sum(), predictions.Length, perClass);
     }
+
+    /// <summary>
+    /// Writes the deskewed copy of a side×side image in [-1, 1] (background -1) to output, which may be the
+    /// input: the ink (x + 1) / 2 is resampled bilinearly so that its centre of mass lands on the image centre
+    /// and its slant (the covariance of x and y over the variance of y) becomes zero.
+    /// </summary>
+    public static void Deskew(ReadOnlySpan<float> image, int side, Span<float> output)
+    {
+        int length = side * side;
+        var ink = new double[length];
+        double mass = 0, meanX = 0, meanY = 0;
+        for (int i = 0; i < length; i++)
+        {
+            ink[i] = (image[i] + 1) / 2;
+            mass += ink[i];
+            meanX += ink[i] * (i % side);
+            meanY += ink[i] * (i / side);
+        }
+        if (mass <= 0)
+        {
+            image.CopyTo(output);
+            return;
+        }
+        meanX /= mass;
+        meanY /= mass;
+        double covXY = 0, varY = 0;
+        for (int i = 0; i < length; i++)
+        {
+            double dx = i % side - meanX, dy = i / side - meanY;
+            covXY += ink[i] * dx * dy;
+            varY += ink[i] * dy * dy;
+        }
+        double slant = varY > 0 ? covXY / varY : 0;
+        double centre = (side - 1) / 2.0;
+        for (int y = 0; y < side; y++)
+            for (int x = 0; x < side; x++)
+            {
+                // The source point of output pixel (x, y): recentred, and sheared along x in proportion to y.
+                double sourceY = y - centre + meanY;
+                double sourceX = x - centre + meanX + slant * (y - centre);
+                int x0 = (int)Math.Floor(sourceX), y0 = (int)Math.Floor(sourceY);
+                double fx = sourceX - x0, fy = sourceY - y0;
+                double value = InkAt(ink, side, x0, y0) * (1 - fx) * (1 - fy) + InkAt(ink, side, x0 + 1, y0) * fx * (1 - fy)
+                             + InkAt(ink, side, x0, y0 + 1) * (1 - fx) * fy + InkAt(ink, side, x0 + 1, y0 + 1) * fx * fy;
+                output[y * side + x] = (float)(value * 2 - 1);
+            }
+    }
+
+    static double InkAt(double[] ink, int side, int x, int y) =>
+        x < 0 || y < 0 || x >= side || y >= side ? 0 : ink[y * side + x];
 
     static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
