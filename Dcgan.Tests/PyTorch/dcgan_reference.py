@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""PyTorch side of the parity tests: pytorch/examples' DCGAN networks and one training iteration.
+"""PyTorch side of the parity tests: pytorch/examples' DCGAN networks and T training iterations.
 
 Usage: dcgan_reference.py <work-dir>
-Reads from <work-dir>: netG.safetensors, netD.safetensors (state dicts), inputs.safetensors (real [B,nc,H,W],
-noise [B,nz,1,1], fixed [N,nz,1,1]) and config.json ({"image_size", "nc", "nz", "ngf", "ndf", "lr", "beta1"}).
-Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode ("eval_images"), the losses of one iteration
-("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2") and the weights after it (prefixed "netG." / "netD.").
+Reads from <work-dir>: netG.safetensors, netD.safetensors (state dicts), inputs.safetensors (real
+[T,B,nc,H,W], noise [T,B,nz,1,1]: one batch per iteration; fixed [N,nz,1,1]) and config.json ({"image_size",
+"nc", "nz", "ngf", "ndf", "lr", "beta1"}). Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode
+("eval_images"), the losses of each iteration ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", [T] each) and
+the weights after the last (prefixed "netG." / "netD.").
 The safetensors format is read and written by hand (json + raw little-endian bytes) so only torch is needed.
 """
 import json
@@ -107,27 +108,36 @@ def main():
     betas = (cfg["beta1"], 0.999)
     optD = torch.optim.Adam(netD.parameters(), lr=cfg["lr"], betas=betas)
     optG = torch.optim.Adam(netG.parameters(), lr=cfg["lr"], betas=betas)
-    real, noise = inputs["real"], inputs["noise"]
-    b = real.shape[0]
+    # inputs["real"] and inputs["noise"] hold one batch per iteration: [T, B, ...]; Adam's state, the running
+    # statistics and num_batches_tracked carry over from one iteration to the next, as in training.
+    steps = inputs["real"].shape[0]
+    per_step = {"loss_d": [], "loss_g": [], "d_x": [], "d_g_z1": [], "d_g_z2": []}
+    for t in range(steps):
+        real, noise = inputs["real"][t], inputs["noise"][t]
+        b = real.shape[0]
 
-    netD.zero_grad()
-    output = netD(real).view(-1)
-    errD_real = criterion(output, torch.ones(b))
-    errD_real.backward()
-    d_x = torch.sigmoid(output).mean()
-    fake = netG(noise)
-    output = netD(fake.detach()).view(-1)
-    errD_fake = criterion(output, torch.zeros(b))
-    errD_fake.backward()
-    d_g_z1 = torch.sigmoid(output).mean()
-    optD.step()
+        netD.zero_grad()
+        output = netD(real).view(-1)
+        errD_real = criterion(output, torch.ones(b))
+        errD_real.backward()
+        d_x = torch.sigmoid(output).mean()
+        fake = netG(noise)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, torch.zeros(b))
+        errD_fake.backward()
+        d_g_z1 = torch.sigmoid(output).mean()
+        optD.step()
 
-    netG.zero_grad()
-    output = netD(fake).view(-1)
-    errG = criterion(output, torch.ones(b))
-    errG.backward()
-    d_g_z2 = torch.sigmoid(output).mean()
-    optG.step()
+        netG.zero_grad()
+        output = netD(fake).view(-1)
+        errG = criterion(output, torch.ones(b))
+        errG.backward()
+        d_g_z2 = torch.sigmoid(output).mean()
+        optG.step()
+
+        for key, value in (("loss_d", errD_real + errD_fake), ("loss_g", errG), ("d_x", d_x),
+                           ("d_g_z1", d_g_z1), ("d_g_z2", d_g_z2)):
+            per_step[key].append(value.detach().reshape(1))
 
     # A generator "trained in PyTorch": the updated netG exported on its own, plus its eval-mode output, so the
     # test can check that `dcgan sample` loads PyTorch's files and reproduces PyTorch's images.
@@ -137,11 +147,8 @@ def main():
         out["trained_eval_images"] = netG(inputs["fixed"])
     netG.train()
 
-    out["loss_d"] = (errD_real + errD_fake).reshape(1)
-    out["loss_g"] = errG.reshape(1)
-    out["d_x"] = d_x.reshape(1)
-    out["d_g_z1"] = d_g_z1.reshape(1)
-    out["d_g_z2"] = d_g_z2.reshape(1)
+    for key, values in per_step.items():
+        out[key] = torch.cat(values)
     for prefix, net in (("netG.", netG), ("netD.", netD)):
         for k, v in net.state_dict().items():
             out[prefix + k] = v
