@@ -20,6 +20,7 @@ public static class Program
           devices                           list every device ILGPU finds and which one --device auto picks
           train [options]                   train a DCGAN (default: bundled MNIST digits, 32x32); see dcgan train --help
           sample --checkpoint FILE          images from a generator checkpoint (ours or PyTorch's); see dcgan sample --help
+          score --images FILE               which digits a grid (or an images tensor) shows, by the training run's classifier
           gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)
           bench kernels [--device D] [--op OP] [--variant N]
                                             validate, then time every kernel variant at the DCGAN layer shapes
@@ -51,8 +52,9 @@ public static class Program
                 "gradcheck" => GradcheckVerb.Run(verbArgs, stdout),
                 "train" => TrainVerb.Run(verbArgs, stdout),
                 "sample" => SampleVerb.Run(verbArgs, stdout),
+                "score" => ScoreVerb.Run(verbArgs, stdout),
                 "bench" => BenchVerb.Run(verbArgs, stdout),
-                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, gradcheck, bench; see dcgan --help)"),
+                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, score, gradcheck, bench; see dcgan --help)"),
             };
         }
         catch (Exception e) when (e is UsageException or DeviceSelectionException { IsBadSyntax: true })

@@ -90,6 +90,43 @@ public static class ImageGrid
     public static void SavePng(string path, Image image) =>
         AtomicFile.Write(path, stream => image.Save(stream, new PngEncoder()));
 
+    /// <summary>
+    /// The inverse of Compose for greyscale grids: reads a PNG (or any image ImageSharp decodes) laid out with
+    /// <paramref name="options"/> (default: 8 per row, 2-pixel padding) from images of side
+    /// <paramref name="size"/>, and returns every cell as floats in [-1, 1] (the red channel; a greyscale grid
+    /// repeats it). Throws InvalidDataException when the picture's size is not that of such a grid.
+    /// </summary>
+    public static float[] ReadGreyscale(string path, int size, out int count, GridOptions? options = null)
+    {
+        options ??= GridOptions.Default;
+        Image<Rgb24> loaded;
+        try
+        {
+            loaded = Image.Load<Rgb24>(path);
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException)
+        {
+            throw new InvalidDataException($"{path}: not a picture ImageSharp can decode ({e.GetType().Name})", e);
+        }
+        using var grid = loaded;
+        int p = options.Padding, cell = size + p;
+        int columns = (grid.Width - p) / cell, rows = (grid.Height - p) / cell;
+        if (columns < 1 || rows < 1 || grid.Width != columns * cell + p || grid.Height != rows * cell + p
+            || columns > options.ImagesPerRow)
+            throw new InvalidDataException($"{path}: {grid.Width}x{grid.Height} is not a grid of {size}x{size} images " +
+                                           $"with {p}-pixel padding, at most {options.ImagesPerRow} per row");
+        count = rows * columns;
+        var images = new float[count * size * size];
+        for (int k = 0; k < count; k++)
+        {
+            int top = cell * (k / columns) + p, left = cell * (k % columns) + p;
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                    images[(k * size + y) * size + x] = grid[left + x, top + y].R / 255f * 2 - 1;
+        }
+        return images;
+    }
+
     /// <summary>make_grid's normalisation then save_image's float → byte step, both in float32.</summary>
     internal static byte ToByte(float value, float lo, float hi, float range)
     {

@@ -50,6 +50,8 @@ public sealed class CliTests
     [TestCase("gradcheck --device opencl:x", TestName = "MalformedDeviceIndex")]
     [TestCase("gradcheck --seed -3", TestName = "NegativeSeed")]
     [TestCase("gradcheck --device", TestName = "MissingValue")]
+    [TestCase("score", TestName = "ScoreWithoutImages")]
+    [TestCase("score --images a.png --image-size 3", TestName = "ScoreImageSizeTooSmall")]
     public void BadUsageExitsTwoWithOneLine(string commandLine)
     {
         var (code, output, err) = Run(commandLine.Split(' '));
@@ -73,5 +75,53 @@ public sealed class CliTests
         var (code, _, err) = Run("gradcheck", "--device", "opencl:99", "--verbose");
         Assert.That(code, Is.EqualTo(1));
         Assert.That(err, Does.Contain("   at "));
+    }
+
+    static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", name);
+
+    [Test]
+    public void ScoreRatesAGridAndLaysOutItsLabels()
+    {
+        var (code, output, err) = Run("score", "--images", Fixture("grid-after-one-epoch.png"));
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("64 images 32x32"));
+        Assert.That(output, Does.Match(@"\d+/10 classes recognised"));
+        // Eight rows of eight labels or dots, as the grid.
+        var rows = output.Split('\n').SkipWhile(l => !l.StartsWith("labels", StringComparison.Ordinal)).Skip(1)
+            .Where(l => l.Trim().Length > 0).ToArray();
+        Assert.That(rows, Has.Length.EqualTo(8));
+        Assert.That(rows, Has.All.Match(@"^  ([0-9.] ){7}[0-9.]\s*$"));
+    }
+
+    [Test]
+    public void ScoreReadsAnImagesTensor()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"dcgan-score-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            // Four real bundled digits: the tensor path must find them confident.
+            using var digits = Dcgan.Nn.Data.DatasetFactory.Open("bundled", null, 32);
+            var images = new float[4 * 1024];
+            for (int i = 0; i < 4; i++)
+                digits.ReadImage(i, images.AsSpan(i * 1024, 1024));
+            new Dcgan.Nn.Checkpoints.SafetensorsWriter().Add("images", [4, 1, 32, 32], images).Write(path);
+            var (code, output, err) = Run("score", "--images", path);
+            Assert.That(code, Is.EqualTo(0), err);
+            Assert.That(output, Does.Contain("4 images 32x32"));
+            Assert.That(output, Does.Contain("  0 1 2 3"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void ScoreOfAFileThatIsNoPictureExitsOneWithOneLine()
+    {
+        var (code, _, err) = Run("score", "--images", Path.Combine(AppContext.BaseDirectory, "PyTorch", "dcgan_reference.py"));
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1), err);
+        Assert.That(err, Does.Contain("not a picture"));
     }
 }

@@ -1,7 +1,6 @@
 using Dcgan.Nn.Data;
 using Dcgan.Nn.Evaluation;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using Dcgan.Nn.Imaging;
 
 namespace Dcgan.Tests.Evaluation;
 
@@ -103,7 +102,8 @@ public sealed class DigitClassifierTests
         // neighbours nevertheless agree about. The distance test is what rejects most of them.
         using var digits = DatasetFactory.Open("bundled", null, 32);
         var classifier = new DigitClassifier(digits);
-        float[] samples = ReadGrid(Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", "grid-after-one-epoch.png"));
+        float[] samples = ImageGrid.ReadGreyscale(Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", "grid-after-one-epoch.png"), 32, out int count);
+        Assert.That(count, Is.EqualTo(64));
         var predictions = classifier.Classify(samples);
         int agreeing = predictions.Count(p => p.Agreement >= DigitReport.AgreementThreshold);
         var report = classifier.Report(samples);
@@ -111,17 +111,5 @@ public sealed class DigitClassifierTests
         Assert.That(agreeing, Is.GreaterThan(25), "the fixture should fool the agreement test on its own");
         Assert.That(report.ClassesRecognised, Is.LessThanOrEqualTo(6));
         Assert.That(report.ConfidentSamples, Is.LessThan(agreeing / 2));
-    }
-
-    /// <summary>The 64 images of an 8×8 grid written by ImageGrid (32×32 images, 2-pixel padding), in [-1, 1].</summary>
-    static float[] ReadGrid(string path)
-    {
-        using var grid = Image.Load<Rgb24>(path);
-        var samples = new float[64 * 32 * 32];
-        for (int n = 0; n < 64; n++)
-            for (int y = 0; y < 32; y++)
-                for (int x = 0; x < 32; x++)
-                    samples[(n * 32 + y) * 32 + x] = grid[34 * (n % 8) + 2 + x, 34 * (n / 8) + 2 + y].R / 255f * 2 - 1;
-        return samples;
     }
 }
