@@ -22,17 +22,17 @@ public sealed class ActivationOps<T> where T : unmanaged, IFloatingPointIeee754<
         // Indexed by ActivationKind.
         forward =
         [
-            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.ReluForward),
-            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.LeakyReluForward),
-            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.TanhForward),
-            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.SigmoidForward),
+            accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.ReluForward),
+            accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.LeakyReluForward),
+            accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.TanhForward),
+            accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.SigmoidForward),
         ];
         backward =
         [
-            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.ReluBackward),
-            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.LeakyReluBackward),
-            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.TanhBackward),
-            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.SigmoidBackward),
+            accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.ReluBackward),
+            accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.LeakyReluBackward),
+            accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.TanhBackward),
+            accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(ActivationKernels.SigmoidBackward),
         ];
     }
 

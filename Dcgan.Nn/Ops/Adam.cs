@@ -38,7 +38,7 @@ public sealed class AdamOps<T> where T : unmanaged, IFloatingPointIeee754<T>
     public static AdamOps<T> On(ComputeDevice device) => device.Kernels.Get(a => new AdamOps<T>(a));
 
     AdamOps(Accelerator accelerator) =>
-        step = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, AdamStep<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(
+        step = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, AdamStep<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(
             AdamKernels.Step);
 
     /// <summary>

@@ -39,21 +39,21 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
 
     BatchNorm2dOps(Accelerator accelerator)
     {
-        trainStats = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, BatchNormShape, T, T, T, T,
+        trainStats = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, BatchNormShape, T, T, T, T,
             ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(BatchNormKernels.TrainStats);
-        trainNormalize = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        trainNormalize = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
             ArrayView<T>, ArrayView<T>, BatchNormShape, ArrayView<T>>(BatchNormKernels.TrainNormalize);
-        evalNormalize = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        evalNormalize = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
             ArrayView<T>, ArrayView<T>, BatchNormShape, T, ArrayView<T>>(BatchNormKernels.EvalNormalize);
-        trainBackwardSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        trainBackwardSums = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
             ArrayView<T>, BatchNormShape, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(
             BatchNormKernels.TrainBackwardSums);
-        trainBackwardInput = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        trainBackwardInput = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
             ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, BatchNormShape, T, ArrayView<T>>(
             BatchNormKernels.TrainBackwardInput);
-        evalBackwardSums = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        evalBackwardSums = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
             ArrayView<T>, BatchNormShape, T, ArrayView<T>, ArrayView<T>>(BatchNormKernels.EvalBackwardSums);
-        evalBackwardInput = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        evalBackwardInput = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
             BatchNormShape, T, ArrayView<T>>(BatchNormKernels.EvalBackwardInput);
     }
 

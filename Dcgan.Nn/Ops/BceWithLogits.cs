@@ -19,11 +19,11 @@ public sealed class BceWithLogitsOps<T> where T : unmanaged, IFloatingPointIeee7
 
     BceWithLogitsOps(Accelerator accelerator)
     {
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(
+        forward = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(
             BceWithLogitsKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(
+        backward = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, ArrayView<T>>(
             BceWithLogitsKernels.Backward);
-        meanSigmoid = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(
+        meanSigmoid = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(
             BceWithLogitsKernels.MeanSigmoid);
     }
 

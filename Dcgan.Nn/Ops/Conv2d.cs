@@ -1,5 +1,5 @@
 // Host launchers for Conv2d (kernels: Dcgan.Kernels/Conv/Conv2dKernels.cs (version 1) and
-// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6); derivations and the
+// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–7; version 7 is 6 plus the 1×1-image case in this file); derivations and the
 // variant ladder: docs/kernels/conv2d.md; measurements: docs/benchmarks.md).
 // x [N,C,H,W], w [OC,C,K,K], y [N,OC,OH,OW], described by one ConvShape.
 // Gradients: Forward overwrites y, BackwardData overwrites dX, BackwardWeight ACCUMULATES into dW.
@@ -8,13 +8,14 @@
 // Production dispatch (Choose): one table by backend, then per-shape rules on PoCL —
 //
 //   backend                              variant   why
-//   OpenCL on a CPU (PoCL)               6         operands packed into 16-wide panels + a GEMM that PoCL
+//   OpenCL on a CPU (PoCL)               7         operands packed into 16-wide panels + a GEMM that PoCL
 //                                                  vectorises across 16-work-item groups: 120–290 GFLOP/s on the
-//                                                  big DCGAN layers, 2–3.5× version 5 (docs/benchmarks.md)
+//                                                  big DCGAN layers, 2–3.5× version 5 (docs/benchmarks.md); the
+//                                                  convs to a 1×1 image as plain GEMMs on the tensors (IsDense)
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles. NOT TIMED ON A GPU (none was
 //                                                  available); chosen by GPU practice, validated on PoCL and the
 //                                                  CPU accelerator by the tests
-//   (PoCL: thin shapes → 1 or 2, per pass and shape; the rules and their numbers are in Choose)
+//   (PoCL: one-channel input gradients → 2; the rule and its numbers are in Choose)
 //   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and the fast variants'
 //                                                  extra launches and workspace only cost there
 //
@@ -47,6 +48,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "im2col + fast-path-only 8x16 GEMM (flat k loop, full tiles)",
         "v4 + staged matrix rows padded by 16 floats (no 4 KiB aliasing)",
         "packed 16-wide panels + panel GEMM vectorised across 16-work-item groups",
+        "v6, with convs to a 1x1 image (K = H = W, no padding) as plain panel GEMMs on the tensors (no im2col/col2im)",
     ];
 
     /// <summary>Floats version 5 adds to the row stride of the staged matrix (col, colGrad, colT).</summary>
@@ -96,19 +98,19 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         // default device allows 16).
         sharedTile = accelerator.MaxNumThreadsPerGroup >= ConvGemm.MaxSharedTile * ConvGemm.MaxSharedTile ? ConvGemm.MaxSharedTile : 4;
         // Kernels load (compile) on first use, so a backend pays only for the variants it runs.
-        naiveForward = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>(
+        naiveForward = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>(
             Conv2dKernels.Forward));
-        naiveBackwardData = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>(
+        naiveBackwardData = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>(
             Conv2dKernels.BackwardData));
-        naiveBackwardWeight = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>(
+        naiveBackwardWeight = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>(
             Conv2dKernels.BackwardWeight));
-        im2col = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+        im2col = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dForwardVariants.Im2col));
-        col2im = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+        col2im = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dBackwardDataVariants.Col2im));
-        im2colTransposed = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+        im2colTransposed = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dBackwardWeightVariants.Im2colTransposed));
-        transposeOutputGrad = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>(
+        transposeOutputGrad = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>(
             Conv2dBackwardWeightVariants.TransposeOutputGrad));
         // Group size 1: PoCL then vectorises inside the straight-line tile instead of across work-items.
         registerTile = new(() => accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>(
@@ -117,13 +119,13 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             ConvGemm.FastTile8x16, 1));
         sharedTiled = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>(
             ConvGemm.SharedTiled));
-        col2imRows = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+        col2imRows = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dBackwardDataVariants.Col2imRows));
-        packPanels = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
+        packPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
             ConvGemm.PackPanels));
-        im2colPixelPanels = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+        im2colPixelPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dForwardVariants.Im2colPixelPanels));
-        im2colTapPanels = new(() => accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
+        im2colTapPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dBackwardWeightVariants.Im2colTapPanels));
         panelGemm = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, PanelGemmShape, ArrayView<T>>(
             ConvGemm.PanelGemm16));
@@ -133,41 +135,32 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     static int Choose(Accelerator accelerator) => accelerator switch
     {
         CPUAccelerator => 1,
-        CLAccelerator cl when cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU => 6,
+        CLAccelerator cl when cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU => 7,
         _ => 3,
     };
 
     /// <summary>
     /// The variant production launches use for this pass and shape: the backend's (table in the header), except on
-    /// PoCL, where these per-shape rules apply (the only place they are written down). Median ms, `dcgan bench
-    /// kernels --variant 1,2,6 --runs 5` on the idle 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27, after version 6's
-    /// im2col/col2im rewrite: version 6 packs into 16-wide panels, which only pays when the GEMM is at least a panel
-    /// wide on both sides.
-    /// (a) To a 1×1 image with fewer than 8 output channels (D's last layer), forward and input gradient → 1: the
-    ///     GEMM has one row (or a reduction of one): 32px forward v1 0.66 / v2 1.12 / v6 2.07, input gradient v1
-    ///     1.66 / v2 1.83 / v6 2.13.
+    /// PoCL, where this per-shape rule applies (the only place it is written down). Median ms, `dcgan bench kernels
+    /// --runs 10` on the 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27, after the per-thread kernels got groups of
+    /// 64 (Devices/PerThreadKernels.cs):
     /// (b) Input gradient with C·K² &lt; 32 (one input channel) → 2: the 16-row colGrad leaves version 6's col2im
-    ///     and GEMM little to do: 32px D1 v2 2.62 / v6 4.79, G4 v2 2.66 / v6 4.00. (C·K² = 48, three channels:
-    ///     64px D1 v2 17.1 / v6 16.3, G5 16.4 / 13.9, so 6.)
-    /// Every other layer and pass runs 6, thin ones included: forward 64px D1 v2 19.8 / v6 11.5, 32px D1 1.83 /
-    /// 0.99; weight gradient 64px G5 18.1 / 10.3, 32px G4 3.40 / 2.69, 64px D1 19.2 / 19.1 (a tie), 64px G1 4.11
-    /// / 3.26 (32px G1 1.84 / 2.27 is the one loss, kept for one rule less); big layers 2–3.7× version 5
-    /// (docs/benchmarks.md).
+    ///     and GEMM little to do: 32px D1 v2 1.51 / v6 5.47, G4 v2 1.37 / v6 2.53. (C·K² = 48, three channels:
+    ///     64px D1 v2 16.1 / v6 11.0, G5 17.9 / 12.7, so 7.)
+    /// Everything else runs 7, which is 6 except for the convs to a 1×1 image (IsDense), where it beats both 6 and
+    /// the naive kernel that rule (a) used to pick for D's last layer: 32px D4 forward v1 0.75 / v6 3.96 / v7 0.45,
+    /// input gradient 2.55 / 0.99 / 0.38, weight gradient 0.43 / 1.28 / 0.39 (64px D5: 0.82 / 2.95 / 1.22, the one
+    /// shape where 1 would still win, by 0.4 ms); G's first layer 32px forward (conv input gradient) v6 2.14 / v7
+    /// 1.14, weight gradient 1.98 / 1.28. Thin forward passes: 32px D1 v2 3.19 / v6 0.55.
     /// </summary>
     public int Choose(ConvPass pass, ConvShape shape)
     {
         if (VariantOverride is int forced)
             return forced;
-        if (defaultVariant != 6)
+        if (defaultVariant != 7)
             return defaultVariant;
         int ckk = shape.C * shape.K * shape.K;
-        bool toPoint = shape.OH * shape.OW == 1;
-        return pass switch
-        {
-            ConvPass.Forward or ConvPass.BackwardData when toPoint && shape.OC < ConvGemm.TileRows => 1,  // (a)
-            ConvPass.BackwardData when ckk < 32 => 2,                                                  // (b)
-            _ => defaultVariant,
-        };
+        return pass == ConvPass.BackwardData && ckk < 32 ? 2 : defaultVariant;   // (b)
     }
 
     /// <summary>y = conv2d(x, w). Overwrites y.</summary>
@@ -206,9 +199,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             naiveForward.Value(stream, (int)shape.OutputLength, x, w, shape, y);
             return;
         }
+        if (variant == 7 && IsDense(shape))
+        {
+            DenseForward(stream, shape, x, w, y);
+            return;
+        }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant == 6)
+        if (variant >= 6)
         {
             // Workspace: [packed w | im2col panels of one chunk]; w is packed once for all chunks.
             int chunk6 = ChunkSamples(shape, (long)PanelLength(ckk) * p, maxChunkSamples, PanelForwardWorkspace);
@@ -254,9 +252,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             naiveBackwardData.Value(stream, (int)shape.InputLength, dY, w, shape, dX);
             return;
         }
+        if (variant == 7 && IsDense(shape))
+        {
+            DenseBackwardData(stream, shape, dY, w, dX);
+            return;
+        }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant == 6)
+        if (variant >= 6)
         {
             // Workspace: [packed Wᵀ | dY panels of one chunk | colGrad of one chunk]; Wᵀ is packed once.
             int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + ckk) * p, maxChunkSamples,
@@ -305,9 +308,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             naiveBackwardWeight.Value(stream, (int)shape.WeightLength, x, dY, shape, dW);
             return;
         }
+        if (variant == 7 && IsDense(shape))
+        {
+            DenseBackwardWeight(stream, shape, x, dY, dW);
+            return;
+        }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant == 6)
+        if (variant >= 6)
         {
             // Workspace: [dY panels | colT panels] of one chunk; chunks add onto dW in sample order.
             int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + PanelLength(ckk)) * p, maxChunkSamples,
@@ -351,6 +359,51 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             else
                 Gemm(stream, variant, dYc, colT, dW, Conv2dBackwardWeightVariants.Gemm(shape, cn, RowTile(variant)));
         }
+    }
+
+    /// <summary>
+    /// Version 7's special case: a conv whose one output pixel sees the whole unpadded input (K = H = W, pad 0; D's
+    /// last layer, and G's first as the transpose of one). Its im2col matrix is the input itself, so each pass is a
+    /// plain matrix product on the tensors as they lie, packed straight into panels with no im2col or col2im, over
+    /// the whole batch at once (l = (c, h, w) = (c, kh, kw), L = C·K²):
+    ///   forward         Y[n, oc]  = Σ_l  X[n, l] · W[oc, l]         C = Y:  M = N,  columns OC, K = L
+    ///   input gradient  dX[n, l]  = Σ_oc dY[n, oc] · W[oc, l]       C = dX: M = N,  columns L,  K = OC
+    ///   weight gradient dW[oc, l] += Σ_n dY[n, oc] · X[n, l]        C = dW: M = OC, columns L,  K = N
+    /// Versions 1 and 6 spend most of their time around such a GEMM (PoCL, docs/benchmarks.md).
+    /// </summary>
+    public static bool IsDense(ConvShape s) => s.OH == 1 && s.OW == 1 && s.Pad == 0 && s.K == s.H && s.K == s.W;
+
+    void DenseForward(AcceleratorStream stream, ConvShape s, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y)
+    {
+        int l = s.C * s.K * s.K;
+        var g = PanelGemmShape.Create(s.N, s.OC, l, cRow: s.OC, cBatch: 0, panel: int.MaxValue, accumulate: false);
+        DensePanelGemm(stream, x, g.PackA(iStride: l, kStride: 1), w, g.PackB(jStride: l, kStride: 1), y, g);
+    }
+
+    void DenseBackwardData(AcceleratorStream stream, ConvShape s, ArrayView<T> dY, ArrayView<T> w, ArrayView<T> dX)
+    {
+        int l = s.C * s.K * s.K;
+        var g = PanelGemmShape.Create(s.N, l, s.OC, cRow: l, cBatch: 0, panel: int.MaxValue, accumulate: false);
+        DensePanelGemm(stream, dY, g.PackA(iStride: s.OC, kStride: 1), w, g.PackB(jStride: 1, kStride: l), dX, g);
+    }
+
+    void DenseBackwardWeight(AcceleratorStream stream, ConvShape s, ArrayView<T> x, ArrayView<T> dY, ArrayView<T> dW)
+    {
+        int l = s.C * s.K * s.K;
+        var g = PanelGemmShape.Create(s.OC, l, s.N, cRow: l, cBatch: 0, panel: int.MaxValue, accumulate: true);
+        DensePanelGemm(stream, dY, g.PackA(iStride: 1, kStride: s.OC), x, g.PackB(jStride: 1, kStride: l), dW, g);
+    }
+
+    /// <summary>Packs both operands into the workspace ([A panels | B panels]) and runs the panel GEMM.</summary>
+    void DensePanelGemm(AcceleratorStream stream, ArrayView<T> a, PackShape packA, ArrayView<T> b, PackShape packB,
+        ArrayView<T> c, PanelGemmShape g)
+    {
+        var ws = Workspace(stream, g.PackedALength + g.PackedBLength);
+        var ap = ws.SubView(0, g.PackedALength);
+        var bp = ws.SubView(g.PackedALength, g.PackedBLength);
+        Pack(stream, a, packA, ap);
+        Pack(stream, b, packB, bp);
+        PanelGemm(stream, ap, bp, c, g);
     }
 
     /// <summary>

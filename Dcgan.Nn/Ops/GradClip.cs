@@ -28,10 +28,10 @@ public sealed class GradClipOps<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     GradClipOps(Accelerator accelerator)
     {
-        partials = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<int>, int, ArrayView<T>>(
+        partials = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<int>, int, ArrayView<T>>(
             GradClipKernels.SegmentSumSquaresPartials);
-        norms = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, int, ArrayView<T>>(GradClipKernels.SegmentNorms);
-        clip = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T, T, ArrayView<T>>(GradClipKernels.ClipByNorm);
+        norms = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, int, ArrayView<T>>(GradClipKernels.SegmentNorms);
+        clip = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, T, ArrayView<T>>(GradClipKernels.ClipByNorm);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public sealed class NormalRngOps
     public static NormalRngOps On(ComputeDevice device) => device.Kernels.Get(a => new NormalRngOps(a));
 
     NormalRngOps(Accelerator accelerator) =>
-        normal = accelerator.LoadAutoGroupedKernel<Index1D, ulong, long, double, double, ArrayView<float>>(
+        normal = accelerator.LoadPerThreadKernel<Index1D, ulong, long, double, double, ArrayView<float>>(
             NormalRngKernels.Normal);
 
     /// <summary>y[i] = (float)(mean + std·N_{seed}(offset + i)). Overwrites y. offset ≥ 0.</summary>

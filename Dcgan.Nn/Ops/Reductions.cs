@@ -25,12 +25,12 @@ public sealed class ReductionOps<T> where T : unmanaged, IFloatingPointIeee754<T
 
     ReductionOps(Accelerator accelerator)
     {
-        sumSquaresPartials = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>>(
+        sumSquaresPartials = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>>(
             ReductionKernels.SumSquaresPartials);
-        sqrtOfSum = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>>(ReductionKernels.SqrtOfSum);
-        flagNonFinite = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<int>>(
+        sqrtOfSum = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>>(ReductionKernels.SqrtOfSum);
+        flagNonFinite = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<int>>(
             ReductionKernels.FlagNonFinite);
-        fillInt = accelerator.LoadAutoGroupedKernel<Index1D, int, ArrayView<int>>(TensorKernels.Fill);
+        fillInt = accelerator.LoadPerThreadKernel<Index1D, int, ArrayView<int>>(TensorKernels.Fill);
     }
 
     /// <summary>

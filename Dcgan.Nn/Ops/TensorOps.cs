@@ -18,9 +18,9 @@ public sealed class TensorOps<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     TensorOps(Accelerator accelerator)
     {
-        fill = accelerator.LoadAutoGroupedKernel<Index1D, T, ArrayView<T>>(TensorKernels.Fill);
-        copy = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>>(TensorKernels.Copy);
-        scale = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(TensorKernels.Scale);
+        fill = accelerator.LoadPerThreadKernel<Index1D, T, ArrayView<T>>(TensorKernels.Fill);
+        copy = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>>(TensorKernels.Copy);
+        scale = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, ArrayView<T>>(TensorKernels.Scale);
     }
 
     /// <summary>y[i] = value.</summary>
