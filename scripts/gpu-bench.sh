@@ -84,9 +84,9 @@ run() {
   grep -E "Passed|Failed|Skipped|total|succeeded|failed" "$out/tests.log" | tail -3 | sed 's/^/    /' | tee -a "$out/summary.txt"
   step gradcheck 60 "$dcgan" gradcheck --device "$device" || true
   # On a GPU only the naive reference, the shared-memory variant (the CUDA choice) and the panel GEMM (16-thread
-  # groups, 16 accumulators per thread: a plausible GPU kernel too) are worth the minutes: the register-tile
+  # groups, 16 accumulators per thread: a plausible GPU kernel too; 7 adds its 1x1-image GEMMs) are worth the minutes: the register-tile
   # variants 2, 4 and 5 run one thread per group there.
-  local variants=1,2,3,4,5,6; case "$device" in cuda*) variants=1,3,6 ;; esac
+  local variants=1,2,3,4,5,6,7; case "$device" in cuda*) variants=1,3,6,7 ;; esac
   step bench-kernels 150 "$dcgan" bench kernels --device "$device" --variant "$variants" --runs "$runs" \
     --json "$out/kernels.json" || true
   local cfg64=(--image-size 64 --channels 3 --batch-size 64 --ngf 64 --ndf 64 --nz 100)
