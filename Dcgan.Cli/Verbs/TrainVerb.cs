@@ -18,7 +18,7 @@ public static class TrainVerb
           --download             fetch mnist / fashion-mnist into --data-root first (SHA-256 verified)
           --image-size N         16, 32 (default), 64 or 128
           --channels N           1 or 3 (default: the data set's own; fake: 3)
-          --batch-size N         images per iteration (default 32)
+          --batch-size N         images per iteration (default {1})
           --epochs N             passes over the data set (default {0})
           --iterations N         total iterations of the run, counted from 1 across epochs (wins over --epochs)
           --nz N                 latent size (default 100)
@@ -49,7 +49,7 @@ public static class TrainVerb
     {
         if (args.Contains("--help"))
         {
-            stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, Help, TrainOptions.DefaultEpochs));
+            stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, Help, TrainOptions.DefaultEpochs, TrainOptions.DefaultBatchSize));
             return 0;
         }
         var cl = new CommandLine("train", args, Switches);
