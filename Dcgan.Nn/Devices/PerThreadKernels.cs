@@ -25,6 +25,8 @@ public static class PerThreadKernels
     /// </summary>
     public const int PoclGroupSize = 64;
 
+    // One overload per kernel arity (the Index1D plus 1 to 10 arguments), as ILGPU's own loaders are written.
+
     /// <summary>True for OpenCL on a CPU (PoCL), where the group size matters as explained above.</summary>
     public static bool IsCpuOpenCl(Accelerator accelerator) =>
         accelerator is CLAccelerator { DeviceType: CLDeviceType.CL_DEVICE_TYPE_CPU };

@@ -1,6 +1,7 @@
 // Host launchers for Conv2d (kernels: Dcgan.Kernels/Conv/Conv2dKernels.cs (version 1) and
-// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–7; version 7 is 6 plus the 1×1-image case in this file); derivations and the
-// variant ladder: docs/kernels/conv2d.md; measurements: docs/benchmarks.md).
+// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6; version 7 is 6 plus the
+// 1×1-image case in this file); derivations and the variant ladder: docs/kernels/conv2d.md; measurements:
+// docs/benchmarks.md).
 // x [N,C,H,W], w [OC,C,K,K], y [N,OC,OH,OW], described by one ConvShape.
 // Gradients: Forward overwrites y, BackwardData overwrites dX, BackwardWeight ACCUMULATES into dW.
 // ConvTranspose2dOps launches these same launchers (Dcgan.Nn/Ops/ConvTranspose2d.cs), so it gets the same dispatch.
@@ -141,14 +142,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
 
     /// <summary>
     /// The variant production launches use for this pass and shape: the backend's (table in the header), except on
-    /// PoCL, where this per-shape rule applies (the only place it is written down). Median ms, `dcgan bench kernels
+    /// PoCL, where one per-shape rule applies (the only place it is written down). Median ms, `dcgan bench kernels
     /// --runs 10` on the 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27, after the per-thread kernels got groups of
     /// 64 (Devices/PerThreadKernels.cs):
-    /// (b) Input gradient with C·K² &lt; 32 (one input channel) → 2: the 16-row colGrad leaves version 6's col2im
-    ///     and GEMM little to do: 32px D1 v2 1.51 / v6 5.47, G4 v2 1.37 / v6 2.53. (C·K² = 48, three channels:
-    ///     64px D1 v2 16.1 / v6 11.0, G5 17.9 / 12.7, so 7.)
+    /// Input gradient with C·K² &lt; 32 (one input channel) → 2: the 16-row colGrad leaves version 6's col2im
+    /// and GEMM little to do: 32px D1 v2 1.51 / v6 5.47, G4 v2 1.37 / v6 2.53. (C·K² = 48, three channels:
+    /// 64px D1 v2 16.1 / v6 11.0, G5 17.9 / 12.7, so 7.)
     /// Everything else runs 7, which is 6 except for the convs to a 1×1 image (IsDense), where it beats both 6 and
-    /// the naive kernel that rule (a) used to pick for D's last layer: 32px D4 forward v1 0.75 / v6 3.96 / v7 0.45,
+    /// the naive kernel an earlier rule picked for D's last layer: 32px D4 forward v1 0.75 / v6 3.96 / v7 0.45,
     /// input gradient 2.55 / 0.99 / 0.38, weight gradient 0.43 / 1.28 / 0.39 (64px D5: 0.82 / 2.95 / 1.22, the one
     /// shape where 1 would still win, by 0.4 ms); G's first layer 32px forward (conv input gradient) v6 2.14 / v7
     /// 1.14, weight gradient 1.98 / 1.28. Thin forward passes: 32px D1 v2 3.19 / v6 0.55.
@@ -160,7 +161,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         if (defaultVariant != 7)
             return defaultVariant;
         int ckk = shape.C * shape.K * shape.K;
-        return pass == ConvPass.BackwardData && ckk < 32 ? 2 : defaultVariant;   // (b)
+        return pass == ConvPass.BackwardData && ckk < 32 ? 2 : defaultVariant;
     }
 
     /// <summary>y = conv2d(x, w). Overwrites y.</summary>
