@@ -60,7 +60,7 @@ public static class ScoreVerb
         var classifier = new DigitClassifier(digits);
         var predictions = classifier.Classify(images);
         stdout.WriteLine($"{count} images {size}x{size} from {path}");
-        stdout.WriteLine(classifier.Report(images).ToString());
+        stdout.WriteLine(DigitClassifier.Report(predictions).ToString());
         stdout.WriteLine("labels (. = not a confident digit):");
         int columns = Math.Min(count, GridOptions.Default.ImagesPerRow);
         for (int row = 0; row * columns < count; row++)

@@ -150,13 +150,15 @@ public sealed class DigitClassifier
         return (winner, votes[winner] / (double)k, distance / k);
     }
 
-    public DigitReport Report(ReadOnlySpan<float> images)
+    public DigitReport Report(ReadOnlySpan<float> images) => Report(Classify(images));
+
+    /// <summary>The report of predictions already made by <see cref="Classify"/>.</summary>
+    public static DigitReport Report(IReadOnlyList<DigitPrediction> predictions)
     {
-        var predictions = Classify(images);
         var perClass = new int[10];
         foreach (var p in predictions.Where(p => p.Confident))
             perClass[p.Label]++;
-        return new DigitReport(perClass.Count(c => c > 0), perClass.Sum(), predictions.Length, perClass);
+        return new DigitReport(perClass.Count(c => c > 0), perClass.Sum(), predictions.Count, perClass);
     }
 
     /// <summary>
