@@ -6,12 +6,14 @@
 #                                          Microsoft.Testing.Platform, so no SDK is needed to run the tests), packed
 #                                          into gpu-bench/dcgan-gpu.tar.xz; fails if the archive exceeds 64 MiB.
 #   scripts/gpu-bench.sh run [--device D]  there (or here, as a dry run with --device opencl): unpacks the archive
-#                                          and runs, each under its own time limit, all within ~9 minutes:
-#                                            dcgan devices; the test fixtures of the device's backend (…Cuda or
-#                                            …OpenCl); dcgan gradcheck; dcgan bench kernels; dcgan bench step for
-#                                            64x64 RGB and 32x32 grayscale (batch 64, ngf = ndf = 64); and
-#                                            bench/pytorch_dcgan_step.py on CUDA (TF32 off) when python3 has a
-#                                            CUDA-enabled torch (skipped, and said so, otherwise).
+#                                          and runs, each under its own time limit, all within ~9 minutes, the
+#                                          most wanted figures first (so a run cut short still compares):
+#                                            dcgan devices; dcgan gradcheck; dcgan bench step for 64x64 RGB and
+#                                            32x32 grayscale at batch 64 and for the default run (32x32 grey,
+#                                            batch 16), ngf = ndf = 64; bench/pytorch_dcgan_step.py on CUDA (TF32
+#                                            off) for the same three when python3 has a CUDA-enabled torch
+#                                            (skipped, and said so, otherwise); dcgan bench kernels; the test
+#                                            fixtures of the device's backend (…Cuda or …OpenCl).
 #                                          Everything goes to $OUT (default ./gpu-bench-out): one log per step,
 #                                          JSON results, and summary.txt with images/s and the ours/PyTorch ratios.
 # On the device machine: carry gpu-bench/ (the archive) and run `scripts/gpu-bench.sh run`.
@@ -80,31 +82,29 @@ run() {
 
   step devices 30 "$dcgan" devices
   nvidia-smi > "$out/nvidia-smi.log" 2>&1 || true
-  step tests 200 "$tests" --filter "FullyQualifiedName~$fixture" --results-directory "$out/test-results" || true
-  grep -E "Passed|Failed|Skipped|total|succeeded|failed" "$out/tests.log" | tail -3 | sed 's/^/    /' | tee -a "$out/summary.txt"
   step gradcheck 60 "$dcgan" gradcheck --device "$device" || true
-  # On a GPU only the naive reference, the shared-memory variant (the CUDA choice) and the panel GEMM (16-thread
-  # groups, 16 accumulators per thread: a plausible GPU kernel too; 7 adds its 1x1-image GEMMs) are worth the minutes: the register-tile
-  # variants 2, 4 and 5 run one thread per group there.
-  local variants=1,2,3,4,5,6,7; case "$device" in cuda*) variants=1,3,6,7 ;; esac
-  step bench-kernels 150 "$dcgan" bench kernels --device "$device" --variant "$variants" --runs "$runs" \
-    --json "$out/kernels.json" || true
   local cfg64=(--image-size 64 --channels 3 --batch-size 64 --ngf 64 --ndf 64 --nz 100)
   local cfg32=(--image-size 32 --channels 1 --batch-size 64 --ngf 64 --ndf 64 --nz 100)
+  # The default run's configuration (`dcgan train` with no options): 32x32 grey, batch 16.
+  local cfg16=(--image-size 32 --channels 1 --batch-size 16 --ngf 64 --ndf 64 --nz 100)
   step bench-step-64px 60 "$dcgan" bench step --device "$device" "${cfg64[@]}" --iterations $iters --warmup $warm \
     --json "$out/ours-64px.json" || true
   step bench-step-32px 60 "$dcgan" bench step --device "$device" "${cfg32[@]}" --iterations $iters --warmup $warm \
     --json "$out/ours-32px.json" || true
+  step bench-step-32px-b16 60 "$dcgan" bench step --device "$device" "${cfg16[@]}" --iterations $iters --warmup $warm \
+    --json "$out/ours-32px-b16.json" || true
   local python=${PYTHON:-python3}
   if "$python" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" > "$out/torch-check.log" 2>&1; then
     step pytorch-64px 60 "$python" "$dir/bench/pytorch_dcgan_step.py" --device cuda "${cfg64[@]}" --iterations $iters \
       --warmup $warm --json "$out/pytorch-64px.json" || true
     step pytorch-32px 60 "$python" "$dir/bench/pytorch_dcgan_step.py" --device cuda "${cfg32[@]}" --iterations $iters \
       --warmup $warm --json "$out/pytorch-32px.json" || true
+    step pytorch-32px-b16 60 "$python" "$dir/bench/pytorch_dcgan_step.py" --device cuda "${cfg16[@]}" --iterations $iters \
+      --warmup $warm --json "$out/pytorch-32px-b16.json" || true
   else
     echo "pytorch                skipped: no python3 with a CUDA-enabled torch ($(tail -1 "$out/torch-check.log"))" | tee -a "$out/summary.txt"
   fi
-  for cfg in 64px 32px; do
+  for cfg in 64px 32px 32px-b16; do
     local ours theirs
     ours=$(sed -n 's/.*"images_per_second": \([0-9.eE+-]*\).*/\1/p' "$out/ours-$cfg.json" 2>/dev/null | head -1)
     theirs=$(sed -n 's/.*"images_per_second": \([0-9.eE+-]*\).*/\1/p' "$out/pytorch-$cfg.json" 2>/dev/null | head -1)
@@ -112,6 +112,14 @@ run() {
     [ -n "$ours" ] && [ -n "$theirs" ] && ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')
     echo "$cfg images/s: ours ${ours:-n/a}  pytorch ${theirs:-n/a}  ours/pytorch $ratio" | tee -a "$out/summary.txt"
   done
+  # On a GPU only the naive reference, the shared-memory variant (the CUDA choice) and the panel GEMM (16-thread
+  # groups, 16 accumulators per thread: a plausible GPU kernel too; 7 adds its 1x1-image GEMMs) are worth the minutes: the register-tile
+  # variants 2, 4 and 5 run one thread per group there.
+  local variants=1,2,3,4,5,6,7; case "$device" in cuda*) variants=1,3,6,7 ;; esac
+  step bench-kernels 150 "$dcgan" bench kernels --device "$device" --variant "$variants" --runs "$runs" \
+    --json "$out/kernels.json" || true
+  step tests 200 "$tests" --filter "FullyQualifiedName~$fixture" --results-directory "$out/test-results" || true
+  grep -E "Passed|Failed|Skipped|total|succeeded|failed" "$out/tests.log" | tail -3 | sed 's/^/    /' | tee -a "$out/summary.txt"
   echo "total $((SECONDS - start)) s" | tee -a "$out/summary.txt"
   rm -rf "$dir"
 }

@@ -18,7 +18,7 @@ public static class BenchVerb
                                    [--runs N] [--json FILE]
                dcgan bench step [--device D] [--batch-size 64] [--image-size 64] [--channels 3] [--nz 100]
                                 [--ngf 64] [--ndf 64] [--iterations 5] [--warmup 2] [--no-profile] [--json FILE]
-                                [--conv-variant N]
+                                [--conv-variant N] [--recipe dcgan|wgan|hinge|lsgan]
 
           kernels   every variant of every op (or --op NAME; --variant N or N,M,... picks) at the real DCGAN layer shapes
                     (batch 64, 64x64 RGB and 32x32 grayscale nets; --shape keeps the layers whose label contains
@@ -34,6 +34,8 @@ public static class BenchVerb
                     per-op breakdown from a separate profiling pass (a stream synchronize after every layer pass and
                     op; --no-profile skips it). --json FILE writes the same fields as bench/pytorch_dcgan_step.py.
                     --conv-variant N runs every conv pass with variant N instead of the dispatch table.
+                    --recipe R times that recipe's iteration (its critic steps, then G's step; no warm-up);
+                    images/s counts real images (one batch per critic step).
         """;
 
     public static int Run(string[] args, TextWriter stdout)
@@ -151,7 +153,10 @@ public static class BenchVerb
             Warmup: cl.Int("warmup", 2, min: 0, max: 100_000),
             Profile: !cl.Flag("no-profile"),
             ConvVariant: cl.OptionalString("conv-variant") is null ? null
-                : cl.Int("conv-variant", 0, min: 1, max: Dcgan.Nn.Ops.Conv2dOps<float>.VariantCount));
+                : cl.Int("conv-variant", 0, min: 1, max: Dcgan.Nn.Ops.Conv2dOps<float>.VariantCount),
+            Recipe: cl.String("recipe", "dcgan"));
+        if (!Dcgan.Nn.Training.GanRecipe.Presets.Contains(options.Recipe))
+            throw new UsageException($"dcgan bench step: unknown --recipe '{options.Recipe}' (one of {string.Join(", ", Dcgan.Nn.Training.GanRecipe.Presets)})");
         string? json = cl.OptionalString("json");
         cl.RejectUnknown();
         try

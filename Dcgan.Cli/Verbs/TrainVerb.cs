@@ -23,8 +23,19 @@ public static class TrainVerb
           --iterations N         total iterations of the run, counted from 1 across epochs (wins over --epochs)
           --nz N                 latent size (default 100)
           --ngf N, --ndf N       generator / discriminator width (default 64)
-          --lr X                 Adam learning rate (default 0.0002)
-          --beta1 X              Adam beta1 (default 0.5)
+          --recipe NAME          dcgan (default: BCE, Adam 2e-4 β 0.5) | wgan (critic loss, RMSprop 5e-5, weights
+                                 clipped to ±0.01, 5 critic steps, warm-up) | hinge | lsgan (Adam 2e-4 β 0.5);
+                                 the options below override the preset's settings
+          --loss NAME            bce | wgan | hinge | lsgan
+          --critic-steps N       critic (D) steps per generator step, each on a fresh real batch; --iterations
+                                 counts generator steps, an epoch is still one pass over the data
+          --critic-warmup on|off WGAN's 100 critic steps for the first 25 and every 500th generator step
+          --optimizer NAME       adam | rmsprop (both networks)
+          --lr X                 learning rate of both networks (the preset's: 0.0002, wgan 0.00005)
+          --lr-d X, --lr-g X     the critic's / the generator's learning rate (TTUR)
+          --beta1 X, --beta2 X   Adam's betas (default 0.5, 0.999)
+          --clip-weights C       clip every D parameter to [-C, C] before each critic step (0: off; wgan: 0.01)
+          --d-norm batch|none    batchnorm in D or none (WGAN-GP and SN-GAN use none)
           --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
           --seed N               seed of weights, noise and data order (default 1)
           --out DIR              output directory (default runs/<timestamp>)
@@ -92,6 +103,13 @@ public static class TrainVerb
             throw new UsageException($"dcgan train: --on-bad-image '{onBadImage}' must be skip or fail");
         double? clip = cl.OptionalString("clip-grad-norm") is null ? o.ClipGradNorm
             : Double(cl, "clip-grad-norm", 0, min: 0, max: 1e12, exclusiveMin: true);
+        string recipe = cl.String("recipe", o.Recipe);
+        if (!GanRecipe.Presets.Contains(recipe))
+            throw new UsageException($"dcgan train: unknown --recipe '{recipe}' (one of {string.Join(", ", GanRecipe.Presets)})");
+        string? loss = OneOf(cl, "loss", o.Loss, GanObjective.Names);
+        string? optimizer = OneOf(cl, "optimizer", o.Optimizer, GanRecipe.OptimizerKinds);
+        string? dNorm = OneOf(cl, "d-norm", o.DNorm, GanRecipe.DNorms);
+        string? warmup = OneOf(cl, "critic-warmup", o.CriticWarmup is bool w ? (w ? "on" : "off") : null, ["on", "off"]);
         return o with
         {
             Dataset = dataset,
@@ -105,8 +123,20 @@ public static class TrainVerb
             Nz = cl.Int("nz", o.Nz, 1, 100000),
             Ngf = cl.Int("ngf", o.Ngf, 1, 4096),
             Ndf = cl.Int("ndf", o.Ndf, 1, 4096),
-            LearningRate = Double(cl, "lr", o.LearningRate, min: 0, exclusiveMin: true),
-            Beta1 = Double(cl, "beta1", o.Beta1, min: 0, max: 0.9999),
+            Recipe = recipe,
+            Loss = loss,
+            CriticSteps = cl.OptionalString("critic-steps") is null ? o.CriticSteps : cl.Int("critic-steps", 0, 1, 1000),
+            CriticWarmup = warmup is null ? null : warmup == "on",
+            Optimizer = optimizer,
+            LearningRate = OptionalDouble(cl, "lr", o.LearningRate, min: 0, exclusiveMin: true),
+            // A given --lr sets both networks: it replaces per-network rates saved in a resumed run (a rollback
+            // saves them) unless --lr-d / --lr-g are given too.
+            LrD = OptionalDouble(cl, "lr-d", cl.OptionalString("lr") is null ? o.LrD : null, min: 0, exclusiveMin: true),
+            LrG = OptionalDouble(cl, "lr-g", cl.OptionalString("lr") is null ? o.LrG : null, min: 0, exclusiveMin: true),
+            Beta1 = OptionalDouble(cl, "beta1", o.Beta1, min: 0, max: 0.9999),
+            Beta2 = OptionalDouble(cl, "beta2", o.Beta2, min: 0, max: 0.99999),
+            ClipWeights = OptionalDouble(cl, "clip-weights", o.ClipWeights, min: 0, max: 1e6),
+            DNorm = dNorm,
             Device = cl.String("device", o.Device),
             Seed = (ulong)cl.Int("seed", (int)Math.Min(o.Seed, int.MaxValue), 0),
             Out = cl.OptionalString("out") ?? o.Out,
@@ -118,6 +148,19 @@ public static class TrainVerb
             ClipGradNorm = clip,
         };
     }
+
+    static string? OneOf(CommandLine cl, string name, string? fallback, string[] allowed)
+    {
+        string? v = cl.OptionalString(name);
+        if (v is null)
+            return fallback;
+        return allowed.Contains(v) ? v
+            : throw new UsageException($"dcgan train: --{name} '{v}' must be one of {string.Join(", ", allowed)}");
+    }
+
+    static double? OptionalDouble(CommandLine cl, string name, double? fallback, double min = double.MinValue,
+        double max = double.MaxValue, bool exclusiveMin = false) =>
+        cl.OptionalString(name) is null ? fallback : Double(cl, name, 0, min, max, exclusiveMin);
 
     static double Double(CommandLine cl, string name, double fallback, double min = double.MinValue, double max = double.MaxValue,
         bool exclusiveMin = false)
@@ -149,9 +192,11 @@ internal sealed class ConsoleTrainingObserver(TextWriter stdout, bool quiet) : I
         stdout.WriteLine($"device:  {i.Device}");
         stdout.WriteLine($"data:    {i.Dataset}, {i.Model.ImageSize}x{i.Model.ImageSize}x{i.Model.Channels}, batch {i.BatchSize}, {i.BatchesPerEpoch} iterations per epoch");
         stdout.WriteLine($"model:   nz {i.Model.Nz}, ngf {i.Model.Ngf}, ndf {i.Model.Ndf}");
+        stdout.WriteLine($"recipe:  {i.Recipe.Describe()}");
+        string steps = i.Recipe.CriticSteps == 1 && !i.Recipe.CriticWarmup ? "" : " (generator steps; each after its critic steps)";
         stdout.WriteLine(i.StartIteration > 0
-            ? $"resume:  from iteration {i.StartIteration} of {i.TotalIterations}"
-            : $"run:     {i.TotalIterations} iterations ({i.Epochs} epoch(s))");
+            ? $"resume:  from iteration {i.StartIteration} of {i.TotalIterations}{steps}"
+            : $"run:     {i.TotalIterations} iterations{steps} ({i.Epochs} epoch(s))");
         stdout.WriteLine($"output:  {i.OutDirectory}");
     }
 
@@ -160,12 +205,21 @@ internal sealed class ConsoleTrainingObserver(TextWriter stdout, bool quiet) : I
         var i = info!;
         smoothedRate = smoothedRate == 0 ? row.ImagesPerSecond : 0.9 * smoothedRate + 0.1 * row.ImagesPerSecond;
         bool last = row.Iteration == i.TotalIterations;
-        if (row.BatchInEpoch % logEvery == 0 || last || row.BatchInEpoch == i.BatchesPerEpoch - 1)
+        // Log when this iteration's batches include a multiple of logEvery, or the epoch's last one (with one critic
+        // step per iteration: pytorch/examples' rhythm).
+        int firstBatch = row.BatchInEpoch - row.CriticStepsInIteration + 1;
+        bool logRow = firstBatch < 0 || row.BatchInEpoch % logEvery < row.CriticStepsInIteration
+                      || row.BatchInEpoch == i.BatchesPerEpoch - 1;
+        if (logRow || last)
         {
             ClearBar();
             var s = row.Stats;
+            // wgan: the critic's loss is minus the Wasserstein estimate W = mean D(x) − mean D(G(z)), the number to watch.
+            string w = i.Recipe.Loss == "wgan" ? string.Create(CultureInfo.InvariantCulture, $" W: {-s.LossD:F4}") : "";
+            string critic = i.Recipe.CriticSteps == 1 && !i.Recipe.CriticWarmup ? ""
+                : string.Create(CultureInfo.InvariantCulture, $" [iteration {row.Iteration}, critic step {row.CriticSteps}]");
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{row.Epoch}/{i.Epochs}][{row.BatchInEpoch}/{i.BatchesPerEpoch}] Loss_D: {s.LossD:F4} Loss_G: {s.LossG:F4} D(x): {s.DX:F4} D(G(z)): {s.DGz1:F4} / {s.DGz2:F4}  ({row.ImagesPerSecond:F0} img/s)"));
+                $"[{row.Epoch}/{i.Epochs}][{row.BatchInEpoch}/{i.BatchesPerEpoch}] Loss_D: {s.LossD:F4} Loss_G: {s.LossG:F4}{w} D(x): {s.DX:F4} D(G(z)): {s.DGz1:F4} / {s.DGz2:F4}{critic}  ({row.ImagesPerSecond:F0} img/s)"));
         }
         if (bar)
             DrawBar(row, i);
@@ -177,7 +231,7 @@ internal sealed class ConsoleTrainingObserver(TextWriter stdout, bool quiet) : I
         double fraction = (row.BatchInEpoch + 1) / (double)i.BatchesPerEpoch;
         int filled = (int)(fraction * width);
         int remaining = i.TotalIterations - row.Iteration;
-        double eta = smoothedRate > 0 ? remaining * i.BatchSize / smoothedRate : 0;
+        double eta = smoothedRate > 0 ? (double)remaining * i.BatchSize * i.Recipe.CriticSteps / smoothedRate : 0;
         Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
             $"\repoch {row.Epoch} [{new string('#', filled)}{new string('.', width - filled)}] {row.BatchInEpoch + 1}/{i.BatchesPerEpoch}  {smoothedRate:F0} img/s  ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss} "));
         barVisible = true;

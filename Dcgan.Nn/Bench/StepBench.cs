@@ -1,13 +1,14 @@
-// `dcgan bench step`: whole DCGAN training iterations (GanTrainer.Step: D on a real batch, D on G(z), Adam on D,
-// G through D, Adam on G) on random data, timed end to end; the PyTorch twin is bench/pytorch_dcgan_step.py.
+// `dcgan bench step`: whole training iterations of a recipe (GanTrainer: per critic step D on a real batch, D on
+// G(z), D's optimizer step; then G through D and G's optimizer step) on random data, timed end to end; the PyTorch
+// twin (dcgan recipe) is bench/pytorch_dcgan_step.py. Recipes with a warm-up are timed without it (steady state).
 //
 //   1. Validate: one Step must give finite losses and gradient norms (a broken step is refused, never timed).
 //   2. Warm up (ILGPU compiles on first launch; the conv workspace grows to its final size).
 //   3. Time `iterations` Steps (each ends with a stream synchronize and the scalar read-back): median ms,
 //      images/s = batch / median. Managed bytes allocated over the timed Steps / iterations (must be ~0).
-//   4. Profile (a separate pass, after timing): StepProfiler replays the same iteration op by op, synchronizing
-//      the stream after every layer pass and every other op, and sums wall time per op. Synchronizing costs a
-//      little per op, so the profiled total is reported next to the unprofiled median.
+//   4. Profile (a separate pass, after timing): StepProfiler runs the trainer's own iterations with its profiling
+//      seam set, synchronizing the stream after every layer pass and every other op, and sums wall time per op.
+//      Synchronizing costs a little per op, so the profiled total is reported next to the unprofiled median.
 //
 // Device memory is accounted, not queried (ILGPU has no per-context allocation counter): the bytes of every buffer
 // the trainer, its two models and the conv workspace hold.
@@ -24,7 +25,8 @@ namespace Dcgan.Nn.Bench;
 
 public sealed record StepBenchOptions(
     int BatchSize = 64, int ImageSize = 64, int Channels = 3, int Nz = 100, int Ngf = 64, int Ndf = 64,
-    int Iterations = 5, int Warmup = 2, bool Profile = true, ulong Seed = 1, int? ConvVariant = null);
+    int Iterations = 5, int Warmup = 2, bool Profile = true, ulong Seed = 1, int? ConvVariant = null,
+    string Recipe = "dcgan");
 
 /// <summary>One row of the per-op breakdown: wall ms per iteration (sum over its calls) and calls per iteration.</summary>
 public sealed record StepOpTime(string Op, string Kind, double MsPerIteration, double CallsPerIteration);
@@ -58,7 +60,10 @@ public static class StepBench
 
     static StepBenchResult Run(ComputeDevice device, StepBenchOptions o, ModelConfig config, Action<string>? log)
     {
-        using var trainer = new GanTrainer(device, config, o.BatchSize, AdamSettings.Dcgan, o.Seed);
+        var recipe = GanRecipe.Named(o.Recipe) with { CriticWarmup = false };
+        using var trainer = new GanTrainer(device, config, o.BatchSize, recipe, o.Seed);
+        // Real images per iteration: one batch per critic step.
+        int imagesPerIteration = o.BatchSize * recipe.CriticSteps;
         var rng = new Random(12345);
         var realBatch = new float[o.BatchSize * o.Channels * o.ImageSize * o.ImageSize];
         for (int i = 0; i < realBatch.Length; i++)
@@ -66,7 +71,7 @@ public static class StepBench
 
         // 1. Validate (this Step also compiles every kernel).
         var clock = Stopwatch.StartNew();
-        var first = trainer.Step(realBatch);
+        var first = Iteration(trainer, realBatch);
         if (first.NonFinite || !float.IsFinite(first.LossD) || !float.IsFinite(first.LossG))
             throw new InvalidOperationException(
                 $"bench step: the first training step is not finite (loss_D {first.LossD}, loss_G {first.LossG}, " +
@@ -76,7 +81,7 @@ public static class StepBench
 
         // 2. Warm up.
         for (int i = 0; i < o.Warmup; i++)
-            trainer.Step(realBatch);
+            Iteration(trainer, realBatch);
 
         // 3. Time. Nothing but Step inside the loop, so the allocation counters see Step alone.
         var times = new double[o.Iterations];
@@ -86,7 +91,7 @@ public static class StepBench
         for (int i = 0; i < o.Iterations; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            last = trainer.Step(realBatch);
+            last = Iteration(trainer, realBatch);
             times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
         long threadBytes = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
@@ -94,26 +99,34 @@ public static class StepBench
         if (last.NonFinite || !float.IsFinite(last.LossD) || !float.IsFinite(last.LossG))
             throw new InvalidOperationException($"bench step: a timed step went non-finite (loss_D {last.LossD}, loss_G {last.LossG})");
         double median = Median(times);
-        log?.Invoke($"timed {o.Iterations} steps: median {median:F1} ms, {o.BatchSize / (median / 1e3):F1} images/s");
+        log?.Invoke($"timed {o.Iterations} steps: median {median:F1} ms, {imagesPerIteration / (median / 1e3):F1} images/s");
 
         // 4. Profile.
         IReadOnlyList<StepOpTime> perOp = [], perKind = [];
         double profiled = double.NaN;
         if (o.Profile)
         {
-            using var profiler = new StepProfiler(device, trainer);
+            var profiler = new StepProfiler(device.Accelerator.DefaultStream);
             int n = Math.Max(1, Math.Min(o.Iterations, 3));
-            (perOp, perKind, profiled) = profiler.Run(realBatch, n);
+            (perOp, perKind, profiled) = profiler.Run(trainer, realBatch, n);
         }
 
         return new StepBenchResult("ours", device.Describe(), o.BatchSize, o.ImageSize, o.Channels, o.Nz, o.Ngf, o.Ndf,
-            o.Iterations, o.Warmup, times, median, o.BatchSize / (median / 1e3), last.LossD, last.LossG,
+            o.Iterations, o.Warmup, times, median, imagesPerIteration / (median / 1e3), last.LossD, last.LossG,
             DeviceMemoryBytes(device, trainer),
-            "sum of the buffers held by the trainer, both models (parameters, gradients, Adam moments, every layer's " +
+            "sum of the buffers held by the trainer, both models (parameters, gradients, optimizer state, every layer's " +
             "output and input gradient, batchnorm statistics) and the conv workspace",
             (double)threadBytes / o.Iterations, (double)totalBytes / o.Iterations, profiled, perOp, perKind,
-            "separate pass after timing: the iteration replayed op by op with a stream synchronize after each layer " +
-            "pass and each other op; wall ms per iteration summed over calls");
+            "separate pass after timing: the trainer's own iterations with a stream synchronize after each layer " +
+            "pass and each other op (its profiling seam); wall ms per iteration summed over calls");
+    }
+
+    /// <summary>One iteration: the recipe's critic steps on the same batch, then the generator step.</summary>
+    static IterationStats Iteration(GanTrainer trainer, float[] realBatch)
+    {
+        for (int k = trainer.CriticStepsForNextIteration; k > 0; k--)
+            trainer.CriticStep(realBatch);
+        return trainer.GeneratorStep();
     }
 
     /// <summary>Bytes of every device buffer a trainer holds (see the file header).</summary>
@@ -122,7 +135,7 @@ public static class StepBench
         long floats = 0;
         foreach (var net in new[] { trainer.Generator, trainer.Discriminator })
         {
-            floats += 4L * net.Parameters.Length;  // values, gradients, Adam m and v
+            floats += 2L * net.Parameters.Length;  // values, gradients
             foreach (var layer in net.Layers)
             {
                 floats += layer.Output.Length + layer.InputGradient.Length;
@@ -130,8 +143,11 @@ public static class StepBench
                     floats += 6L * bn.Channels;    // running mean/var, mean, invstd, Σdy, Σdy·x̂
             }
         }
+        foreach (var optimizer in new[] { trainer.OptimizerG, trainer.OptimizerD })
+            floats += optimizer.State.Sum(s => s.View.Length);
         int b = trainer.BatchSize;
-        // Trainer: real batch, noise, ones, zeros, dLogits, one, 8 scalars, the norm's partials, the int flag.
+        // Trainer: real batch, noise, dLogits, 8 scalars, the norm's partials, the int flag; the objective's
+        // targets (bce: ones, zeros, and the constant 1).
         floats += trainer.Discriminator.Layers[0].InputGradient.Length + trainer.Generator.Layers[0].InputGradient.Length
             + 3L * b + 1 + 8 + ReductionOps<float>.DefaultPartials + 1;
         floats += Conv2dOps<float>.On(device).WorkspaceElements;
@@ -147,64 +163,26 @@ public static class StepBench
 }
 
 /// <summary>
-/// Replays GanTrainer.Step op by op with a synchronize after each, timing every layer's forward and backward and
-/// every other op (BCE, noise, gradient norm, non-finite flag, Adam, gradient clear, host↔device copies). It uses
-/// the trainer's own models and step counter, so its iterations continue the trainer's run; its scalar buffers are
-/// its own. The op sequence must follow GanTrainer.Step: StepBenchTests checks that a profiled iteration gives the
-/// same losses as Step, bit for bit.
+/// Times GanTrainer's real iteration op by op through its profiling seam (IStepTimer): every layer pass and every
+/// other op the trainer launches is followed by a stream synchronize, and the wall time since the previous op is
+/// summed under the op's name. It profiles the step itself, not a copy of it, so the profile can never drift from
+/// what trains (StepBenchTests: a profiled iteration gives the same numbers as an unprofiled one, bit for bit).
 /// </summary>
-public sealed class StepProfiler : IDisposable
+public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
 {
-    const int ErrDReal = 0, ErrDFake = 1, ErrG = 2, DX = 3, DGz1 = 4, DGz2 = 5, NormD = 6, NormG = 7, ScalarCount = 8;
-
-    readonly GanTrainer trainer;
-    readonly AcceleratorStream stream;
-    readonly BceWithLogitsOps<float> bce;
-    readonly AdamOps<float> adam;
-    readonly ReductionOps<float> reductions;
-    readonly TensorOps<float> tensors;
-    readonly NormalRngOps rng;
-    readonly MemoryBuffer1D<float, Stride1D.Dense> real, noise, ones, zeros, dLogits, one, scalars, partials;
-    readonly MemoryBuffer1D<int, Stride1D.Dense> nonFinite;
-    readonly float[] hostScalars = new float[ScalarCount];
-    readonly int[] hostFlag = new int[1];
     readonly Dictionary<string, (string Kind, double Ms, int Calls)> times = [];
+    readonly Dictionary<(Layer, bool), string> layerLabels = [];
     readonly List<string> order = [];
     long mark;
 
-    public StepProfiler(ComputeDevice device, GanTrainer trainer)
-    {
-        this.trainer = trainer;
-        var a = device.Accelerator;
-        stream = a.DefaultStream;
-        bce = BceWithLogitsOps<float>.On(device);
-        adam = AdamOps<float>.On(device);
-        reductions = ReductionOps<float>.On(device);
-        tensors = TensorOps<float>.On(device);
-        rng = NormalRngOps.On(device);
-        int b = trainer.BatchSize;
-        real = a.Allocate1D<float>(trainer.Discriminator.Layers[0].InputGradient.Length);
-        noise = a.Allocate1D<float>(trainer.Generator.Layers[0].InputGradient.Length);
-        ones = a.Allocate1D<float>(b);
-        zeros = a.Allocate1D<float>(b);
-        dLogits = a.Allocate1D<float>(b);
-        one = a.Allocate1D<float>(1);
-        scalars = a.Allocate1D<float>(ScalarCount);
-        partials = a.Allocate1D<float>(ReductionOps<float>.DefaultPartials);
-        nonFinite = a.Allocate1D<int>(1);
-        tensors.Fill(stream, 1f, ones.View);
-        tensors.Fill(stream, 0f, zeros.View);
-        tensors.Fill(stream, 1f, one.View);
-        stream.Synchronize();
-    }
-
     /// <summary>Profiles n iterations; returns the per-op rows (slowest first), per-kind totals and the total.</summary>
-    public (IReadOnlyList<StepOpTime> PerOp, IReadOnlyList<StepOpTime> PerKind, double TotalMs) Run(float[] realBatch, int n)
+    public (IReadOnlyList<StepOpTime> PerOp, IReadOnlyList<StepOpTime> PerKind, double TotalMs) Run(GanTrainer trainer,
+        float[] realBatch, int n)
     {
         times.Clear();
         order.Clear();
         for (int i = 0; i < n; i++)
-            Step(realBatch);
+            Iteration(trainer, realBatch);
         var perOp = order.Select(k => new StepOpTime(k, times[k].Kind, times[k].Ms / n, (double)times[k].Calls / n))
             .OrderByDescending(r => r.MsPerIteration).ToList();
         var perKind = perOp.GroupBy(r => r.Kind)
@@ -213,102 +191,31 @@ public sealed class StepProfiler : IDisposable
         return (perOp, perKind, perOp.Sum(r => r.MsPerIteration));
     }
 
-    /// <summary>One iteration in GanTrainer.Step's order, timed op by op. Returns the same stats Step would.</summary>
-    public IterationStats Step(float[] realBatch)
+    /// <summary>One whole iteration of the trainer's recipe (its critic steps, then its generator step), timed op by op.</summary>
+    public IterationStats Iteration(GanTrainer trainer, float[] realBatch)
     {
-        int iteration = trainer.StepsTaken + 1;
-        var G = trainer.Generator;
-        var D = trainer.Discriminator;
-        var s = scalars.View;
-        var settings = AdamSettings.Dcgan;
-        stream.Synchronize();
-        mark = Stopwatch.GetTimestamp();
-        ((ArrayView<float>)real.View).CopyFromCPU(realBatch);
-        Done("copy real batch host->device", "copy");
-        reductions.ClearFlag(stream, nonFinite.View);
-        Done("non-finite flag", "checks");
-
-        // (1) D on the real batch, label 1.
-        Forward("D", D, real.View);
-        Loss(D, ones.View, ErrDReal, DX);
-        Backward("D", D, real.View, needInputGradient: false);
-
-        // (2) D on G(z), label 0.
-        rng.Normal(stream, trainer.StreamSeed('z'), (long)(iteration - 1) * noise.Length, noise.View);
-        Done("noise (normal rng)", "rng");
-        Forward("G", G, noise.View);
-        Forward("D", D, G.Output);
-        Loss(D, zeros.View, ErrDFake, DGz1);
-        Backward("D", D, G.Output, needInputGradient: false);
-        reductions.L2Norm(stream, D.Parameters.Gradients, partials.View, s.SubView(NormD, 1));
-        Done("gradient norm", "checks");
-        reductions.FlagNonFinite(stream, D.Parameters.Gradients, nonFinite.View);
-        Done("non-finite flag", "checks");
-        adam.Step(stream, settings, iteration, D.Parameters.Values, D.Parameters.Gradients,
-            D.Parameters.FirstMoment, D.Parameters.SecondMoment);
-        Done("adam D", "adam");
-
-        // (3) G through the updated D, label 1.
-        Forward("D", D, G.Output);
-        Loss(D, ones.View, ErrG, DGz2);
-        Backward("D", D, G.Output, dLogits.View, needInputGradient: true, needParameterGradients: false);
-        tensors.Fill(stream, 0f, D.Parameters.Gradients);
-        Done("clear D gradients", "fill");
-        Backward("G", G, noise.View, D.InputGradient, needInputGradient: false, needParameterGradients: true);
-        reductions.L2Norm(stream, G.Parameters.Gradients, partials.View, s.SubView(NormG, 1));
-        Done("gradient norm", "checks");
-        reductions.FlagNonFinite(stream, G.Parameters.Gradients, nonFinite.View);
-        reductions.FlagNonFinite(stream, s, nonFinite.View);
-        Done("non-finite flag", "checks");
-        adam.Step(stream, settings, iteration, G.Parameters.Values, G.Parameters.Gradients,
-            G.Parameters.FirstMoment, G.Parameters.SecondMoment);
-        Done("adam G", "adam");
-
-        s.CopyToCPU(hostScalars);
-        nonFinite.View.CopyToCPU(hostFlag);
-        Done("copy scalars device->host", "copy");
-        trainer.StepsTaken = iteration;
-        var h = hostScalars;
-        return new IterationStats(h[ErrDReal] + h[ErrDFake], h[ErrG], h[DX], h[DGz1], h[DGz2], h[NormD], h[NormG],
-            hostFlag[0] != 0);
-    }
-
-    void Loss(Sequential d, ArrayView<float> target, int lossSlot, int meanSlot)
-    {
-        var s = scalars.View;
-        bce.Forward(stream, d.Output, target, s.SubView(lossSlot, 1));
-        bce.MeanSigmoid(stream, d.Output, s.SubView(meanSlot, 1));
-        bce.Backward(stream, d.Output, target, one.View, dLogits.View);
-        Done("bce with logits (forward, mean sigmoid, backward)", "bce");
-    }
-
-    void Forward(string net, Sequential model, ArrayView<float> input)
-    {
-        var x = input;
-        foreach (var layer in model.Layers)
+        trainer.Timer = this;
+        try
         {
-            layer.Forward(stream, x, training: true);
-            Done($"{net} {layer.Name} {layer.Describe()} forward", KindOf(layer));
-            x = layer.Output;
+            stream.Synchronize();
+            mark = Stopwatch.GetTimestamp();
+            for (int k = trainer.CriticStepsForNextIteration; k > 0; k--)
+                trainer.CriticStep(realBatch);
+            return trainer.GeneratorStep();
+        }
+        finally
+        {
+            trainer.Timer = null;
         }
     }
 
-    void Backward(string net, Sequential model, ArrayView<float> input, bool needInputGradient) =>
-        Backward(net, model, input, dLogits.View, needInputGradient, needParameterGradients: true);
+    public void Op(string op, string kind) => Done(op, kind);
 
-    // Mirrors Sequential.Backward.
-    void Backward(string net, Sequential model, ArrayView<float> input, ArrayView<float> dOutput, bool needInputGradient,
-        bool needParameterGradients)
+    public void Layer(string net, Layer layer, bool backward)
     {
-        var layers = model.Layers;
-        var dY = dOutput;
-        for (int i = layers.Count - 1; i >= 0; i--)
-        {
-            var x = i == 0 ? input : layers[i - 1].Output;
-            layers[i].Backward(stream, x, dY, needInputGradient: i > 0 || needInputGradient, needParameterGradients);
-            Done($"{net} {layers[i].Name} {layers[i].Describe()} backward", KindOf(layers[i]));
-            dY = layers[i].InputGradient;
-        }
+        if (!layerLabels.TryGetValue((layer, backward), out var label))
+            layerLabels[(layer, backward)] = label = $"{net} {layer.Name} {layer.Describe()} {(backward ? "backward" : "forward")}";
+        Done(label, KindOf(layer));
     }
 
     static string KindOf(Layer layer) => layer switch
@@ -332,12 +239,5 @@ public sealed class StepProfiler : IDisposable
             times[op] = (kind, ms, 1);
             order.Add(op);
         }
-    }
-
-    public void Dispose()
-    {
-        foreach (var buffer in new[] { real, noise, ones, zeros, dLogits, one, scalars, partials })
-            buffer.Dispose();
-        nonFinite.Dispose();
     }
 }

@@ -19,12 +19,10 @@ public static class StateDict
         {
             foreach (var p in arena.Parameters.Where(p => p.Name.StartsWith(layer.Name + ".", StringComparison.Ordinal)))
                 writer.Add(prefix + p.Name, p.Shape, ToHost(arena.ValueOf(p)));
+            foreach (var buffer in layer.StateBuffers)
+                writer.Add($"{prefix}{layer.Name}.{buffer.Suffix}", buffer.Shape, ToHost(buffer.View));
             if (layer is BatchNorm2dLayer bn)
-            {
-                foreach (var buffer in bn.StateBuffers)
-                    writer.Add($"{prefix}{layer.Name}.{buffer.Suffix}", buffer.Shape, ToHost(buffer.View));
                 writer.Add($"{prefix}{layer.Name}.num_batches_tracked", [], new[] { bn.BatchesTracked });
-            }
         }
     }
 
@@ -53,14 +51,14 @@ public static class StateDict
                 expected.Add(prefix + p.Name);
                 arena.ValueOf(p).CopyFromCPU(Float32(file, prefix + p.Name, p.Shape));
             }
+            foreach (var buffer in layer.StateBuffers)
+            {
+                string name = $"{prefix}{layer.Name}.{buffer.Suffix}";
+                expected.Add(name);
+                buffer.View.CopyFromCPU(Float32(file, name, buffer.Shape));
+            }
             if (layer is BatchNorm2dLayer bn)
             {
-                foreach (var buffer in bn.StateBuffers)
-                {
-                    string name = $"{prefix}{layer.Name}.{buffer.Suffix}";
-                    expected.Add(name);
-                    buffer.View.CopyFromCPU(Float32(file, name, buffer.Shape));
-                }
                 string tracked = $"{prefix}{layer.Name}.num_batches_tracked";
                 expected.Add(tracked);
                 if (!file.Contains(tracked))

@@ -12,6 +12,7 @@ public static class GradcheckRegistry
         .. BatchNorm2dCase.All(),
         .. ActivationCase.All(),
         .. BceWithLogitsCase.All(),
+        .. CriticLossCase.All(),
     ];
 
     public static IReadOnlyList<string> OpNames() => All().Select(c => c.Op).Distinct().ToList();

@@ -1,6 +1,7 @@
-// All trainable parameters of one network in one contiguous float32 buffer, with gradients and Adam's two
-// moments in three more buffers of the same layout: the optimizer is then one fused kernel launch over the
-// whole network, and the gradient norm one reduction. Layers get views at fixed offsets. Allocated once.
+// All trainable parameters of one network in one contiguous float32 buffer, with their gradients in a second
+// buffer of the same layout: an optimizer (Dcgan.Nn/Optim, which owns its own state in this layout) is then one
+// fused kernel launch over the whole network, and the gradient norm one reduction. Layers get views at fixed
+// offsets. Allocated once.
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -14,7 +15,7 @@ public sealed record Parameter(string Name, int[] Shape, int Offset, int Length)
 
 public sealed class ParameterArena : IDisposable
 {
-    readonly MemoryBuffer1D<float, Stride1D.Dense> values, gradients, firstMoment, secondMoment;
+    readonly MemoryBuffer1D<float, Stride1D.Dense> values, gradients;
     readonly List<Parameter> parameters;
 
     public IReadOnlyList<Parameter> Parameters => parameters;
@@ -22,8 +23,6 @@ public sealed class ParameterArena : IDisposable
 
     public ArrayView<float> Values => values.View;
     public ArrayView<float> Gradients => gradients.View;
-    public ArrayView<float> FirstMoment => firstMoment.View;
-    public ArrayView<float> SecondMoment => secondMoment.View;
 
     ParameterArena(Accelerator accelerator, List<Parameter> parameters, int length)
     {
@@ -31,10 +30,8 @@ public sealed class ParameterArena : IDisposable
         Length = Math.Max(length, 1);
         values = accelerator.Allocate1D<float>(Length);
         gradients = accelerator.Allocate1D<float>(Length);
-        firstMoment = accelerator.Allocate1D<float>(Length);
-        secondMoment = accelerator.Allocate1D<float>(Length);
-        foreach (var buffer in new[] { values, gradients, firstMoment, secondMoment })
-            buffer.MemSetToZero();
+        values.MemSetToZero();
+        gradients.MemSetToZero();
     }
 
     public ArrayView<float> ValueOf(Parameter p) => values.View.SubView(p.Offset, p.Length);
@@ -66,7 +63,5 @@ public sealed class ParameterArena : IDisposable
     {
         values.Dispose();
         gradients.Dispose();
-        firstMoment.Dispose();
-        secondMoment.Dispose();
     }
 }

@@ -3,9 +3,13 @@
 // pytorch/examples' networks (G: 100 → 512 → 256 → 128 → 64 → nc for ngf 64). Layer indices, and therefore
 // state-dict names, follow that file: G = [ConvT, BN, ReLU]×stages, ConvT, Tanh; D = Conv, LeakyReLU,
 // [Conv, BN, LeakyReLU]×(stages−1), Conv (+ Sigmoid in PyTorch, index kept free here: the loss takes logits).
+// Without batchnorm in D (`--d-norm none`, as WGAN-GP and SN-GAN use) the indices close up: Conv, LeakyReLU, …
+// Initialisation is pytorch/examples' weights_init (InitializeWeights), part of the model as there.
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Layers;
 using Dcgan.Nn.Ops;
+using Dcgan.Nn.Reference;
+using ILGPU.Runtime;
 
 namespace Dcgan.Nn.Models;
 
@@ -55,10 +59,11 @@ public static class DcganModels
             config.Channels, k: 4, stride: 2, pad: 1);
         layers.Add(last);
         layers.Add(new ActivationLayer(device, $"main.{layers.Count}", last.OutputShape, ActivationKind.Tanh));
-        return new Sequential(device.Accelerator, parameters, layers);
+        return new Sequential(device.Accelerator, parameters, layers) { ProfileName = "G" };
     }
 
-    public static Sequential Discriminator(ComputeDevice device, ModelConfig config, int batch)
+    /// <param name="batchNorm">false: no batchnorm layers in D (`--d-norm none`).</param>
+    public static Sequential Discriminator(ComputeDevice device, ModelConfig config, int batch, bool batchNorm = true)
     {
         config.Validate();
         var parameters = new ParameterArena.Builder();
@@ -71,13 +76,30 @@ public static class DcganModels
             var conv = new Conv2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
                 channels, k: 4, stride: 2, pad: 1);
             layers.Add(conv);
-            if (stage > 0)
+            if (stage > 0 && batchNorm)
                 layers.Add(new BatchNorm2dLayer(device, parameters, $"main.{layers.Count}", conv.OutputShape));
             layers.Add(new ActivationLayer(device, $"main.{layers.Count}", conv.OutputShape, ActivationKind.LeakyRelu, LeakySlope));
             (inChannels, size) = (channels, conv.OutputShape[2]);
             channels *= 2;
         }
         layers.Add(new Conv2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size, 1, k: 4, stride: 1, pad: 0));
-        return new Sequential(device.Accelerator, parameters, layers);
+        return new Sequential(device.Accelerator, parameters, layers) { ProfileName = "D" };
+    }
+
+    /// <summary>
+    /// pytorch/examples' weights_init: conv weights N(0, 0.02), batchnorm γ N(1, 0.02), β 0. Drawn on the host from
+    /// the counter-based generator the device uses, seeded by <paramref name="seed"/> and offset by each parameter's
+    /// arena position, so the initial weights are identical on every backend.
+    /// </summary>
+    public static void InitializeWeights(Sequential net, ulong seed)
+    {
+        var arena = net.Parameters;
+        var batchNormWeights = net.Layers.OfType<BatchNorm2dLayer>().Select(bn => bn.Gamma).ToHashSet();
+        foreach (var p in arena.Parameters)
+        {
+            float[] values = p.Name.EndsWith(".bias", StringComparison.Ordinal) ? new float[p.Length]
+                : NormalRngReference.Normal(seed, p.Offset, p.Length, mean: batchNormWeights.Contains(p) ? 1.0 : 0.0, std: 0.02);
+            arena.ValueOf(p).CopyFromCPU(values);
+        }
     }
 }

@@ -29,12 +29,19 @@ public sealed class Sequential : IDisposable
             layer.Bind(Parameters);
     }
 
+    /// <summary>Short name for profiles ("G" or "D"); empty when not set.</summary>
+    public string ProfileName { get; init; } = "";
+
+    /// <summary>Told of every layer pass when set (the profiling seam; null in training).</summary>
+    public IStepTimer? Timer { get; set; }
+
     public void Forward(AcceleratorStream stream, ArrayView<float> input, bool training)
     {
         var x = input;
         foreach (var layer in layers)
         {
             layer.Forward(stream, x, training);
+            Timer?.Layer(ProfileName, layer, backward: false);
             x = layer.Output;
         }
     }
@@ -52,6 +59,7 @@ public sealed class Sequential : IDisposable
         {
             var x = i == 0 ? input : layers[i - 1].Output;
             layers[i].Backward(stream, x, dY, needInputGradient: i > 0 || needInputGradient, needParameterGradients);
+            Timer?.Layer(ProfileName, layers[i], backward: true);
             dY = layers[i].InputGradient;
         }
     }

@@ -1,34 +1,41 @@
-// One DCGAN training iteration on the device, as in pytorch/examples `dcgan/main.py`:
+// One GAN training iteration on the device, for any recipe (GanRecipe): k critic steps, then one generator step.
+// With the dcgan recipe (bce, one critic step, Adam) this is exactly pytorch/examples `dcgan/main.py`:
 //
-//   (1) D on a real batch, label 1:          errD_real = BCE(D(x), 1)       D(x)     = mean σ(D(x))
-//   (2) D on G(z), detached, label 0:        errD_fake = BCE(D(G(z)), 0)    D(G(z))₁ = mean σ(D(G(z)))
-//       Adam step on D (its gradients accumulated over both batches; the step clears them)
-//   (3) G through the updated D, label 1:    errG = BCE(D(G(z)), 1)         D(G(z))₂
-//       Adam step on G. D's parameter gradients from (3) are discarded (PyTorch zeroes them next iteration).
+//   critic step (k times; each on a fresh real batch and fresh noise):
+//     [wgan] clip every D parameter to [−c, c] (before each critic step, as the official WGAN code)
+//     (1) D on the real batch:              loss_real = objective's real term   score D(x)
+//     (2) D on G(z), detached:              loss_fake = objective's fake term   score D(G(z))₁
+//         optimizer step on D (its gradients accumulated over both batches; the step clears them)
+//   generator step:
+//     (3) G through the updated D, on the G(z) of the last critic step:  loss_G   score D(G(z))₂
+//         optimizer step on G. D's parameter gradients from (3) are discarded (PyTorch zeroes them next step).
 //
-// Everything stays on the device; once per iteration a handful of scalars (losses, D outputs, gradient norms,
-// one norm per parameter tensor, a non-finite flag) are copied back. All buffers are allocated in the
-// constructor: Step allocates nothing.
-// Divergence check (docs/reliability.md): one device flag, cleared at the start of the iteration, is raised by
-// any non-finite value in D's gradients (before D's step), D's weights after its step, G's gradients, G's
-// weights after its step, or the losses and D outputs; Step reports it with the iteration's numbers. The
-// weights of a flagged iteration are not trusted: the run restores its last good checkpoint.
+// Reusing the last critic step's G(z) in (3) is pytorch/examples' choice (and makes one critic step exactly its
+// loop); the official WGAN code draws fresh noise for G's step instead, which costs one more G forward pass.
+// Everything stays on the device; once per iteration a handful of scalars (losses, scores, gradient norms, one
+// norm per parameter tensor, a non-finite flag) are copied back. All buffers are allocated in the constructor:
+// CriticStep and GeneratorStep allocate nothing.
+// Divergence check (docs/reliability.md): one device flag, cleared at the first critic step of the iteration, is
+// raised by any non-finite value in D's gradients (before each D step), D's weights after each step, G's
+// gradients, G's weights after its step, or the losses and scores; GeneratorStep reports it.
 // Optional gradient clipping (ClipGradNorm, clip_grad_norm_ per network) scales each network's gradients by
-// max / (‖g‖ + 1e−6) when below 1, reading ‖g‖ from device memory, before its Adam step. The reported norms are
-// the norms before clipping (what clip_grad_norm_ returns).
-// Noise for iteration t (1-based) is the normal sequence of the noise seed at offset (t−1)·B·nz, so a run
-// resumed at iteration t draws exactly the noise the uninterrupted run would have drawn.
+// max / (‖g‖ + 1e−6) when below 1, before its optimizer step. The reported norms are the norms before clipping.
+// Counters: critic steps and generator steps are counted separately (CriticStepsTaken, StepsTaken); each
+// optimizer counts its own updates. The noise of critic step k (1-based, counted across the run) is the normal
+// sequence of the noise seed at offset (k−1)·B·nz, so a resumed run draws exactly the noise of the uninterrupted one.
 using Dcgan.Nn.Devices;
-using Dcgan.Nn.Layers;
 using Dcgan.Nn.Models;
 using Dcgan.Nn.Ops;
-using Dcgan.Nn.Reference;
+using Dcgan.Nn.Optim;
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace Dcgan.Nn.Training;
 
-/// <summary>What one iteration reports (the columns of losses.csv).</summary>
+/// <summary>
+/// What one iteration reports (the columns of losses.csv). DX, DGz1, DGz2 are the objective's scores (mean σ(D)
+/// for bce, the critic's mean output otherwise); LossD and the scores are those of the iteration's last critic step.
+/// </summary>
 public readonly record struct IterationStats(
     float LossD, float LossG, float DX, float DGz1, float DGz2, float GradNormD, float GradNormG, bool NonFinite);
 
@@ -37,68 +44,83 @@ public sealed class GanTrainer : IDisposable
     // Slots of the scalar buffer read back once per iteration.
     const int ErrDReal = 0, ErrDFake = 1, ErrG = 2, DX = 3, DGz1 = 4, DGz2 = 5, NormD = 6, NormG = 7, ScalarCount = 8;
 
-    readonly ComputeDevice device;
     readonly AcceleratorStream stream;
-    readonly ModelConfig config;
     readonly int batch;
-    readonly AdamSettings adam;
-    readonly BceWithLogitsOps<float> bce;
-    readonly AdamOps<float> adamOps;
+    readonly GanObjective objective;
     readonly ReductionOps<float> reductions;
     readonly TensorOps<float> tensors;
+    readonly WeightOps<float> weights;
     readonly NormalRngOps rng;
     readonly GradClipOps<float> gradClip;
-    readonly MemoryBuffer1D<float, Stride1D.Dense> real, noise, ones, zeros, dLogits, one, scalars, partials;
+    readonly MemoryBuffer1D<float, Stride1D.Dense> real, noise, dLogits, scalars, partials;
     readonly MemoryBuffer1D<float, Stride1D.Dense> tensorNorms, tensorNormScratch;
     readonly MemoryBuffer1D<int, Stride1D.Dense> nonFinite, segmentOffsets, segmentLengths;
     readonly int generatorTensors, discriminatorTensors;
     readonly float[] hostScalars = new float[ScalarCount];
     readonly float[] hostTensorNorms;
     readonly int[] hostFlag = new int[1];
+    int criticStepsThisIteration;
 
     public Sequential Generator { get; }
     public Sequential Discriminator { get; }
-    public ModelConfig Config => config;
+    public Optimizer OptimizerG { get; }
+    public Optimizer OptimizerD { get; }
+    public GanRecipe Recipe { get; }
+    public ModelConfig Config { get; }
     public int BatchSize => batch;
     public ulong Seed { get; }
-    /// <summary>Adam steps taken so far (the same for G and D): the iteration count of the run.</summary>
-    public int StepsTaken { get; set; }
+    public GanObjective Objective => objective;
+
+    /// <summary>Generator steps taken so far: the iteration count of the run.</summary>
+    public int StepsTaken { get; private set; }
+
+    /// <summary>Critic steps taken so far (= real batches consumed).</summary>
+    public long CriticStepsTaken { get; private set; }
+
+    /// <summary>Critic steps the recipe wants before the next generator step.</summary>
+    public int CriticStepsForNextIteration => Recipe.CriticStepsBefore(StepsTaken + 1);
 
     /// <summary>clip_grad_norm_'s max_norm, applied to each network's gradients before its step; null: no clipping.</summary>
     public double? ClipGradNorm { get; set; }
 
+    /// <summary>The profiling seam (IStepTimer): told of every op of a step when set; null in training.</summary>
+    public IStepTimer? Timer
+    {
+        get => timer;
+        set => timer = Generator.Timer = Discriminator.Timer = value;
+    }
+    IStepTimer? timer;
+
     /// <summary>Names of the per-tensor gradient norms: netG.main.0.weight, …, then netD.main.0.weight, ….</summary>
     public IReadOnlyList<string> TensorNormNames { get; }
 
-    /// <summary>The last Step's gradient norm of every parameter tensor (before clipping), in TensorNormNames order.</summary>
+    /// <summary>The last iteration's gradient norm of every parameter tensor (before clipping), in TensorNormNames order.</summary>
     public ReadOnlySpan<float> TensorNorms => hostTensorNorms;
 
-    public GanTrainer(ComputeDevice device, ModelConfig config, int batch, AdamSettings adam, ulong seed)
+    public GanTrainer(ComputeDevice device, ModelConfig config, int batch, GanRecipe recipe, ulong seed)
     {
         if (batch < 2)
             throw new ArgumentException($"batch size {batch} must be at least 2 (batchnorm needs two values per channel)");
-        this.device = device;
-        this.config = config;
+        Config = config;
         this.batch = batch;
-        this.adam = adam;
+        Recipe = recipe;
         Seed = seed;
         var a = device.Accelerator;
         stream = a.DefaultStream;
         Generator = DcganModels.Generator(device, config, batch);
-        Discriminator = DcganModels.Discriminator(device, config, batch);
-        bce = BceWithLogitsOps<float>.On(device);
-        adamOps = AdamOps<float>.On(device);
+        Discriminator = DcganModels.Discriminator(device, config, batch, recipe.DiscriminatorBatchNorm);
+        OptimizerG = Optimizer.Create(device, recipe.OptimizerG, Generator.Parameters.Length);
+        OptimizerD = Optimizer.Create(device, recipe.OptimizerD, Discriminator.Parameters.Length);
+        objective = GanObjective.Create(recipe.Loss, device, batch);
         reductions = ReductionOps<float>.On(device);
         tensors = TensorOps<float>.On(device);
+        weights = WeightOps<float>.On(device);
         rng = NormalRngOps.On(device);
         gradClip = GradClipOps<float>.On(device);
 
         real = a.Allocate1D<float>(Count(Discriminator.InputShape));
         noise = a.Allocate1D<float>(Count(Generator.InputShape));
-        ones = a.Allocate1D<float>(batch);
-        zeros = a.Allocate1D<float>(batch);
         dLogits = a.Allocate1D<float>(batch);
-        one = a.Allocate1D<float>(1);
         scalars = a.Allocate1D<float>(ScalarCount);
         partials = a.Allocate1D<float>(ReductionOps<float>.DefaultPartials);
         nonFinite = a.Allocate1D<int>(1);
@@ -115,104 +137,127 @@ public sealed class GanTrainer : IDisposable
         tensorNorms = a.Allocate1D<float>(segments);
         tensorNormScratch = a.Allocate1D<float>(segments * GradClipOps<float>.DefaultParts);
         hostTensorNorms = new float[segments];
-        tensors.Fill(stream, 1f, ones.View);
-        tensors.Fill(stream, 0f, zeros.View);
-        tensors.Fill(stream, 1f, one.View);
         InitializeWeights();
     }
 
     /// <summary>Seed of an independent normal stream: weights of G, of D, the training noise, the fixed noise.</summary>
     public ulong StreamSeed(char purpose) => Seed * 0x9E3779B97F4A7C15UL + purpose;
 
-    /// <summary>
-    /// pytorch/examples' weights_init: conv weights N(0, 0.02), batchnorm γ N(1, 0.02), β 0. Drawn on the host
-    /// from the same counter-based generator as the device, offset by the parameter's arena position, so the
-    /// initial weights are identical on every backend.
-    /// </summary>
+    /// <summary>Both networks' initial weights (DcganModels.InitializeWeights, from the 'G' and 'D' streams); counters to 0.</summary>
     public void InitializeWeights()
     {
-        foreach (var (net, purpose) in new[] { (Generator, 'G'), (Discriminator, 'D') })
-        {
-            var arena = net.Parameters;
-            foreach (var p in arena.Parameters)
-            {
-                float[] values = p.Name.EndsWith(".bias", StringComparison.Ordinal) ? new float[p.Length]
-                    : NormalRngReference.Normal(StreamSeed(purpose), p.Offset, p.Length,
-                        mean: IsBatchNormWeight(net, p) ? 1.0 : 0.0, std: 0.02);
-                arena.ValueOf(p).CopyFromCPU(values);
-            }
-        }
-        StepsTaken = 0;
+        DcganModels.InitializeWeights(Generator, StreamSeed('G'));
+        DcganModels.InitializeWeights(Discriminator, StreamSeed('D'));
+        SetPosition(0, 0);
     }
 
-    static bool IsBatchNormWeight(Sequential net, Parameter p) =>
-        net.Layers.OfType<BatchNorm2dLayer>().Any(bn => bn.Gamma == p);
+    /// <summary>Where a resumed run stands: generator and critic steps taken (each optimizer's count follows).</summary>
+    public void SetPosition(int generatorSteps, long criticSteps)
+    {
+        StepsTaken = generatorSteps;
+        CriticStepsTaken = criticSteps;
+        OptimizerG.StepsTaken = generatorSteps;
+        OptimizerD.StepsTaken = checked((int)criticSteps);
+        criticStepsThisIteration = 0;
+    }
 
-    /// <summary>Writes the noise of iteration <paramref name="iteration"/> (1-based) into the generator input.</summary>
-    void DrawNoise(int iteration) =>
-        rng.Normal(stream, StreamSeed('z'), (long)(iteration - 1) * noise.Length, noise.View);
-
-    /// <summary>One iteration on a real batch (B·nc·H·W floats in [-1, 1], NCHW). Allocation-free.</summary>
+    /// <summary>One whole iteration of a recipe with one critic step per generator step (the dcgan recipe).</summary>
     public IterationStats Step(ReadOnlySpan<float> realBatch)
+    {
+        if (CriticStepsForNextIteration != 1)
+            throw new InvalidOperationException(
+                $"iteration {StepsTaken + 1} of this recipe has {CriticStepsForNextIteration} critic steps: call CriticStep for each, then GeneratorStep");
+        CriticStep(realBatch);
+        return GeneratorStep();
+    }
+
+    /// <summary>One critic step on a real batch (B·nc·H·W floats in [-1, 1], NCHW). Allocation-free.</summary>
+    public void CriticStep(ReadOnlySpan<float> realBatch)
     {
         if (realBatch.Length != real.Length)
             throw new ArgumentException($"real batch has {realBatch.Length} floats, expected {real.Length}");
-        int iteration = StepsTaken + 1;
+        long criticStep = CriticStepsTaken + 1;
         var G = Generator;
         var D = Discriminator;
         var s = scalars.View;
         ((ArrayView<float>)real.View).CopyFromCPU(realBatch);
-        reductions.ClearFlag(stream, nonFinite.View);
+        timer?.Op("copy real batch host->device", "copy");
+        if (criticStepsThisIteration == 0)
+        {
+            reductions.ClearFlag(stream, nonFinite.View);
+            timer?.Op("non-finite flag", "checks");
+        }
+        if (Recipe.ClipWeights is double c)
+        {
+            weights.Clamp(stream, c, D.Parameters.Values);
+            timer?.Op("clip D weights", "optimizer");
+        }
 
-        // (1) D on the real batch, label 1.
+        // (1) D on the real batch.
         D.Forward(stream, real.View, training: true);
-        bce.Forward(stream, D.Output, ones.View, s.SubView(ErrDReal, 1));
-        bce.MeanSigmoid(stream, D.Output, s.SubView(DX, 1));
-        bce.Backward(stream, D.Output, ones.View, one.View, dLogits.View);
+        objective.CriticReal(stream, D.Output, s.SubView(ErrDReal, 1), s.SubView(DX, 1), dLogits.View);
+        timer?.Op("loss (forward, score, backward)", "loss");
         D.Backward(stream, real.View, dLogits.View, needInputGradient: false);
 
-        // (2) D on G(z), label 0; G's output is treated as a constant (detached).
-        DrawNoise(iteration);
+        // (2) D on G(z); G's output is treated as a constant (detached).
+        rng.Normal(stream, StreamSeed('z'), (criticStep - 1) * noise.Length, noise.View);
+        timer?.Op("noise (normal rng)", "rng");
         G.Forward(stream, noise.View, training: true);
         D.Forward(stream, G.Output, training: true);
-        bce.Forward(stream, D.Output, zeros.View, s.SubView(ErrDFake, 1));
-        bce.MeanSigmoid(stream, D.Output, s.SubView(DGz1, 1));
-        bce.Backward(stream, D.Output, zeros.View, one.View, dLogits.View);
+        objective.CriticFake(stream, D.Output, s.SubView(ErrDFake, 1), s.SubView(DGz1, 1), dLogits.View);
+        timer?.Op("loss (forward, score, backward)", "loss");
         D.Backward(stream, G.Output, dLogits.View, needInputGradient: false);
         GradientChecks(D, s.SubView(NormD, 1), generatorTensors, discriminatorTensors);
-        adamOps.Step(stream, adam, iteration, D.Parameters.Values, D.Parameters.Gradients,
-            D.Parameters.FirstMoment, D.Parameters.SecondMoment);
+        OptimizerD.Step(stream, D.Parameters);
+        timer?.Op("optimizer D", "optimizer");
         reductions.FlagNonFinite(stream, D.Parameters.Values, nonFinite.View);
+        timer?.Op("non-finite flag", "checks");
+        CriticStepsTaken = criticStep;
+        criticStepsThisIteration++;
+    }
 
-        // (3) G through the updated D, label 1.
+    /// <summary>The generator step closing an iteration, after its critic steps; returns the iteration's numbers.</summary>
+    public IterationStats GeneratorStep()
+    {
+        if (criticStepsThisIteration == 0)
+            throw new InvalidOperationException("a generator step needs a critic step before it (it reuses that step's G(z))");
+        var G = Generator;
+        var D = Discriminator;
+        var s = scalars.View;
+
+        // (3) G through the updated D.
         D.Forward(stream, G.Output, training: true);
-        bce.Forward(stream, D.Output, ones.View, s.SubView(ErrG, 1));
-        bce.MeanSigmoid(stream, D.Output, s.SubView(DGz2, 1));
-        bce.Backward(stream, D.Output, ones.View, one.View, dLogits.View);
+        objective.Generator(stream, D.Output, s.SubView(ErrG, 1), s.SubView(DGz2, 1), dLogits.View);
+        timer?.Op("loss (forward, score, backward)", "loss");
         // Only G learns from this pass: D's conv weight gradients are not computed (PyTorch's loop computes and
-        // discards them), and the clear below wipes what remains (batchnorm's, and the D step's, which the next
-        // D step would otherwise add to).
+        // discards them), and the clear below wipes what remains (batchnorm's), which the next D step would
+        // otherwise add to.
         D.Backward(stream, G.Output, dLogits.View, needInputGradient: true, needParameterGradients: false);
         tensors.Fill(stream, 0f, D.Parameters.Gradients);
+        timer?.Op("clear D gradients", "fill");
         G.Backward(stream, noise.View, D.InputGradient, needInputGradient: false);
         GradientChecks(G, s.SubView(NormG, 1), 0, generatorTensors);
         reductions.FlagNonFinite(stream, s, nonFinite.View);
-        adamOps.Step(stream, adam, iteration, G.Parameters.Values, G.Parameters.Gradients,
-            G.Parameters.FirstMoment, G.Parameters.SecondMoment);
+        timer?.Op("non-finite flag", "checks");
+        OptimizerG.Step(stream, G.Parameters);
+        timer?.Op("optimizer G", "optimizer");
         reductions.FlagNonFinite(stream, G.Parameters.Values, nonFinite.View);
+        timer?.Op("non-finite flag", "checks");
 
         stream.Synchronize();
         s.CopyToCPU(hostScalars);
         tensorNorms.View.CopyToCPU(hostTensorNorms);
         nonFinite.View.CopyToCPU(hostFlag);
-        StepsTaken = iteration;
+        timer?.Op("copy scalars device->host", "copy");
+        StepsTaken++;
+        criticStepsThisIteration = 0;
         var h = hostScalars;
         return new IterationStats(h[ErrDReal] + h[ErrDFake], h[ErrG], h[DX], h[DGz1], h[DGz2], h[NormD], h[NormG],
             hostFlag[0] != 0);
     }
 
     /// <summary>
-    /// Before a network's Adam step: its global gradient norm, the norm of each of its parameter tensors
+    /// Before a network's optimizer step: its global gradient norm, the norm of each of its parameter tensors
     /// (segments [first, first + count) of the norm buffer), the non-finite flag over its gradients, then the
     /// optional clip, which reads the global norm from device memory.
     /// </summary>
@@ -226,16 +271,20 @@ public sealed class GanTrainer : IDisposable
         reductions.FlagNonFinite(stream, g, nonFinite.View);
         if (ClipGradNorm is double max)
             gradClip.ClipByNorm(stream, g, norm, max);
+        timer?.Op("gradient norms and checks", "checks");
     }
 
     static int Count(int[] shape) => shape.Aggregate(1, (x, y) => checked(x * y));
 
     public void Dispose()
     {
-        foreach (var buffer in new[] { real, noise, ones, zeros, dLogits, one, scalars, partials, tensorNorms, tensorNormScratch })
+        foreach (var buffer in new[] { real, noise, dLogits, scalars, partials, tensorNorms, tensorNormScratch })
             buffer.Dispose();
         foreach (var buffer in new[] { nonFinite, segmentOffsets, segmentLengths })
             buffer.Dispose();
+        objective.Dispose();
+        OptimizerG.Dispose();
+        OptimizerD.Dispose();
         Generator.Dispose();
         Discriminator.Dispose();
     }

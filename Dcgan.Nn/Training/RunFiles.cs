@@ -18,13 +18,15 @@ namespace Dcgan.Nn.Training;
 /// goes (so it can be watched live; a kill -9 loses at most the row being written). When a run starts or resumes
 /// from the checkpoint at iteration t, the file is first rewritten atomically with only its rows 1..t: rows after
 /// the checkpoint, a torn last line (no final newline) and malformed rows are dropped, so each iteration appears
-/// once. A file whose header differs (another network) keeps no rows.
+/// once. A file whose header differs (another network) keeps no rows, unless it is the log's legacy header, whose
+/// rows are upgraded (a column added by a later release, filled from the row).
 /// </summary>
 internal sealed class CsvLog : IDisposable
 {
     readonly StreamWriter writer;
 
-    public CsvLog(string path, string header, int keepThroughIteration, Action<int, string[]>? onKeptRow = null)
+    public CsvLog(string path, string header, int keepThroughIteration, Action<int, string[]>? onKeptRow = null,
+        (string Header, Func<string, string> Upgrade)? legacy = null)
     {
         var kept = new StringBuilder(header + "\n");
         int columns = header.Split(',').Length;
@@ -33,9 +35,13 @@ internal sealed class CsvLog : IDisposable
             string text = File.ReadAllText(path);
             string[] lines = text.Split('\n');
             // The last element is "" after a final newline, or a torn line a crash cut short: never kept.
-            if (lines.Length > 1 && lines[0].TrimEnd('\r') == header)
-                foreach (string line in lines.Skip(1).Take(lines.Length - 2))
+            string fileHeader = lines[0].TrimEnd('\r');
+            var upgrade = fileHeader == header ? (string l) => l
+                : legacy is { } old && fileHeader == old.Header ? old.Upgrade : null;
+            if (lines.Length > 1 && upgrade is not null)
+                foreach (string original in lines.Skip(1).Take(lines.Length - 2))
                 {
+                    string line = upgrade(original.TrimEnd('\r'));
                     string[] cells = line.Split(',');
                     if (cells.Length != columns || !int.TryParse(cells[0], CultureInfo.InvariantCulture, out int it)
                         || it < 1 || it > keepThroughIteration
@@ -60,7 +66,11 @@ internal sealed class CsvLog : IDisposable
     public void Dispose() => writer.Dispose();
 }
 
-/// <summary>losses.csv (columns: TrainingRun.LossesCsvHeader), and the points of losses.png.</summary>
+/// <summary>
+/// losses.csv (columns: TrainingRun.LossesCsvHeader with the objective's score names), and the points of
+/// losses.png. A file of a run made before the recipes (no critic_steps column; one critic step per iteration) is
+/// continued with critic_steps = iteration on its old rows.
+/// </summary>
 internal sealed class LossesCsv : IDisposable
 {
     readonly CsvLog log;
@@ -68,9 +78,12 @@ internal sealed class LossesCsv : IDisposable
 
     public IReadOnlyList<LossPoint> Points => points;
 
-    public LossesCsv(string path, int keepThroughIteration) =>
-        log = new CsvLog(path, TrainingRun.LossesCsvHeader, keepThroughIteration,
-            (it, cells) => points.Add(new LossPoint(it, Parse(cells[2]), Parse(cells[3]), Parse(cells[4]), Parse(cells[5]))));
+    public LossesCsv(string path, IReadOnlyList<string> scoreColumns, int keepThroughIteration) =>
+        log = new CsvLog(path, TrainingRun.LossesCsvHeader(scoreColumns), keepThroughIteration,
+            (it, cells) => points.Add(new LossPoint(it, Parse(cells[2]), Parse(cells[3]), Parse(cells[4]), Parse(cells[5]))),
+            scoreColumns.SequenceEqual(["d_x", "d_g_z1", "d_g_z2"])
+                ? (TrainingRun.LossesCsvHeaderV1, row => row + "," + row.Split(',')[0])
+                : null);
 
     static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
@@ -78,7 +91,7 @@ internal sealed class LossesCsv : IDisposable
     {
         var s = row.Stats;
         log.Append(string.Create(CultureInfo.InvariantCulture,
-            $"{row.Iteration},{row.Epoch},{s.LossD:R},{s.LossG:R},{s.DX:R},{s.DGz1:R},{s.DGz2:R},{row.ImagesPerSecond:F1},{s.GradNormD:R},{s.GradNormG:R}"));
+            $"{row.Iteration},{row.Epoch},{s.LossD:R},{s.LossG:R},{s.DX:R},{s.DGz1:R},{s.DGz2:R},{row.ImagesPerSecond:F1},{s.GradNormD:R},{s.GradNormG:R},{row.CriticSteps}"));
         points.Add(new LossPoint(row.Iteration, s.LossD, s.LossG, s.DX, s.DGz1));
     }
 
@@ -204,6 +217,7 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
         var json = new JsonObject
         {
             ["config"] = JsonNode.Parse(Options.ToJson()),
+            ["recipe"] = RecipeJson(Options.ResolveRecipe()),
             ["device"] = new JsonObject
             {
                 ["id"] = device.Info.Id,
@@ -239,6 +253,27 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
                 ["samples"] = report.Samples,
                 ["per_class"] = new JsonArray(report.ConfidentPerClass.Select(c => (JsonNode)c).ToArray()),
             };
+        WriteJson(directory, json);
+    }
+
+    /// <summary>The resolved recipe, as the run uses it (presets and overrides applied).</summary>
+    static JsonObject RecipeJson(GanRecipe r) => new()
+    {
+        ["preset"] = r.Preset,
+        ["loss"] = r.Loss,
+        ["critic_steps"] = r.CriticSteps,
+        ["critic_warmup"] = r.CriticWarmup,
+        ["optimizer_d"] = r.OptimizerD.ToString(),
+        ["optimizer_g"] = r.OptimizerG.ToString(),
+        ["lr_d"] = r.OptimizerD.LearningRate,
+        ["lr_g"] = r.OptimizerG.LearningRate,
+        ["clip_weights"] = r.ClipWeights,
+        ["d_norm"] = r.DiscriminatorBatchNorm ? "batch" : "none",
+        ["summary"] = r.Describe(),
+    };
+
+    static void WriteJson(string directory, JsonObject json)
+    {
         AtomicFile.WriteAllBytes(Path.Combine(directory, "run.json"),
             Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
     }

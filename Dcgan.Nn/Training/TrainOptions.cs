@@ -2,6 +2,8 @@
 // and in the train state, so `--resume` continues with the same configuration.
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Dcgan.Nn.Ops;
+using Dcgan.Nn.Optim;
 
 namespace Dcgan.Nn.Training;
 
@@ -25,8 +27,27 @@ public sealed record TrainOptions
     public int Nz { get; init; } = 100;
     public int Ngf { get; init; } = 64;
     public int Ndf { get; init; } = 64;
-    public double LearningRate { get; init; } = 2e-4;
-    public double Beta1 { get; init; } = 0.5;
+    /// <summary>The preset the recipe starts from (GanRecipe.Presets); the options below override it.</summary>
+    public string Recipe { get; init; } = "dcgan";
+    /// <summary>The objective (GanObjective.Names); null: the preset's.</summary>
+    public string? Loss { get; init; }
+    /// <summary>Critic steps per generator step; null: the preset's.</summary>
+    public int? CriticSteps { get; init; }
+    /// <summary>WGAN's warm-up of 100 critic steps (first 25 G steps and every 500th); null: the preset's.</summary>
+    public bool? CriticWarmup { get; init; }
+    /// <summary>"adam" or "rmsprop" for both networks; null: the preset's.</summary>
+    public string? Optimizer { get; init; }
+    /// <summary>Both networks' learning rate (--lr); null: the preset's. --lr-d / --lr-g override it per network.</summary>
+    public double? LearningRate { get; init; }
+    public double? LrD { get; init; }
+    public double? LrG { get; init; }
+    /// <summary>Adam's β1 and β2; null: the preset's (0.5 and 0.999).</summary>
+    public double? Beta1 { get; init; }
+    public double? Beta2 { get; init; }
+    /// <summary>WGAN's weight clipping bound c for D (0: none); null: the preset's.</summary>
+    public double? ClipWeights { get; init; }
+    /// <summary>"batch" or "none": batchnorm in D or not; null: the preset's.</summary>
+    public string? DNorm { get; init; }
     public string Device { get; init; } = "auto";
     public ulong Seed { get; init; } = 1;
     public string? Out { get; init; }
@@ -101,10 +122,24 @@ public sealed record TrainOptions
             return Bad("iterations", Iterations, "at least 1 or null");
         if (Nz < 1 || Ngf < 1 || Ndf < 1)
             return Bad("nz/ngf/ndf", $"{Nz}/{Ngf}/{Ndf}", "positive sizes");
-        if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
-            return Bad("lr", LearningRate, "a positive number");
-        if (!(Beta1 >= 0 && Beta1 < 1))
-            return Bad("beta1", Beta1, "a number in [0, 1)");
+        if (Recipe is null || !GanRecipe.Presets.Contains(Recipe))
+            return Bad("recipe", Recipe, $"one of {string.Join(", ", GanRecipe.Presets)}");
+        if (Loss is not null && !GanObjective.Names.Contains(Loss))
+            return Bad("loss", Loss, $"one of {string.Join(", ", GanObjective.Names)}");
+        if (CriticSteps is < 1 or > 1000)
+            return Bad("critic_steps", CriticSteps, "1 to 1000");
+        if (Optimizer is not null && !GanRecipe.OptimizerKinds.Contains(Optimizer))
+            return Bad("optimizer", Optimizer, "adam or rmsprop");
+        foreach (var (name, lr) in new[] { ("lr", LearningRate), ("lr_d", LrD), ("lr_g", LrG) })
+            if (lr is double v && !(v > 0 && double.IsFinite(v)))
+                return Bad(name, v, "a positive number");
+        foreach (var (name, beta) in new[] { ("beta1", Beta1), ("beta2", Beta2) })
+            if (beta is double b && !(b >= 0 && b < 1))
+                return Bad(name, b, "a number in [0, 1)");
+        if (ClipWeights is double cw && !(cw >= 0 && double.IsFinite(cw)))
+            return Bad("clip_weights", cw, "a non-negative number (0: no clipping)");
+        if (DNorm is not null && !GanRecipe.DNorms.Contains(DNorm))
+            return Bad("d_norm", DNorm, "batch or none");
         if (Device is null)
             return Bad("device", Device, "auto, cuda[:i], opencl[:i] or cpu");
         if (CheckpointEvery is < 1 || SampleEvery is < 1)
@@ -118,6 +153,46 @@ public sealed record TrainOptions
         if (OnBadImage is null || !BadImagePolicies.Contains(OnBadImage))
             return Bad("on_bad_image", OnBadImage, "skip or fail");
         return null;
+    }
+
+    /// <summary>The recipe these options ask for: the preset with every given override applied.</summary>
+    public GanRecipe ResolveRecipe()
+    {
+        var preset = GanRecipe.Named(Recipe);
+        string kind = Optimizer ?? preset.OptimizerD.Kind;
+        OptimizerSettings Settings(OptimizerSettings fromPreset, double? lr)
+        {
+            double rate = lr ?? LearningRate ?? (fromPreset.Kind == kind ? fromPreset.LearningRate
+                : kind == "adam" ? AdamSettings.Dcgan.LearningRate : RmsPropSettings.Wgan.LearningRate);
+            if (kind == "rmsprop")
+                return new OptimizerSettings.RmsProp(new RmsPropSettings(rate));
+            var adam = fromPreset is OptimizerSettings.Adam a ? a.Settings : AdamSettings.Dcgan;
+            return new OptimizerSettings.Adam(adam with
+            {
+                LearningRate = rate, Beta1 = Beta1 ?? adam.Beta1, Beta2 = Beta2 ?? adam.Beta2,
+            });
+        }
+        return preset with
+        {
+            Loss = Loss ?? preset.Loss,
+            CriticSteps = CriticSteps ?? preset.CriticSteps,
+            CriticWarmup = CriticWarmup ?? preset.CriticWarmup,
+            OptimizerD = Settings(preset.OptimizerD, LrD),
+            OptimizerG = Settings(preset.OptimizerG, LrG),
+            ClipWeights = ClipWeights is double c ? (c > 0 ? c : null) : preset.ClipWeights,
+            DiscriminatorBatchNorm = DNorm is null ? preset.DiscriminatorBatchNorm : DNorm == "batch",
+        };
+    }
+
+    /// <summary>The same options with both resolved learning rates multiplied by factor (a divergence rollback).</summary>
+    public TrainOptions WithLearningRatesScaled(double factor)
+    {
+        var recipe = ResolveRecipe();
+        return this with
+        {
+            LrD = recipe.OptimizerD.LearningRate * factor,
+            LrG = recipe.OptimizerG.LearningRate * factor,
+        };
     }
 
     static string OneLine(string message) => message.ReplaceLineEndings(" ");

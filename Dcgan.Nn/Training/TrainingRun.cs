@@ -31,8 +31,12 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace Dcgan.Nn.Training;
 
-/// <summary>One logged iteration: the columns of losses.csv.</summary>
-public sealed record IterationRow(int Iteration, int Epoch, int BatchInEpoch, IterationStats Stats, double ImagesPerSecond);
+/// <summary>
+/// One logged iteration: the columns of losses.csv. Epoch and BatchInEpoch are those of the iteration's last real
+/// batch; CriticSteps counts the critic steps (real batches) of the run so far, CriticStepsInIteration this one's.
+/// </summary>
+public sealed record IterationRow(int Iteration, int Epoch, int BatchInEpoch, IterationStats Stats, double ImagesPerSecond,
+    long CriticSteps, int CriticStepsInIteration);
 
 /// <summary>What a run tells its user interface (the CLI's progress bar and log lines).</summary>
 public interface ITrainingObserver
@@ -45,11 +49,16 @@ public interface ITrainingObserver
 
 public sealed record TrainingRunInfo(
     string OutDirectory, string Device, string Dataset, int DatasetCount, ModelConfig Model, int BatchSize,
-    int BatchesPerEpoch, int Epochs, int TotalIterations, int StartIteration);
+    int BatchesPerEpoch, int Epochs, int TotalIterations, int StartIteration, GanRecipe Recipe);
 
 public sealed partial class TrainingRun
 {
-    public const string LossesCsvHeader =
+    /// <summary>losses.csv's header for an objective's score columns (bce: d_x, d_g_z1, d_g_z2).</summary>
+    public static string LossesCsvHeader(IReadOnlyList<string> scoreColumns) =>
+        $"iteration,epoch,loss_d,loss_g,{string.Join(",", scoreColumns)},images_per_second,grad_norm_d,grad_norm_g,critic_steps";
+
+    /// <summary>The header of runs made before the recipes (bce, one critic step per iteration: critic_steps = iteration).</summary>
+    internal const string LossesCsvHeaderV1 =
         "iteration,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_second,grad_norm_d,grad_norm_g";
     const int GridImages = 64;
 
@@ -151,21 +160,25 @@ public sealed partial class TrainingRun
                         ? TrainState.ReadHeader(SafetensorsFile.Read(statePath)).Position.Iteration : null;
                     string where = good is int g
                         ? $"the last good checkpoint (iteration {g}) is {statePath}" : "no checkpoint had been saved yet";
-                    double lr = options.LearningRate;
+                    var recipe = options.ResolveRecipe();
+                    var lowered = options.WithLearningRatesScaled(RollbackLearningRateFactor);
+                    var newRecipe = lowered.ResolveRecipe();
+                    string lr = "lr " + LearningRates(recipe), newLr = LearningRates(newRecipe);
                     bool giveUp = options.OnDivergence == "stop" || rollbacks >= MaxRollbacks;
-                    double newLr = lr * RollbackLearningRateFactor;
                     string action = giveUp ? "stop" : "rollback";
                     var ev = new JsonObject
                     {
-                        ["iteration"] = d.Iteration, ["what"] = d.Message, ["action"] = action, ["lr"] = lr,
-                        ["restored_iteration"] = giveUp ? null : (good ?? 0), ["new_lr"] = giveUp ? null : newLr,
+                        ["iteration"] = d.Iteration, ["what"] = d.Message, ["action"] = action,
+                        ["lr"] = recipe.OptimizerD.LearningRate, ["lr_g"] = recipe.OptimizerG.LearningRate,
+                        ["restored_iteration"] = giveUp ? null : (good ?? 0),
+                        ["new_lr"] = giveUp ? null : newRecipe.OptimizerD.LearningRate,
+                        ["new_lr_g"] = giveUp ? null : newRecipe.OptimizerG.LearningRate,
                         ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
                     };
                     runInfo.DivergenceEvents.Add(ev);
-                    string logLine = string.Create(CultureInfo.InvariantCulture,
-                        $"{ev["utc"]} iteration {d.Iteration}: {d.Message} (lr {lr:G4}); ") + (giveUp
+                    string logLine = $"{ev["utc"]} iteration {d.Iteration}: {d.Message} ({lr}); " + (giveUp
                         ? $"stopped; {where}"
-                        : string.Create(CultureInfo.InvariantCulture, $"rollback {rollbacks + 1} of {MaxRollbacks}: restored iteration {good ?? 0}, lr now {newLr:G4}"));
+                        : $"rollback {rollbacks + 1} of {MaxRollbacks}: restored iteration {good ?? 0}, lr now {newLr}");
                     divergenceLog.Add(logLine);
                     if (giveUp)
                     {
@@ -174,18 +187,17 @@ public sealed partial class TrainingRun
                             ? "stopped (--on-divergence stop)"
                             : $"stopped after {MaxRollbacks} rollbacks, each halving the learning rate";
                         string next = good is not null
-                            ? string.Create(CultureInfo.InvariantCulture, $"; continue with --resume {outDir} --lr {newLr:G4}")
+                            ? $"; continue with --resume {outDir} {LearningRateOptions(newRecipe)}"
                             : "; start again with a lower --lr";
                         throw new TrainingDivergedException(
-                            string.Create(CultureInfo.InvariantCulture, $"{outDir}: training diverged at iteration {d.Iteration}: {d.Message} (lr {lr:G4}); ") +
-                            $"{why}; {where}{next}");
+                            $"{outDir}: training diverged at iteration {d.Iteration}: {d.Message} ({lr}); {why}; {where}{next}");
                     }
                     rollbacks++;
-                    options = options with { LearningRate = newLr };
+                    options = lowered;
                     runInfo.Options = options;
                     fromCheckpoint = good is not null;
-                    observer.Message(string.Create(CultureInfo.InvariantCulture,
-                        $"diverged at iteration {d.Iteration}: {d.Message}; rollback {rollbacks} of {MaxRollbacks}: back to iteration {good ?? 0}, lr {lr:G4} -> {newLr:G4}"));
+                    observer.Message(
+                        $"diverged at iteration {d.Iteration}: {d.Message}; rollback {rollbacks} of {MaxRollbacks}: back to iteration {good ?? 0}, {lr} -> {newLr}");
                 }
             }
         }
@@ -204,12 +216,12 @@ public sealed partial class TrainingRun
         RunInfo runInfo, Stopwatch wall)
     {
         string outDir = options.Out!;
-        var adam = new AdamSettings(options.LearningRate, options.Beta1, 0.999, 1e-8);
+        var recipe = options.ResolveRecipe();
         GanTrainer trainer;
         Models.Sequential sampler;
         try
         {
-            trainer = new GanTrainer(device, model, options.BatchSize, adam, options.Seed) { ClipGradNorm = options.ClipGradNorm };
+            trainer = new GanTrainer(device, model, options.BatchSize, recipe, options.Seed) { ClipGradNorm = options.ClipGradNorm };
             try
             {
                 sampler = DcganModels.Generator(device, model, GridImages);
@@ -230,26 +242,32 @@ public sealed partial class TrainingRun
         using var samplerScope = sampler;
 
         int batchesPerEpoch = dataset.Count / options.BatchSize;
-        int totalIterations = options.Iterations ?? checked(options.Epochs * batchesPerEpoch);
+        // --iterations counts generator steps; an epoch is one pass over the real data, i.e. batchesPerEpoch critic
+        // steps, so with k critic steps per generator step an epoch has about 1/k of the generator steps.
+        int totalIterations = options.Iterations ?? recipe.GeneratorStepsWithin((long)options.Epochs * batchesPerEpoch);
+        if (totalIterations < 1)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"--epochs {options.Epochs}: {(long)options.Epochs * batchesPerEpoch} real batches are fewer than the first generator step's {recipe.CriticStepsBefore(1)} critic steps; raise --epochs or set --iterations"));
         int[] fixedNoiseShape = [GridImages, options.Nz, 1, 1];
         float[] fixedNoise = NormalRngReference.Normal(trainer.StreamSeed('f'), 0, GridImages * options.Nz);
 
-        var position = new TrainPosition(0, 0, 0);
+        var position = new TrainPosition(0, 0, 0, 0);
         string statePath = Path.Combine(outDir, TrainState.FileName);
         if (fromCheckpoint)
         {
             var file = SafetensorsFile.Read(statePath);
             (position, _) = TrainState.ReadHeader(file);
-            fixedNoise = TrainState.Load(file, trainer.Generator, trainer.Discriminator, fixedNoiseShape);
-            trainer.StepsTaken = position.Iteration;
+            fixedNoise = TrainState.Load(file, trainer.Generator, trainer.Discriminator, trainer.OptimizerG,
+                trainer.OptimizerD, fixedNoiseShape);
+            trainer.SetPosition(position.Iteration, position.CriticSteps);
         }
 
-        using var csv = new LossesCsv(Path.Combine(outDir, "losses.csv"), position.Iteration);
+        using var csv = new LossesCsv(Path.Combine(outDir, "losses.csv"), trainer.Objective.ScoreColumns, position.Iteration);
         using var normsCsv = new GradNormsCsv(Path.Combine(outDir, GradNormsCsv.FileName), trainer.TensorNormNames, position.Iteration);
         var grids = new GridHistory(outDir, position.Iteration);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
             dataset.Count, model, options.BatchSize, batchesPerEpoch, (totalIterations + batchesPerEpoch - 1) / batchesPerEpoch,
-            totalIterations, position.Iteration));
+            totalIterations, position.Iteration, recipe));
         runInfo.Write(outDir, totalIterations, position.Iteration, wall.Elapsed);
 
         if (position.Iteration >= totalIterations)
@@ -258,8 +276,8 @@ public sealed partial class TrainingRun
             return;
         }
 
-        int startEpoch = position.Iteration / batchesPerEpoch;
-        int startBatch = position.Iteration % batchesPerEpoch;
+        int startEpoch = checked((int)(position.CriticSteps / batchesPerEpoch));
+        int startBatch = (int)(position.CriticSteps % batchesPerEpoch);
         using var loader = new BatchLoader(dataset, options.BatchSize, (long)options.Seed,
             new BatchLoaderOptions { StartEpoch = startEpoch, StartBatch = startBatch });
 
@@ -270,41 +288,53 @@ public sealed partial class TrainingRun
         var speed = Stopwatch.StartNew();
         for (int iteration = position.Iteration + 1; iteration <= totalIterations; iteration++)
         {
-            var batch = loader.Next();
-            if (iteration == 1)
-                SaveRealSamples(outDir, batch.Data, dataset);
-            int epoch = batch.Epoch, batchIndex = batch.Index;
-            hooks.BeforeStep?.Invoke(iteration, batch.Data);
-            var stats = trainer.Step(batch.Data);
-            loader.Return(batch);
-            double imagesPerSecond = options.BatchSize / Math.Max(speed.Elapsed.TotalSeconds, 1e-9);
+            long criticBefore = trainer.CriticStepsTaken;
+            int criticSteps = trainer.CriticStepsForNextIteration;
+            int epoch = 0, batchIndex = 0;
+            for (int k = 0; k < criticSteps; k++)
+            {
+                var batch = loader.Next();
+                if (trainer.CriticStepsTaken == 0)
+                    SaveRealSamples(outDir, batch.Data, dataset);
+                (epoch, batchIndex) = (batch.Epoch, batch.Index);
+                hooks.BeforeStep?.Invoke(iteration, batch.Data);
+                trainer.CriticStep(batch.Data);
+                loader.Return(batch);
+            }
+            var stats = trainer.GeneratorStep();
+            long criticAfter = trainer.CriticStepsTaken;
+            // Real images per second: the batches of this iteration's critic steps over its wall time.
+            double imagesPerSecond = (double)criticSteps * options.BatchSize / Math.Max(speed.Elapsed.TotalSeconds, 1e-9);
             speed.Restart();
-            var row = new IterationRow(iteration, epoch, batchIndex, stats, imagesPerSecond);
+            var row = new IterationRow(iteration, epoch, batchIndex, stats, imagesPerSecond, criticAfter, criticSteps);
             csv.Append(row);
             normsCsv.Append(iteration, trainer.TensorNorms);
             observer.Iteration(row);
             if (stats.NonFinite)
                 throw new DivergenceDetected(iteration, WhatIsNotFinite(stats, trainer));
 
-            bool epochEnd = batchIndex == batchesPerEpoch - 1;
+            // An epoch ends in this iteration when its critic steps took the epoch's last batch.
+            bool epochEnd = criticAfter / batchesPerEpoch > criticBefore / batchesPerEpoch;
+            int endedEpoch = (int)(criticAfter / batchesPerEpoch) - 1;
             bool last = iteration == totalIterations;
             if (epochEnd || last || (options.SampleEvery is int se && iteration % se == 0))
             {
                 float[] samples = RenderSamples(trainer, sampler, fixedNoise);
                 var shape = sampler.OutputShape;
-                grids.Add(ImageGrid.Compose(samples, shape[0], shape[1], shape[2], shape[3]), iteration, epochEnd ? epoch : null);
+                grids.Add(ImageGrid.Compose(samples, shape[0], shape[1], shape[2], shape[3]), iteration, epochEnd ? endedEpoch : null);
                 if (classifier is not null && (epochEnd || last))
                 {
                     var report = classifier.Report(samples);
                     runInfo.ClassReport = report;
-                    observer.Message($"[{epoch}] fixed-noise samples: {report}");
+                    observer.Message($"[{(epochEnd ? endedEpoch : epoch)}] fixed-noise samples: {report}");
                 }
             }
             bool checkpoint = last || (options.CheckpointEvery is int ce ? iteration % ce == 0 : epochEnd);
             if (checkpoint)
             {
-                var now = new TrainPosition(iteration, epochEnd ? epoch + 1 : epoch, epochEnd ? 0 : batchIndex + 1);
-                SaveCheckpoint(outDir, trainer, fixedNoise, fixedNoiseShape, now, epochEnd ? epoch : null, rollbacks);
+                var now = new TrainPosition(iteration, (int)(criticAfter / batchesPerEpoch), (int)(criticAfter % batchesPerEpoch),
+                    criticAfter);
+                SaveCheckpoint(outDir, trainer, fixedNoise, fixedNoiseShape, now, epochEnd ? endedEpoch : null, rollbacks);
                 LossPlot.SavePng(Path.Combine(outDir, "losses.png"), csv.Points);
                 grids.SaveGif();
                 if (dataset is FolderDataset f)
@@ -378,7 +408,7 @@ public sealed partial class TrainingRun
     {
         // The train state first: it alone is what --resume reads.
         TrainState.Save(Path.Combine(outDir, TrainState.FileName), trainer.Generator, trainer.Discriminator,
-            fixedNoise, fixedNoiseShape, position, options.ToJson(), rollbacks);
+            trainer.OptimizerG, trainer.OptimizerD, fixedNoise, fixedNoiseShape, position, options.ToJson(), rollbacks);
         var metadata = new Dictionary<string, string>
         {
             ["iteration"] = position.Iteration.ToString(CultureInfo.InvariantCulture),
@@ -428,6 +458,15 @@ public sealed partial class TrainingRun
     }
 
     static int Count(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>"0.0002", or "D 0.0004, G 0.0001" when the two learning rates differ (TTUR).</summary>
+    static string LearningRates(GanRecipe r) => r.OptimizerD.LearningRate == r.OptimizerG.LearningRate
+        ? string.Create(CultureInfo.InvariantCulture, $"{r.OptimizerD.LearningRate:G4}")
+        : string.Create(CultureInfo.InvariantCulture, $"D {r.OptimizerD.LearningRate:G4}, G {r.OptimizerG.LearningRate:G4}");
+
+    static string LearningRateOptions(GanRecipe r) => r.OptimizerD.LearningRate == r.OptimizerG.LearningRate
+        ? string.Create(CultureInfo.InvariantCulture, $"--lr {r.OptimizerD.LearningRate:G4}")
+        : string.Create(CultureInfo.InvariantCulture, $"--lr-d {r.OptimizerD.LearningRate:G4} --lr-g {r.OptimizerG.LearningRate:G4}");
 }
 
 /// <summary>A divergence the run did not recover from (--on-divergence stop, or too many rollbacks): exit 1.</summary>

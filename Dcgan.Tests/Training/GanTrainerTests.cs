@@ -20,7 +20,7 @@ public abstract class GanTrainerTests : BackendTest
     [Test]
     public void IterationsGiveFiniteChangingLossesAndMoveTheWeights()
     {
-        using var trainer = new GanTrainer(Device, Tiny, Batch, AdamSettings.Dcgan, seed: 5);
+        using var trainer = new GanTrainer(Device, Tiny, Batch, GanRecipe.Dcgan, seed: 5);
         float[] before = new float[trainer.Generator.Parameters.Length];
         trainer.Generator.Parameters.Values.CopyToCPU(before);
         var stats = Enumerable.Range(1, 3).Select(i => trainer.Step(RealBatch(i))).ToList();
@@ -47,7 +47,7 @@ public abstract class GanTrainerTests : BackendTest
     {
         float[] Run()
         {
-            using var trainer = new GanTrainer(Device, Tiny, Batch, AdamSettings.Dcgan, seed: 9);
+            using var trainer = new GanTrainer(Device, Tiny, Batch, GanRecipe.Dcgan, seed: 9);
             return Enumerable.Range(1, 3).SelectMany(i =>
             {
                 var s = trainer.Step(RealBatch(i));

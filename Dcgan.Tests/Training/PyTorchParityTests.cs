@@ -56,7 +56,7 @@ public abstract class PyTorchParityTests : BackendTest
         string work = Directory.CreateTempSubdirectory("dcgan-torch-").FullName;
         try
         {
-            using var trainer = new GanTrainer(Device, Config, Batch, AdamSettings.Dcgan, seed: 11);
+            using var trainer = new GanTrainer(Device, Config, Batch, GanRecipe.Dcgan, seed: 11);
             StateDict.Save(Path.Combine(work, "netG.safetensors"), trainer.Generator);
             StateDict.Save(Path.Combine(work, "netD.safetensors"), trainer.Discriminator);
             var rng = new Random(4);

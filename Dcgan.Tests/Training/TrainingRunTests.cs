@@ -47,7 +47,7 @@ public abstract class TrainingRunTests : BackendTest
                      "checkpoints/netG_epoch_0.safetensors", "checkpoints/netD_epoch_0.safetensors" })
             Assert.That(File.Exists(Path.Combine(outDir, file)), Is.True, file);
         var csv = File.ReadAllLines(Path.Combine(outDir, "losses.csv"));
-        Assert.That(csv[0], Is.EqualTo(TrainingRun.LossesCsvHeader));
+        Assert.That(csv[0], Is.EqualTo(TrainingRun.LossesCsvHeader(["d_x", "d_g_z1", "d_g_z2"])));
         Assert.That(csv, Has.Length.EqualTo(8));
         Assert.That(Directory.GetFiles(outDir, "*.tmp-*", SearchOption.AllDirectories), Is.Empty);
     }

@@ -1,0 +1,86 @@
+// A training recipe: everything that makes one GAN training step differ from another, resolved from a preset
+// (`--recipe`) and the options that override it. GanTrainer runs any recipe; `dcgan` is pytorch/examples'.
+//
+//   preset  objective  critic steps  optimizers (D and G)            D norm  clip   source
+//   dcgan   bce        1             Adam 2e-4, β (0.5, 0.999)       batch   —      pytorch/examples dcgan/main.py
+//   wgan    wgan       5 (+ warm-up) RMSprop 5e-5 (α 0.99)           batch   0.01   Arjovsky et al. 2017, official code
+//   hinge   hinge      1             Adam 2e-4, β (0.5, 0.999)       batch   —      Lim & Ye 2017 (settings: DCGAN's)
+//   lsgan   lsgan      1             Adam 2e-4, β (0.5, 0.999)       batch   —      Mao et al. 2017 (settings: DCGAN's)
+//
+// The WGAN warm-up (official code): 100 critic steps for each of the first 25 generator steps and for every
+// 500th, to train the critic near optimality before G follows it.
+using System.Globalization;
+using Dcgan.Nn.Ops;
+using Dcgan.Nn.Optim;
+
+namespace Dcgan.Nn.Training;
+
+public sealed record GanRecipe(
+    string Preset,
+    string Loss,
+    int CriticSteps,
+    bool CriticWarmup,
+    OptimizerSettings OptimizerD,
+    OptimizerSettings OptimizerG,
+    double? ClipWeights,
+    bool DiscriminatorBatchNorm)
+{
+    public static readonly string[] Presets = ["dcgan", "wgan", "hinge", "lsgan"];
+    public static readonly string[] OptimizerKinds = ["adam", "rmsprop"];
+    public static readonly string[] DNorms = ["batch", "none"];
+
+    /// <summary>The official WGAN code's warm-up: critic steps per G step there, and when.</summary>
+    public const int WarmupCriticSteps = 100, WarmupFirstGSteps = 25, WarmupEvery = 500;
+
+    public static GanRecipe Dcgan => Named("dcgan");
+
+    public static GanRecipe Named(string name)
+    {
+        var adam = new OptimizerSettings.Adam(AdamSettings.Dcgan);
+        return name switch
+        {
+            "dcgan" => new("dcgan", "bce", 1, false, adam, adam, null, true),
+            "wgan" => new("wgan", "wgan", 5, true, new OptimizerSettings.RmsProp(RmsPropSettings.Wgan),
+                new OptimizerSettings.RmsProp(RmsPropSettings.Wgan), 0.01, true),
+            "hinge" => new("hinge", "hinge", 1, false, adam, adam, null, true),
+            "lsgan" => new("lsgan", "lsgan", 1, false, adam, adam, null, true),
+            _ => throw new ArgumentException($"unknown recipe '{name}'; expected one of {string.Join(", ", Presets)}"),
+        };
+    }
+
+    /// <summary>Critic steps before generator step <paramref name="g"/> (1-based).</summary>
+    public int CriticStepsBefore(int g) =>
+        CriticWarmup && (g - 1 < WarmupFirstGSteps || (g - 1) % WarmupEvery == 0) ? WarmupCriticSteps : CriticSteps;
+
+    /// <summary>Critic steps (= real batches) taken by the end of generator step <paramref name="g"/>.</summary>
+    public long CriticStepsThrough(int g)
+    {
+        long total = 0;
+        for (int i = 1; i <= g; i++)
+            total += CriticStepsBefore(i);
+        return total;
+    }
+
+    /// <summary>Generator steps whose critic steps all fit in <paramref name="batches"/> real batches (an epoch budget).</summary>
+    public int GeneratorStepsWithin(long batches)
+    {
+        int g = 0;
+        long used = 0;
+        while (used + CriticStepsBefore(g + 1) <= batches)
+            used += CriticStepsBefore(++g);
+        return g;
+    }
+
+    /// <summary>One line for the console and run.json.</summary>
+    public string Describe()
+    {
+        string warmup = CriticWarmup ? $" ({WarmupCriticSteps} for the first {WarmupFirstGSteps} and every {WarmupEvery}th)" : "";
+        string clip = ClipWeights is double c ? FormattableString.Invariant($", D weights clipped to ±{c:G4}") : "";
+        return $"{Preset}: loss {Loss}, {CriticSteps} critic step(s) per G step{warmup}, D {OptimizerD}, G {OptimizerG}, " +
+               $"D norm {(DiscriminatorBatchNorm ? "batch" : "none")}{clip}";
+    }
+
+    /// <summary>The same recipe with both learning rates multiplied by <paramref name="factor"/>.</summary>
+    public GanRecipe ScaleLearningRates(double factor) =>
+        this with { OptimizerD = OptimizerD.ScaleLearningRate(factor), OptimizerG = OptimizerG.ScaleLearningRate(factor) };
+}

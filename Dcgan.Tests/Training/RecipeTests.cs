@@ -1,0 +1,202 @@
+using System.Globalization;
+using Dcgan.Nn.Checkpoints;
+using Dcgan.Nn.Optim;
+using Dcgan.Nn.Training;
+
+namespace Dcgan.Tests.Training;
+
+/// <summary>Recipes resolve from presets and overrides as documented; the WGAN warm-up schedule is the official code's.</summary>
+public sealed class RecipeResolutionTests
+{
+    [Test]
+    public void DefaultOptionsAreTheDcganRecipe()
+    {
+        var r = new TrainOptions().ResolveRecipe();
+        Assert.That(r, Is.EqualTo(GanRecipe.Dcgan));
+        Assert.That(r.Loss, Is.EqualTo("bce"));
+        Assert.That(r.OptimizerD, Is.EqualTo(new OptimizerSettings.Adam(new(2e-4, 0.5, 0.999, 1e-8))));
+        Assert.That(r.CriticSteps, Is.EqualTo(1));
+        Assert.That(r.DiscriminatorBatchNorm, Is.True);
+    }
+
+    [Test]
+    public void WganPresetIsTheOfficialCodes()
+    {
+        var r = new TrainOptions { Recipe = "wgan" }.ResolveRecipe();
+        Assert.That(r.Loss, Is.EqualTo("wgan"));
+        Assert.That(r.CriticSteps, Is.EqualTo(5));
+        Assert.That(r.ClipWeights, Is.EqualTo(0.01));
+        Assert.That(r.OptimizerD, Is.EqualTo(new OptimizerSettings.RmsProp(new(5e-5, 0.99, 1e-8))));
+        Assert.That(r.OptimizerG, Is.EqualTo(r.OptimizerD));
+        // Diters = 100 while gen_iterations < 25 or gen_iterations % 500 == 0 (gen_iterations = g − 1).
+        Assert.That(Enumerable.Range(1, 27).Select(r.CriticStepsBefore),
+            Is.EqualTo(Enumerable.Repeat(100, 25).Concat([5, 5])));
+        Assert.That(new[] { 500, 501, 502, 1001 }.Select(r.CriticStepsBefore), Is.EqualTo(new[] { 5, 100, 5, 100 }));
+        Assert.That(r.CriticStepsThrough(26), Is.EqualTo(2505));
+        Assert.That(r.GeneratorStepsWithin(2504), Is.EqualTo(25));
+        Assert.That(r.GeneratorStepsWithin(2505), Is.EqualTo(26));
+    }
+
+    [Test]
+    public void OptionsOverrideThePreset()
+    {
+        var ttur = new TrainOptions { LrD = 4e-4, LrG = 1e-4 }.ResolveRecipe();
+        Assert.That(ttur.OptimizerD.LearningRate, Is.EqualTo(4e-4));
+        Assert.That(ttur.OptimizerG.LearningRate, Is.EqualTo(1e-4));
+        var lr = new TrainOptions { Recipe = "wgan", LearningRate = 1e-4, LrG = 3e-5 }.ResolveRecipe();
+        Assert.That((lr.OptimizerD.LearningRate, lr.OptimizerG.LearningRate), Is.EqualTo((1e-4, 3e-5)));
+        var adamWgan = new TrainOptions { Recipe = "wgan", Optimizer = "adam", Beta1 = 0, Beta2 = 0.9 }.ResolveRecipe();
+        Assert.That(adamWgan.OptimizerD, Is.EqualTo(new OptimizerSettings.Adam(new(2e-4, 0, 0.9, 1e-8))));
+        var rms = new TrainOptions { Optimizer = "rmsprop" }.ResolveRecipe();
+        Assert.That(rms.OptimizerG, Is.EqualTo(new OptimizerSettings.RmsProp(new(5e-5))));
+        var noClip = new TrainOptions { Recipe = "wgan", ClipWeights = 0, DNorm = "none", CriticSteps = 2, CriticWarmup = false }
+            .ResolveRecipe();
+        Assert.That((noClip.ClipWeights, noClip.DiscriminatorBatchNorm, noClip.CriticStepsBefore(1)), Is.EqualTo(((double?)null, false, 2)));
+        var halved = new TrainOptions { Recipe = "wgan" }.WithLearningRatesScaled(0.5).ResolveRecipe();
+        Assert.That(halved.OptimizerG.LearningRate, Is.EqualTo(2.5e-5));
+    }
+
+    [TestCase("recipe", "began")]
+    [TestCase("loss", "kl")]
+    [TestCase("optimizer", "sgd")]
+    [TestCase("d_norm", "layer")]
+    public void UnknownNamesAreProblems(string field, string value)
+    {
+        var o = field switch
+        {
+            "recipe" => new TrainOptions { Recipe = value },
+            "loss" => new TrainOptions { Loss = value },
+            "optimizer" => new TrainOptions { Optimizer = value },
+            _ => new TrainOptions { DNorm = value },
+        };
+        Assert.That(o.Problem(), Does.StartWith($"{field} {value}; expected"));
+    }
+}
+
+/// <summary>Every preset trains, resumes exactly (2 + resume to 4 == 4 straight) and writes its own columns.</summary>
+public abstract class RecipeTrainingTests : BackendTest
+{
+    sealed class Recorder : ITrainingObserver
+    {
+        public readonly List<IterationRow> Rows = [];
+        public void Started(TrainingRunInfo info) { }
+        public void Iteration(IterationRow row) => Rows.Add(row);
+        public void Saved(string what) { }
+        public void Message(string line) { }
+    }
+
+    string outDir = null!;
+
+    [SetUp]
+    public void MakeOutDir() => outDir = Path.Combine(Path.GetTempPath(), "dcgan-recipe-" + Guid.NewGuid().ToString("N"));
+
+    [TearDown]
+    public void RemoveOutDir()
+    {
+        if (Directory.Exists(outDir))
+            Directory.Delete(outDir, recursive: true);
+    }
+
+    TrainOptions Tiny(string recipe, int iterations) => new()
+    {
+        Dataset = "fake", FakeCount = 48, Channels = 1, ImageSize = 16, BatchSize = 4, Nz = 6, Ngf = 4, Ndf = 4,
+        Iterations = iterations, Device = DeviceSpec, Seed = 3, Out = outDir, Recipe = recipe,
+        // The warm-up's 100 critic steps per iteration are tested by the schedule; here 5 steps show the counting.
+        CriticWarmup = recipe == "wgan" ? false : null,
+    };
+
+    static string[] Columns(string[] csv) =>
+        csv.Select(line => string.Join(",", line.Split(',').Where((_, i) => i != 7))).ToArray(); // drop images/s
+
+    [TestCase("dcgan")]
+    [TestCase("wgan")]
+    [TestCase("hinge")]
+    [TestCase("lsgan")]
+    public void PresetResumesExactly(string recipe)
+    {
+        var recorder = new Recorder();
+        TrainingRun.Start(Tiny(recipe, 4), recorder);
+        string csvPath = Path.Combine(outDir, "losses.csv");
+        string[] straight = Columns(File.ReadAllLines(csvPath));
+        Assert.That(recorder.Rows.SelectMany(r => new[] { r.Stats.LossD, r.Stats.LossG, r.Stats.DX }), Is.All.Matches<float>(float.IsFinite));
+        int k = recipe == "wgan" ? 5 : 1;
+        Assert.That(recorder.Rows.Select(r => r.CriticSteps), Is.EqualTo(new long[] { k, 2 * k, 3 * k, 4 * k }));
+        Directory.Delete(outDir, recursive: true);
+
+        TrainingRun.Start(Tiny(recipe, 2), new Recorder());
+        var state = TrainState.ReadHeader(SafetensorsFile.Read(Path.Combine(outDir, TrainState.FileName)));
+        Assert.That(state.Position, Is.EqualTo(new TrainPosition(2, 0, 2 * k, 2 * k)));
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 4 }, new Recorder());
+        Assert.That(Columns(File.ReadAllLines(csvPath)), Is.EqualTo(straight), "2 + resume to 4 must equal 4 straight, bit for bit");
+    }
+
+    [Test]
+    public void WganLogsTheCriticsMeanOutputsAndItsCriticLossIsMinusTheWassersteinEstimate()
+    {
+        var recorder = new Recorder();
+        TrainingRun.Start(Tiny("wgan", 3), recorder);
+        var csv = File.ReadAllLines(Path.Combine(outDir, "losses.csv"));
+        Assert.That(csv[0], Is.EqualTo("iteration,epoch,loss_d,loss_g,d_real,d_fake1,d_fake2,images_per_second,grad_norm_d,grad_norm_g,critic_steps"));
+        foreach (var r in recorder.Rows)
+        {
+            // L_D = mean D(G(z)) − mean D(x) on the last critic step's batches; L_G = −mean D(G(z)) after D's step.
+            Assert.That(r.Stats.LossD, Is.EqualTo(r.Stats.DGz1 - r.Stats.DX).Within(1e-6));
+            Assert.That(r.Stats.LossG, Is.EqualTo(-r.Stats.DGz2));
+        }
+    }
+
+    [Test]
+    public void CriticWithoutBatchNormHasNoBatchNormTensors()
+    {
+        TrainingRun.Start(Tiny("hinge", 2) with { DNorm = "none" }, new Recorder());
+        var netD = SafetensorsFile.Read(Path.Combine(outDir, "netD.safetensors"));
+        Assert.That(netD.Names, Is.EqualTo(new[] { "main.0.weight", "main.2.weight", "main.4.weight" }));
+    }
+
+    [Test]
+    public void AVersion1RunResumesAndContinuesAsItsOwnRecipe()
+    {
+        // A run written by the release before the recipes (format 1: Adam moments under adamG./adamD., no
+        // critic_steps column), 2 iterations: fake 16x16 grey, nz 8, ngf = ndf = 4, batch 4, seed 1, on PoCL.
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Checkpoints", "Fixtures", "v1-run");
+        Directory.CreateDirectory(outDir);
+        foreach (string file in Directory.GetFiles(fixture))
+            File.Copy(file, Path.Combine(outDir, Path.GetFileName(file)));
+        string[] v1Rows = File.ReadAllLines(Path.Combine(outDir, "losses.csv"))[1..];
+
+        var saved = TrainingRun.SavedOptions(outDir);
+        Assert.That(saved.ResolveRecipe(), Is.EqualTo(GanRecipe.Dcgan));
+        TrainingRun.Resume(saved with { Iterations = 4, Device = DeviceSpec }, new Recorder());
+
+        var csv = File.ReadAllLines(Path.Combine(outDir, "losses.csv"));
+        Assert.That(csv[0], Is.EqualTo(TrainingRun.LossesCsvHeader(["d_x", "d_g_z1", "d_g_z2"])));
+        Assert.That(csv[1..3], Is.EqualTo(v1Rows.Select((r, i) => r + "," + (i + 1).ToString(CultureInfo.InvariantCulture))),
+            "the old rows are kept, with critic_steps = iteration");
+        Assert.That(csv.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "1", "2", "3", "4" }));
+        var state = SafetensorsFile.Read(Path.Combine(outDir, TrainState.FileName));
+        Assert.That(state.Metadata["format"], Is.EqualTo("dcgan-train-state-2"));
+        Assert.That(state.Names, Does.Contain("optimizerD.exp_avg").And.Not.Contain("adamD.exp_avg"));
+
+        if (DeviceSpec == "opencl")
+        {
+            // Where the fixture was made, the resumed run is the run the old release would have made.
+            string resumed = string.Join("\n", Columns(csv));
+            Directory.Delete(outDir, recursive: true);
+            TrainingRun.Start(saved with { Iterations = 4, Device = DeviceSpec, Out = outDir }, new Recorder());
+            Assert.That(string.Join("\n", Columns(File.ReadAllLines(Path.Combine(outDir, "losses.csv")))), Is.EqualTo(resumed));
+        }
+    }
+
+    [Test]
+    public void ResumingWithAnotherOptimizerIsRefusedInOneLine()
+    {
+        TrainingRun.Start(Tiny("dcgan", 1), new Recorder());
+        var e = Assert.Throws<CheckpointException>(() =>
+            TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 2, Optimizer = "rmsprop" }, new Recorder()));
+        Assert.That(e!.Message, Does.Contain("optimizer was adam, the run now asks for rmsprop"));
+    }
+}
+
+public sealed class RecipeTrainingTestsCpu : RecipeTrainingTests { protected override string DeviceSpec => "cpu"; }
+public sealed class RecipeTrainingTestsOpenCl : RecipeTrainingTests { protected override string DeviceSpec => "opencl"; }
+public sealed class RecipeTrainingTestsCuda : RecipeTrainingTests { protected override string DeviceSpec => "cuda"; }
