@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
-"""PyTorch side of the parity tests: pytorch/examples' DCGAN networks and T training iterations.
+"""PyTorch side of the parity tests: pytorch/examples' DCGAN networks and T training iterations of a recipe.
 
 Usage: dcgan_reference.py <work-dir>
 Reads from <work-dir>: netG.safetensors, netD.safetensors (state dicts), inputs.safetensors (real
-[T,B,nc,H,W], noise [T,B,nz,1,1]: one batch per iteration; fixed [N,nz,1,1]) and config.json ({"image_size",
-"nc", "nz", "ngf", "ndf", "lr", "beta1"}). Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode
-("eval_images"), the losses of each iteration ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", [T] each) and
-the weights after the last (prefixed "netG." / "netD.").
+[T,K,B,nc,H,W], noise [T,K,B,nz,1,1]: K critic steps per iteration, each on its own batch and noise; fixed
+[N,nz,1,1]) and config.json ({"image_size", "nc", "nz", "ngf", "ndf", "loss" (bce|wgan|hinge|lsgan),
+"optimizer" (adam|rmsprop), "lr_d", "lr_g", "beta1", "beta2", "clip" (null or c), "d_norm" (batch|none)}).
+Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode ("eval_images"), the losses and scores of each
+iteration ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", [T] each; those of the iteration's last critic step),
+the weights after the last (prefixed "netG." / "netD.") and each optimizer's state per parameter
+("optG.<name>.<state>", "optD.<name>.<state>").
+The iteration is written from the recipes' published code, independently of ours: critic steps as the
+official WGAN code (clamp every D parameter before each critic step), the G step on the last critic step's
+fake batch as pytorch/examples.
 The safetensors format is read and written by hand (json + raw little-endian bytes) so only torch is needed.
 """
 import json
@@ -63,12 +69,12 @@ def generator(image_size, nz, ngf, nc):
     return nn.Sequential(*layers)
 
 
-def discriminator(image_size, nc, ndf):
+def discriminator(image_size, nc, ndf, batch_norm=True):
     stages = int(math.log2(image_size)) - 2
     layers, inc, channels = [], nc, ndf
     for s in range(stages):
         layers.append(nn.Conv2d(inc, channels, 4, 2, 1, bias=False))
-        if s > 0:
+        if s > 0 and batch_norm:
             layers.append(nn.BatchNorm2d(channels))
         layers.append(nn.LeakyReLU(0.2, inplace=True))
         inc, channels = channels, channels * 2
@@ -93,7 +99,7 @@ def main():
     torch.set_default_dtype(torch.float32)
     cfg = json.load(open(f"{work}/config.json"))
     netG = Main(generator(cfg["image_size"], cfg["nz"], cfg["ngf"], cfg["nc"]))
-    netD = Main(discriminator(cfg["image_size"], cfg["nc"], cfg["ndf"]))
+    netD = Main(discriminator(cfg["image_size"], cfg["nc"], cfg["ndf"], cfg.get("d_norm", "batch") == "batch"))
     netG.load_state_dict(load(f"{work}/netG.safetensors"), strict=True)
     netD.load_state_dict(load(f"{work}/netD.safetensors"), strict=True)
     inputs = load(f"{work}/inputs.safetensors")
@@ -104,35 +110,55 @@ def main():
         out["eval_images"] = netG(inputs["fixed"])
     netG.train()
 
-    criterion = nn.BCEWithLogitsLoss()
-    betas = (cfg["beta1"], 0.999)
-    optD = torch.optim.Adam(netD.parameters(), lr=cfg["lr"], betas=betas)
-    optG = torch.optim.Adam(netG.parameters(), lr=cfg["lr"], betas=betas)
-    # inputs["real"] and inputs["noise"] hold one batch per iteration: [T, B, ...]; Adam's state, the running
-    # statistics and num_batches_tracked carry over from one iteration to the next, as in training.
-    steps = inputs["real"].shape[0]
+    loss = cfg.get("loss", "bce")
+    bce = nn.BCEWithLogitsLoss()
+    # (critic on real, critic on fake, generator on fake) as functions of the logits, and the logged score.
+    terms = {
+        "bce": (lambda z: bce(z, torch.ones_like(z)), lambda z: bce(z, torch.zeros_like(z)),
+                lambda z: bce(z, torch.ones_like(z)), lambda z: torch.sigmoid(z).mean()),
+        "wgan": (lambda z: -z.mean(), lambda z: z.mean(), lambda z: -z.mean(), lambda z: z.mean()),
+        "hinge": (lambda z: torch.relu(1 - z).mean(), lambda z: torch.relu(1 + z).mean(), lambda z: -z.mean(),
+                  lambda z: z.mean()),
+        "lsgan": (lambda z: 0.5 * ((z - 1) ** 2).mean(), lambda z: 0.5 * (z ** 2).mean(),
+                  lambda z: 0.5 * ((z - 1) ** 2).mean(), lambda z: z.mean()),
+    }
+    loss_real, loss_fake, loss_gen, score = terms[loss]
+
+    def optimizer(params, lr):
+        if cfg.get("optimizer", "adam") == "rmsprop":
+            return torch.optim.RMSprop(params, lr=lr, alpha=0.99, eps=1e-8)
+        return torch.optim.Adam(params, lr=lr, betas=(cfg["beta1"], cfg.get("beta2", 0.999)), eps=1e-8)
+
+    optD = optimizer(netD.parameters(), cfg["lr_d"])
+    optG = optimizer(netG.parameters(), cfg["lr_g"])
+    clip = cfg.get("clip")
+    # inputs["real"] and inputs["noise"] hold K batches per iteration: [T, K, B, ...]; the optimizers' state, the
+    # running statistics and num_batches_tracked carry over from one step to the next, as in training.
+    steps, critic_steps = inputs["real"].shape[0], inputs["real"].shape[1]
     per_step = {"loss_d": [], "loss_g": [], "d_x": [], "d_g_z1": [], "d_g_z2": []}
     for t in range(steps):
-        real, noise = inputs["real"][t], inputs["noise"][t]
-        b = real.shape[0]
-
-        netD.zero_grad()
-        output = netD(real).view(-1)
-        errD_real = criterion(output, torch.ones(b))
-        errD_real.backward()
-        d_x = torch.sigmoid(output).mean()
-        fake = netG(noise)
-        output = netD(fake.detach()).view(-1)
-        errD_fake = criterion(output, torch.zeros(b))
-        errD_fake.backward()
-        d_g_z1 = torch.sigmoid(output).mean()
-        optD.step()
+        for k in range(critic_steps):
+            if clip is not None:
+                for p in netD.parameters():
+                    p.data.clamp_(-clip, clip)
+            real, noise = inputs["real"][t][k], inputs["noise"][t][k]
+            netD.zero_grad()
+            output = netD(real).view(-1)
+            errD_real = loss_real(output)
+            errD_real.backward()
+            d_x = score(output)
+            fake = netG(noise)
+            output = netD(fake.detach()).view(-1)
+            errD_fake = loss_fake(output)
+            errD_fake.backward()
+            d_g_z1 = score(output)
+            optD.step()
 
         netG.zero_grad()
         output = netD(fake).view(-1)
-        errG = criterion(output, torch.ones(b))
+        errG = loss_gen(output)
         errG.backward()
-        d_g_z2 = torch.sigmoid(output).mean()
+        d_g_z2 = score(output)
         optG.step()
 
         for key, value in (("loss_d", errD_real + errD_fake), ("loss_g", errG), ("d_x", d_x),
@@ -152,6 +178,11 @@ def main():
     for prefix, net in (("netG.", netG), ("netD.", netD)):
         for k, v in net.state_dict().items():
             out[prefix + k] = v
+    for prefix, net, opt in (("optG.", netG, optG), ("optD.", netD, optD)):
+        for name, p in net.named_parameters():
+            for key, value in opt.state[p].items():
+                if key != "step":
+                    out[f"{prefix}{name}.{key}"] = value
     save(f"{work}/torch_out.safetensors", out)
 
 

@@ -3,18 +3,23 @@ using System.Text.Json;
 using Dcgan.Nn.Checkpoints;
 using Dcgan.Nn.Models;
 using Dcgan.Nn.Ops;
+using Dcgan.Nn.Optim;
 using Dcgan.Nn.Reference;
 using Dcgan.Nn.Sampling;
 using Dcgan.Nn.Training;
+using ILGPU;
+using ILGPU.Runtime;
 
 namespace Dcgan.Tests.Training;
 
 /// <summary>
-/// The same weights, batch and noise through PyTorch (Debian's python3-torch) and through our kernels: the
+/// The same weights, batches and noise through PyTorch (Debian's python3-torch) and through our kernels: the
 /// state dicts load strictly into pytorch/examples' networks, G's eval-mode output agrees, and three whole
-/// training iterations (each one's losses, D(x), D(G(z)); every weight and running statistic after the last)
-/// agree. Three rather than one so that Adam's bias corrections at t > 1, its moments carried between steps,
-/// the running statistics' momentum and num_batches_tracked are all compared too.
+/// training iterations of each recipe (each one's losses and scores; every weight, running statistic and
+/// optimizer state tensor after the last) agree. Three rather than one so that the optimizers' carried state and
+/// Adam's bias corrections at t > 1, the running statistics' momentum and num_batches_tracked are compared too.
+/// The PyTorch side (PyTorch/dcgan_reference.py) writes each recipe from its published code, not from ours.
+/// A sabotaged setting (a clipping bound 10% off, another critic loss) must fail the comparison.
 /// Skipped, visibly, where /usr/bin/python3 has no torch; DCGAN_REQUIRE_TORCH=1 (CI) makes that a failure.
 /// </summary>
 public abstract class PyTorchParityTests : BackendTest
@@ -24,10 +29,24 @@ public abstract class PyTorchParityTests : BackendTest
     const int Batch = 4, Fixed = 5, Steps = 3;
 
     /// <summary>
-    /// Float32 on both sides, different summation orders; each Adam step moves a weight by about lr·m/√v, so a
-    /// weight's difference is bounded by lr times the relative gradient difference, summed over the steps.
+    /// Float32 on both sides, different summation orders; each optimizer step moves a weight by about lr·m/√v, so
+    /// a weight's difference is bounded by lr times the relative gradient difference, summed over the steps.
     /// </summary>
     const double Atol = 2e-5, Rtol = 1e-4;
+
+    /// <summary>The recipes compared, as `dcgan train` options on top of the defaults (the dcgan recipe).</summary>
+    static TrainOptions Recipe(string name) => name switch
+    {
+        "dcgan" => new TrainOptions(),
+        // 5 critic steps with clipping, RMSprop; the warm-up's 100 steps are the schedule's business (RecipeTests).
+        "wgan" => new TrainOptions { Recipe = "wgan", CriticWarmup = false },
+        "hinge" => new TrainOptions { Recipe = "hinge" },
+        "lsgan" => new TrainOptions { Recipe = "lsgan" },
+        "rmsprop" => new TrainOptions { Optimizer = "rmsprop", LearningRate = 1e-3 },
+        "ttur" => new TrainOptions { LrD = 4e-4, LrG = 1e-4, Beta1 = 0, Beta2 = 0.9 },
+        "hinge-no-d-norm" => new TrainOptions { Recipe = "hinge", DNorm = "none", CriticSteps = 2 },
+        _ => throw new ArgumentException(name),
+    };
 
     static void RequireTorch()
     {
@@ -49,38 +68,74 @@ public abstract class PyTorchParityTests : BackendTest
         return p.ExitCode;
     }
 
+    [TestCase("dcgan")]
+    [TestCase("wgan")]
+    [TestCase("hinge")]
+    [TestCase("lsgan")]
+    [TestCase("rmsprop")]
+    [TestCase("ttur")]
+    [TestCase("hinge-no-d-norm")]
+    public void ThreeIterationsMatchPyTorch(string recipe)
+    {
+        var mismatches = Compare(Recipe(recipe).ResolveRecipe(), Recipe(recipe).ResolveRecipe());
+        Assert.That(mismatches, Is.Empty, string.Join("\n", mismatches.Take(10)));
+    }
+
     [Test]
-    public void ThreeIterationsAndEvalOutputMatchPyTorch()
+    public void ASabotagedRecipeFails()
+    {
+        var wgan = Recipe("wgan").ResolveRecipe();
+        Assert.That(Compare(wgan with { ClipWeights = 0.011 }, wgan), Is.Not.Empty,
+            "clipping at 0.011 instead of 0.01 must not pass as PyTorch's recipe");
+        // Hinge's generator term is the WGAN one: its critic terms alone must tell the two apart.
+        var hinge = Recipe("hinge").ResolveRecipe();
+        Assert.That(Compare(hinge with { Loss = "wgan" }, hinge), Is.Not.Empty, "the wgan critic must not pass as hinge's");
+    }
+
+    /// <summary>
+    /// Runs three iterations of <paramref name="ours"/> here and of <paramref name="theirs"/> in PyTorch from the
+    /// same start; returns every number that differs beyond the tolerance (empty: parity).
+    /// </summary>
+    List<string> Compare(GanRecipe ours, GanRecipe theirs)
     {
         RequireTorch();
+        var mismatches = new List<string>();
         string work = Directory.CreateTempSubdirectory("dcgan-torch-").FullName;
         try
         {
-            using var trainer = new GanTrainer(Device, Config, Batch, GanRecipe.Dcgan, seed: 11);
+            using var trainer = new GanTrainer(Device, Config, Batch, ours, seed: 11);
             StateDict.Save(Path.Combine(work, "netG.safetensors"), trainer.Generator);
             StateDict.Save(Path.Combine(work, "netD.safetensors"), trainer.Discriminator);
+            int k = ours.CriticSteps;
             var rng = new Random(4);
             int imageLength = 3 * 16 * 16;
-            float[] real = Enumerable.Range(0, Steps * Batch * imageLength).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-            // The trainer draws iteration t's noise at offset (t − 1)·B·nz of its 'z' stream.
-            float[] noise = NormalRngReference.Normal(trainer.StreamSeed('z'), 0, Steps * Batch * Config.Nz);
+            float[] real = Enumerable.Range(0, Steps * k * Batch * imageLength).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            // The trainer draws critic step c's noise at offset (c − 1)·B·nz of its 'z' stream.
+            float[] noise = NormalRngReference.Normal(trainer.StreamSeed('z'), 0, Steps * k * Batch * Config.Nz);
             float[] fixedNoise = NormalRngReference.Normal(77, 0, Fixed * Config.Nz);
             new SafetensorsWriter()
-                .Add("real", [Steps, Batch, 3, 16, 16], real)
-                .Add("noise", [Steps, Batch, Config.Nz, 1, 1], noise)
+                .Add("real", [Steps, k, Batch, 3, 16, 16], real)
+                .Add("noise", [Steps, k, Batch, Config.Nz, 1, 1], noise)
                 .Add("fixed", [Fixed, Config.Nz, 1, 1], fixedNoise)
                 .Write(Path.Combine(work, "inputs.safetensors"));
+            var adam = theirs.OptimizerD is OptimizerSettings.Adam a ? a.Settings : AdamSettings.Dcgan;
             File.WriteAllText(Path.Combine(work, "config.json"), JsonSerializer.Serialize(new
             {
                 image_size = Config.ImageSize, nc = Config.Channels, nz = Config.Nz, ngf = Config.Ngf, ndf = Config.Ndf,
-                lr = AdamSettings.Dcgan.LearningRate, beta1 = AdamSettings.Dcgan.Beta1,
+                loss = theirs.Loss, optimizer = theirs.OptimizerD.Kind, lr_d = theirs.OptimizerD.LearningRate,
+                lr_g = theirs.OptimizerG.LearningRate, beta1 = adam.Beta1, beta2 = adam.Beta2, clip = theirs.ClipWeights,
+                d_norm = theirs.DiscriminatorBatchNorm ? "batch" : "none",
             }));
 
             float[] evalImages = GeneratorSampler.Generate(Device, SafetensorsFile.Read(Path.Combine(work, "netG.safetensors")),
                 Config, fixedNoise, Fixed, BatchNormMode.Eval, out _);
-            var stats = Enumerable.Range(0, Steps)
-                .Select(t => trainer.Step(real.AsSpan(t * Batch * imageLength, Batch * imageLength)))
-                .ToArray();
+            var stats = new IterationStats[Steps];
+            for (int t = 0; t < Steps; t++)
+            {
+                for (int c = 0; c < k; c++)
+                    trainer.CriticStep(real.AsSpan((t * k + c) * Batch * imageLength, Batch * imageLength));
+                stats[t] = trainer.GeneratorStep();
+            }
             StateDict.Save(Path.Combine(work, "ours_netG.safetensors"), trainer.Generator);
             StateDict.Save(Path.Combine(work, "ours_netD.safetensors"), trainer.Discriminator);
 
@@ -89,44 +144,70 @@ public abstract class PyTorchParityTests : BackendTest
             Assert.That(code, Is.EqualTo(0), log);
             var torch = SafetensorsFile.Read(Path.Combine(work, "torch_out.safetensors"));
 
-            Close("eval_images", torch.GetFloat32("eval_images"), evalImages);
-            Close("loss_d", torch.GetFloat32("loss_d"), stats.Select(s => s.LossD).ToArray());
-            Close("loss_g", torch.GetFloat32("loss_g"), stats.Select(s => s.LossG).ToArray());
-            Close("d_x", torch.GetFloat32("d_x"), stats.Select(s => s.DX).ToArray());
-            Close("d_g_z1", torch.GetFloat32("d_g_z1"), stats.Select(s => s.DGz1).ToArray());
-            Close("d_g_z2", torch.GetFloat32("d_g_z2"), stats.Select(s => s.DGz2).ToArray());
+            Close(mismatches, "eval_images", torch.GetFloat32("eval_images"), evalImages);
+            Close(mismatches, "loss_d", torch.GetFloat32("loss_d"), stats.Select(s => s.LossD).ToArray());
+            Close(mismatches, "loss_g", torch.GetFloat32("loss_g"), stats.Select(s => s.LossG).ToArray());
+            Close(mismatches, "d_x", torch.GetFloat32("d_x"), stats.Select(s => s.DX).ToArray());
+            Close(mismatches, "d_g_z1", torch.GetFloat32("d_g_z1"), stats.Select(s => s.DGz1).ToArray());
+            Close(mismatches, "d_g_z2", torch.GetFloat32("d_g_z2"), stats.Select(s => s.DGz2).ToArray());
             // The other direction: a generator file written by PyTorch loads here and gives PyTorch's images.
             var exported = SafetensorsFile.Read(Path.Combine(work, "torch_netG.safetensors"));
             Assert.That(GeneratorSampler.InferConfig(exported) with { Ndf = Config.Ndf }, Is.EqualTo(Config));
             float[] fromExport = GeneratorSampler.Generate(Device, exported, Config, fixedNoise, Fixed, BatchNormMode.Eval, out _);
-            Close("trained_eval_images", torch.GetFloat32("trained_eval_images"), fromExport);
+            Close(mismatches, "trained_eval_images", torch.GetFloat32("trained_eval_images"), fromExport);
 
             foreach (var net in new[] { "netG", "netD" })
             {
-                var ours = SafetensorsFile.Read(Path.Combine(work, $"ours_{net}.safetensors"));
-                foreach (var name in ours.Names)
+                var oursFile = SafetensorsFile.Read(Path.Combine(work, $"ours_{net}.safetensors"));
+                Assert.That(oursFile.Names.Order(), Is.EqualTo(torch.Names.Where(n => n.StartsWith(net + ".", StringComparison.Ordinal))
+                    .Select(n => n[(net.Length + 1)..]).Order()), $"{net}: the state dicts name the same tensors");
+                foreach (var name in oursFile.Names)
                 {
                     if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal))
-                        Assert.That(ours.GetInt64(name), Is.EqualTo(torch.GetInt64($"{net}.{name}")), name);
+                    {
+                        if (!oursFile.GetInt64(name).SequenceEqual(torch.GetInt64($"{net}.{name}")))
+                            mismatches.Add($"{net}.{name} differs");
+                    }
                     else
-                        Close($"{net}.{name}", torch.GetFloat32($"{net}.{name}"), ours.GetFloat32(name));
+                        Close(mismatches, $"{net}.{name}", torch.GetFloat32($"{net}.{name}"), oursFile.GetFloat32(name));
                 }
             }
+            // Each optimizer's state, parameter by parameter (our state is flat over the arena).
+            foreach (var (prefix, net, optimizer) in new[] { ("optG", trainer.Generator, trainer.OptimizerG), ("optD", trainer.Discriminator, trainer.OptimizerD) })
+                foreach (var (state, view) in optimizer.State)
+                {
+                    var flat = new float[view.Length];
+                    view.CopyToCPU(flat);
+                    foreach (var p in net.Parameters.Parameters)
+                    {
+                        string name = $"{prefix}.{p.Name}.{state}";
+                        Assert.That(torch.Contains(name), Is.True, $"PyTorch's {theirs.OptimizerD.Kind} has no state '{name}'");
+                        Close(mismatches, name, torch.GetFloat32(name), flat.AsSpan(p.Offset, p.Length).ToArray());
+                    }
+                }
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+        return mismatches;
     }
 
-    static void Close(string what, float[] expected, float[] actual)
+    static void Close(List<string> mismatches, string what, float[] expected, float[] actual)
     {
-        Assert.That(actual.Length, Is.EqualTo(expected.Length), what);
+        if (actual.Length != expected.Length)
+        {
+            mismatches.Add($"{what}: {actual.Length} elements, PyTorch {expected.Length}");
+            return;
+        }
         for (int i = 0; i < expected.Length; i++)
         {
             double err = Math.Abs(actual[i] - expected[i]);
             if (!(err <= Atol + Rtol * Math.Abs(expected[i])))
-                Assert.Fail($"{what}[{i}]: ours {actual[i]:R}, PyTorch {expected[i]:R} (|err| {err:E2})");
+            {
+                mismatches.Add($"{what}[{i}]: ours {actual[i]:R}, PyTorch {expected[i]:R} (|err| {err:E2})");
+                return;
+            }
         }
     }
 }
