@@ -52,6 +52,16 @@ public sealed class CliTests
     [TestCase("gradcheck --device", TestName = "MissingValue")]
     [TestCase("score", TestName = "ScoreWithoutImages")]
     [TestCase("score --images a.png --image-size 3", TestName = "ScoreImageSizeTooSmall")]
+    [TestCase("train --recipe began", TestName = "UnknownRecipe")]
+    [TestCase("train --loss kl", TestName = "UnknownLoss")]
+    [TestCase("train --optimizer sgd", TestName = "UnknownOptimizer")]
+    [TestCase("train --critic-steps 0", TestName = "NoCriticSteps")]
+    [TestCase("train --critic-warmup maybe", TestName = "CriticWarmupNotOnOff")]
+    [TestCase("train --lr-d -1", TestName = "NegativeCriticLearningRate")]
+    [TestCase("train --beta2 1", TestName = "Beta2OfOne")]
+    [TestCase("train --clip-weights -0.01", TestName = "NegativeClipWeights")]
+    [TestCase("train --d-norm layer", TestName = "UnknownDNorm")]
+    [TestCase("bench step --recipe began", TestName = "BenchUnknownRecipe")]
     public void BadUsageExitsTwoWithOneLine(string commandLine)
     {
         var (code, output, err) = Run(commandLine.Split(' '));

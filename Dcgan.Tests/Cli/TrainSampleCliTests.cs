@@ -37,6 +37,20 @@ public sealed class TrainSampleCliTests
     }
 
     [Test]
+    public void AWganRunShowsTheWassersteinEstimateAndItsCriticSteps()
+    {
+        string run = Path.Combine(dir, "run");
+        var (code, output, err) = Run([.. TinyTrain(run, 3), "--recipe", "wgan", "--critic-warmup", "off"]);
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("recipe:  wgan: loss wgan, 5 critic step(s) per G step, D RMSprop(lr 5E-05"));
+        Assert.That(output, Does.Match(@"Loss_D: -?\d+\.\d+ Loss_G: -?\d+\.\d+ W: -?\d+\.\d+ D\(x\)"));
+        Assert.That(output, Does.Contain("[iteration 3, critic step 15]"));
+        var runJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "run.json")))!;
+        Assert.That((double?)runJson["recipe"]!["clip_weights"], Is.EqualTo(0.01));
+        Assert.That((string?)runJson["recipe"]!["optimizer_d"], Does.StartWith("RMSprop"));
+    }
+
+    [Test]
     public void TrainThenSampleWithNoiseGivesTheGeneratorsImages()
     {
         string run = Path.Combine(dir, "run");
