@@ -190,7 +190,8 @@ internal sealed class ConsoleTrainingObserver(TextWriter stdout, bool quiet) : I
         info = i;
         logEvery = Math.Clamp(i.BatchesPerEpoch / 10, 1, 50);
         stdout.WriteLine($"device:  {i.Device}");
-        stdout.WriteLine($"data:    {i.Dataset}, {i.Model.ImageSize}x{i.Model.ImageSize}x{i.Model.Channels}, batch {i.BatchSize}, {i.BatchesPerEpoch} iterations per epoch");
+        string perEpoch = i.Recipe.CriticSteps == 1 && !i.Recipe.CriticWarmup ? "iterations" : "batches (critic steps)";
+        stdout.WriteLine($"data:    {i.Dataset}, {i.Model.ImageSize}x{i.Model.ImageSize}x{i.Model.Channels}, batch {i.BatchSize}, {i.BatchesPerEpoch} {perEpoch} per epoch");
         stdout.WriteLine($"model:   nz {i.Model.Nz}, ngf {i.Model.Ngf}, ndf {i.Model.Ndf}");
         stdout.WriteLine($"recipe:  {i.Recipe.Describe()}");
         string steps = i.Recipe.CriticSteps == 1 && !i.Recipe.CriticWarmup ? "" : " (generator steps; each after its critic steps)";
