@@ -152,7 +152,11 @@ def main():
                 step()
             sync()
         for e in prof.key_averages():
-            ms = (e.self_cuda_time_total if cuda else e.self_cpu_time_total) / 1e3 / n
+            # torch 2.x renamed the device column (self_cuda_time_total → self_device_time_total); 1.13 has the old.
+            device_us = getattr(e, "self_device_time_total", None)
+            if device_us is None:
+                device_us = getattr(e, "self_cuda_time_total", 0)
+            ms = (device_us if cuda else e.self_cpu_time_total) / 1e3 / n
             if ms > 0:
                 per_op.append({"op": e.key, "ms_per_iteration": ms, "calls_per_iteration": e.count / n})
         per_op.sort(key=lambda r: -r["ms_per_iteration"])

@@ -17,7 +17,8 @@
 #                                          Everything goes to $OUT (default ./gpu-bench-out): one log per step,
 #                                          JSON results, and summary.txt with images/s and the ours/PyTorch ratios.
 # On the device machine: carry gpu-bench/ (the archive) and run `scripts/gpu-bench.sh run`.
-# Options of run: --device D (default cuda), --archive FILE, --quick (fewer iterations: a dry run on a CPU).
+# Options of run: --device D (default cuda), --archive FILE, --quick (fewer iterations: a dry run on a CPU),
+# --bundle (pack every result file into results.tgz beside summary.txt: the device tool returns at most 8 files).
 # Environment: OUT (results folder), PYTHON (default python3) for the PyTorch run.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,12 +50,13 @@ pack() {
 }
 
 run() {
-  local device=cuda archive=$archive_default quick=0
+  local device=cuda archive=$archive_default quick=0 bundle=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --device) device=$2; shift 2 ;;
       --archive) archive=$2; shift 2 ;;
       --quick) quick=1; shift ;;
+      --bundle) bundle=1; shift ;;
       *) echo "gpu-bench run: unknown argument $1" >&2; return 2 ;;
     esac
   done
@@ -120,8 +122,13 @@ run() {
     --json "$out/kernels.json" || true
   step tests 200 "$tests" --filter "FullyQualifiedName~$fixture" --results-directory "$out/test-results" || true
   grep -E "Passed|Failed|Skipped|total|succeeded|failed" "$out/tests.log" | tail -3 | sed 's/^/    /' | tee -a "$out/summary.txt"
+  grep -E "^\s*failed " "$out/tests.log" | head -40 | sed 's/^/    /' | tee -a "$out/summary.txt"
   echo "total $((SECONDS - start)) s" | tee -a "$out/summary.txt"
   rm -rf "$dir"
+  if [ "$bundle" = 1 ]; then
+    (cd "$out" && tar czf results.tgz --exclude=results.tgz --exclude=summary.txt . \
+      && find . -mindepth 1 -not -name results.tgz -not -name summary.txt -delete)
+  fi
 }
 
 case "${1:-}" in

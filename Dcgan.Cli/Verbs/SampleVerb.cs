@@ -11,8 +11,10 @@ public static class SampleVerb
     const string Help = """
         usage: dcgan sample --checkpoint netG.safetensors [options]
 
-          --checkpoint FILE      generator weights (netG.safetensors from dcgan train, or a PyTorch export with
-                                 pytorch/examples' state-dict names; the network is rebuilt from the shapes)
+          --checkpoint FILE|DIR  generator weights (netG.safetensors from dcgan train, or a PyTorch export with
+                                 pytorch/examples' state-dict names; the network is rebuilt from the shapes), or
+                                 a run directory: its EMA generator (netG_ema.safetensors) when it has one, else
+                                 its netG.safetensors
           --count N              number of images (default 64, at most 1024)
           --seed N               seed of the latent vectors (default 1)
           --noise FILE           latent vectors instead: safetensors with float32 z of shape [N, nz, 1, 1]
@@ -52,6 +54,12 @@ public static class SampleVerb
         if (noisePath is not null && (interpolate || cl.OptionalString("seed") is not null || count is not null))
             throw new UsageException("dcgan sample: --noise fixes the latent vectors; leave out --seed, --count and --interpolate");
 
+        if (Directory.Exists(checkpointPath))
+        {
+            string ema = Path.Combine(checkpointPath, Nn.Training.TrainingRun.EmaGeneratorFile);
+            checkpointPath = File.Exists(ema) ? ema : Path.Combine(checkpointPath, "netG.safetensors");
+            stdout.WriteLine($"generator: {checkpointPath}");
+        }
         var checkpoint = SafetensorsFile.Read(checkpointPath);
         var config = GeneratorSampler.InferConfig(checkpoint);
         float[] z;

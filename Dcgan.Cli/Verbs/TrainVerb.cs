@@ -36,6 +36,8 @@ public static class TrainVerb
           --beta1 X, --beta2 X   Adam's betas (default 0.5, 0.999)
           --clip-weights C       clip every D parameter to [-C, C] before each critic step (0: off; wgan: 0.01)
           --d-norm batch|none    batchnorm in D or none (WGAN-GP and SN-GAN use none)
+          --ema D                keep an exponential moving average of G's weights with decay D (e.g. 0.999):
+                                 the grids show it, and it is saved as netG_ema.safetensors (0: none)
           --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
           --seed N               seed of weights, noise and data order (default 1)
           --out DIR              output directory (default runs/<timestamp>)
@@ -137,6 +139,7 @@ public static class TrainVerb
             Beta2 = OptionalDouble(cl, "beta2", o.Beta2, min: 0, max: 0.99999),
             ClipWeights = OptionalDouble(cl, "clip-weights", o.ClipWeights, min: 0, max: 1e6),
             DNorm = dNorm,
+            Ema = OptionalDouble(cl, "ema", o.Ema, min: 0, max: 0.999999),
             Device = cl.String("device", o.Device),
             Seed = (ulong)cl.Int("seed", (int)Math.Min(o.Seed, int.MaxValue), 0),
             Out = cl.OptionalString("out") ?? o.Out,

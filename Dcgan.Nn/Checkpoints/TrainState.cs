@@ -30,9 +30,12 @@ public static class TrainState
     const string FormatKey = "format", FormatV1 = "dcgan-train-state-1", FormatV2 = "dcgan-train-state-2";
     const string RollbacksKey = "divergence_rollbacks";
 
+    /// <summary>The EMA of G's weights, flat over G's arena (present when the run keeps one).</summary>
+    public const string EmaTensor = "emaG.weights";
+
     public static void Save(string path, Sequential generator, Sequential discriminator, Optimizer optimizerG,
-        Optimizer optimizerD, float[] fixedNoise, int[] fixedNoiseShape, TrainPosition position, string configJson,
-        int rollbacks = 0)
+        Optimizer optimizerD, ArrayView<float>? emaWeights, float[] fixedNoise, int[] fixedNoiseShape,
+        TrainPosition position, string configJson, int rollbacks = 0)
     {
         var writer = new SafetensorsWriter();
         StateDict.AddTo(writer, generator, "netG.");
@@ -43,6 +46,8 @@ public static class TrainState
                 writer.Add($"{name}.{state}", [(int)view.Length], ToHost(view));
             writer.Metadata[$"{name}_kind"] = optimizer.Kind;
         }
+        if (emaWeights is ArrayView<float> e)
+            writer.Add(EmaTensor, [(int)e.Length], ToHost(e));
         writer.Add("fixed_noise", fixedNoiseShape, fixedNoise);
         writer.Metadata[FormatKey] = FormatV2;
         writer.Metadata["iteration"] = position.Iteration.ToString(CultureInfo.InvariantCulture);
@@ -93,10 +98,11 @@ public static class TrainState
 
     /// <summary>
     /// Loads weights, layer state and optimizer state into networks and optimizers built from the saved config.
-    /// A version-1 file holds Adam's moments as "adamG." / "adamD."; it loads into Adam optimizers only.
+    /// A version-1 file holds Adam's moments as "adamG." / "adamD."; it loads into Adam optimizers only. A run
+    /// that now keeps an EMA of G but saved none starts its average from the loaded weights of G.
     /// </summary>
     public static float[] Load(SafetensorsFile file, Sequential generator, Sequential discriminator, Optimizer optimizerG,
-        Optimizer optimizerD, int[] fixedNoiseShape)
+        Optimizer optimizerD, ArrayView<float>? emaWeights, int[] fixedNoiseShape)
     {
         int version = Version(file);
         StateDict.Load(file, generator, "netG.");
@@ -117,6 +123,13 @@ public static class TrainState
                     : $"optimizer{name}.{state}";
                 view.CopyFromCPU(Get(file, tensor, [(int)view.Length]));
             }
+        }
+        if (emaWeights is ArrayView<float> e)
+        {
+            if (file.Contains(EmaTensor))
+                e.CopyFromCPU(Get(file, EmaTensor, [(int)e.Length]));
+            else
+                generator.Parameters.Values.CopyTo(e);
         }
         return Get(file, "fixed_noise", fixedNoiseShape);
     }

@@ -11,6 +11,7 @@
 // `__generic` pointers PoCL 3.x's clang rejects. Other OpenCL devices keep ILGPU's own capability test.
 using System.Reflection;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -53,9 +54,15 @@ public sealed class ComputeDevice : IDisposable
 
     public string Describe() => $"{Info.Id} ({Info.Backend}: {Info.Name})";
 
-    /// <summary>Creates the ILGPU context every part of this project uses: all backends, PoCL made acceptable, O2.</summary>
+    /// <summary>
+    /// Creates the ILGPU context every part of this project uses: all backends, PoCL made acceptable, O2, and
+    /// ILGPU.Algorithms enabled. PTX has no exp, log or tanh instructions: without EnableAlgorithms every kernel that
+    /// calls them (BCE, tanh, sigmoid, the normal RNG) fails to compile on CUDA with NotSupportedIntrinsicException
+    /// ("The function 'ExpF' does not have an intrinsic implementation"), found on the first CUDA run (H200).
+    /// </summary>
     public static Context CreateContext() =>
         Context.Create(builder => builder
+            .EnableAlgorithms()
             .Cuda()
             .OpenCL(AcceptOpenClDevice)
             .CPU(CPUDevice.Default)

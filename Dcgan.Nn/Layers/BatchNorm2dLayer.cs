@@ -28,6 +28,20 @@ public sealed class BatchNorm2dLayer : Layer
     /// <summary>PyTorch's num_batches_tracked: training-mode forwards so far (saved as int64).</summary>
     public long BatchesTracked { get; set; }
 
+    /// <summary>
+    /// The running statistics' update weight in training-mode forward passes: PyTorch's default 0.1, or 1/k for
+    /// the k-th pass when re-estimating them as a plain average (ResetRunningStatistics, as torch.optim.swa_utils.update_bn).
+    /// </summary>
+    public float Momentum { get; set; } = BatchNorm2dOps<float>.DefaultMomentum;
+
+    /// <summary>running_mean 0, running_var 1, num_batches_tracked 0: as a freshly built layer.</summary>
+    public void ResetRunningStatistics()
+    {
+        runningMean.MemSetToZero();
+        runningVar.View.CopyFromCPU(Enumerable.Repeat(1f, shape.C).ToArray());
+        BatchesTracked = 0;
+    }
+
     public BatchNorm2dLayer(ComputeDevice device, ParameterArena.Builder parameters, string name, int[] shape)
         : base(device.Accelerator, name, shape, shape)
     {
@@ -57,7 +71,7 @@ public sealed class BatchNorm2dLayer : Layer
         lastForwardTrained = training;
         if (training)
         {
-            ops.ForwardTrain(stream, shape, BatchNorm2dOps<float>.DefaultMomentum, BatchNorm2dOps<float>.DefaultEps,
+            ops.ForwardTrain(stream, shape, Momentum, BatchNorm2dOps<float>.DefaultEps,
                 x, g, b, RunningMean, RunningVar, mean.View, invstd.View, Output);
             BatchesTracked++;
         }

@@ -23,7 +23,8 @@ public sealed record GanRecipe(
     OptimizerSettings OptimizerD,
     OptimizerSettings OptimizerG,
     double? ClipWeights,
-    bool DiscriminatorBatchNorm)
+    bool DiscriminatorBatchNorm,
+    double? EmaDecay = null)
 {
     public static readonly string[] Presets = ["dcgan", "wgan", "hinge", "lsgan"];
     public static readonly string[] OptimizerKinds = ["adam", "rmsprop"];
@@ -77,7 +78,8 @@ public sealed record GanRecipe(
         string warmup = CriticWarmup ? $" ({WarmupCriticSteps} for the first {WarmupFirstGSteps} and every {WarmupEvery}th)" : "";
         string clip = ClipWeights is double c ? FormattableString.Invariant($", D weights clipped to ±{c:G4}") : "";
         return $"{Preset}: loss {Loss}, {CriticSteps} critic step(s) per G step{warmup}, D {OptimizerD}, G {OptimizerG}, " +
-               $"D norm {(DiscriminatorBatchNorm ? "batch" : "none")}{clip}";
+               $"D norm {(DiscriminatorBatchNorm ? "batch" : "none")}{clip}" +
+               (EmaDecay is double d ? FormattableString.Invariant($", EMA of G's weights (decay {d:G6})") : "");
     }
 
     /// <summary>The same recipe with both learning rates multiplied by <paramref name="factor"/>.</summary>

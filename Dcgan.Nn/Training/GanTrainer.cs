@@ -9,6 +9,7 @@
 //   generator step:
 //     (3) G through the updated D, on the G(z) of the last critic step:  loss_G   score D(G(z))₂
 //         optimizer step on G. D's parameter gradients from (3) are discarded (PyTorch zeroes them next step).
+//     [--ema d] e = d·e + (1 − d)·θ_G: an exponential moving average of G's weights (starts at G's initial weights)
 //
 // Reusing the last critic step's G(z) in (3) is pytorch/examples' choice (and makes one critic step exactly its
 // loop); the official WGAN code draws fresh noise for G's step instead, which costs one more G forward pass.
@@ -55,6 +56,7 @@ public sealed class GanTrainer : IDisposable
     readonly MemoryBuffer1D<float, Stride1D.Dense> real, noise, dLogits, scalars, partials;
     readonly MemoryBuffer1D<float, Stride1D.Dense> tensorNorms, tensorNormScratch;
     readonly MemoryBuffer1D<int, Stride1D.Dense> nonFinite, segmentOffsets, segmentLengths;
+    readonly MemoryBuffer1D<float, Stride1D.Dense>? ema;
     readonly int generatorTensors, discriminatorTensors;
     readonly float[] hostScalars = new float[ScalarCount];
     readonly float[] hostTensorNorms;
@@ -67,9 +69,13 @@ public sealed class GanTrainer : IDisposable
     public Optimizer OptimizerD { get; }
     public GanRecipe Recipe { get; }
     public ModelConfig Config { get; }
+    public ComputeDevice Device { get; }
     public int BatchSize => batch;
     public ulong Seed { get; }
     public GanObjective Objective => objective;
+
+    /// <summary>The EMA of G's weights, in G's arena layout, when the recipe keeps one; else null.</summary>
+    public ArrayView<float>? EmaWeights => ema?.View;
 
     /// <summary>Generator steps taken so far: the iteration count of the run.</summary>
     public int StepsTaken { get; private set; }
@@ -102,6 +108,7 @@ public sealed class GanTrainer : IDisposable
         if (batch < 2)
             throw new ArgumentException($"batch size {batch} must be at least 2 (batchnorm needs two values per channel)");
         Config = config;
+        Device = device;
         this.batch = batch;
         Recipe = recipe;
         Seed = seed;
@@ -137,6 +144,8 @@ public sealed class GanTrainer : IDisposable
         tensorNorms = a.Allocate1D<float>(segments);
         tensorNormScratch = a.Allocate1D<float>(segments * GradClipOps<float>.DefaultParts);
         hostTensorNorms = new float[segments];
+        if (recipe.EmaDecay is not null)
+            ema = a.Allocate1D<float>(Generator.Parameters.Length);
         InitializeWeights();
     }
 
@@ -148,6 +157,8 @@ public sealed class GanTrainer : IDisposable
     {
         DcganModels.InitializeWeights(Generator, StreamSeed('G'));
         DcganModels.InitializeWeights(Discriminator, StreamSeed('D'));
+        if (ema is not null)
+            Generator.Parameters.Values.CopyTo(stream, (ArrayView<float>)ema.View);
         SetPosition(0, 0);
     }
 
@@ -243,6 +254,11 @@ public sealed class GanTrainer : IDisposable
         timer?.Op("optimizer G", "optimizer");
         reductions.FlagNonFinite(stream, G.Parameters.Values, nonFinite.View);
         timer?.Op("non-finite flag", "checks");
+        if (ema is not null)
+        {
+            weights.Ema(stream, Recipe.EmaDecay!.Value, G.Parameters.Values, ema.View);
+            timer?.Op("EMA of G", "optimizer");
+        }
 
         stream.Synchronize();
         s.CopyToCPU(hostScalars);
@@ -283,6 +299,7 @@ public sealed class GanTrainer : IDisposable
         foreach (var buffer in new[] { nonFinite, segmentOffsets, segmentLengths })
             buffer.Dispose();
         objective.Dispose();
+        ema?.Dispose();
         OptimizerG.Dispose();
         OptimizerD.Dispose();
         Generator.Dispose();

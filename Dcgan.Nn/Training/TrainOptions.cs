@@ -48,6 +48,8 @@ public sealed record TrainOptions
     public double? ClipWeights { get; init; }
     /// <summary>"batch" or "none": batchnorm in D or not; null: the preset's.</summary>
     public string? DNorm { get; init; }
+    /// <summary>Decay of an exponential moving average of G's weights (e.g. 0.999); null or 0: none.</summary>
+    public double? Ema { get; init; }
     public string Device { get; init; } = "auto";
     public ulong Seed { get; init; } = 1;
     public string? Out { get; init; }
@@ -138,6 +140,8 @@ public sealed record TrainOptions
                 return Bad(name, b, "a number in [0, 1)");
         if (ClipWeights is double cw && !(cw >= 0 && double.IsFinite(cw)))
             return Bad("clip_weights", cw, "a non-negative number (0: no clipping)");
+        if (Ema is double ema && !(ema >= 0 && ema < 1))
+            return Bad("ema", ema, "a decay in [0, 1) (0: none)");
         if (DNorm is not null && !GanRecipe.DNorms.Contains(DNorm))
             return Bad("d_norm", DNorm, "batch or none");
         if (Device is null)
@@ -181,6 +185,7 @@ public sealed record TrainOptions
             OptimizerG = Settings(preset.OptimizerG, LrG),
             ClipWeights = ClipWeights is double c ? (c > 0 ? c : null) : preset.ClipWeights,
             DiscriminatorBatchNorm = DNorm is null ? preset.DiscriminatorBatchNorm : DNorm == "batch",
+            EmaDecay = Ema is double e and > 0 ? e : preset.EmaDecay,
         };
     }
 

@@ -7,6 +7,7 @@
 //   losses.csv / losses.png          one row per iteration / the curves
 //   run.json                         configuration, device, versions, seed, timings
 //   netG.safetensors, netD.safetensors            latest weights, PyTorch state-dict names
+//   netG_ema.safetensors             with --ema: the averaged generator, its batchnorm statistics re-estimated
 //   checkpoints/netG_epoch_N.safetensors (and netD) per epoch
 //   train_state.safetensors          everything exact resume needs (TrainState)
 //
@@ -258,7 +259,7 @@ public sealed partial class TrainingRun
             var file = SafetensorsFile.Read(statePath);
             (position, _) = TrainState.ReadHeader(file);
             fixedNoise = TrainState.Load(file, trainer.Generator, trainer.Discriminator, trainer.OptimizerG,
-                trainer.OptimizerD, fixedNoiseShape);
+                trainer.OptimizerD, trainer.EmaWeights, fixedNoiseShape);
             trainer.SetPosition(position.Iteration, position.CriticSteps);
         }
 
@@ -334,7 +335,7 @@ public sealed partial class TrainingRun
             {
                 var now = new TrainPosition(iteration, (int)(criticAfter / batchesPerEpoch), (int)(criticAfter % batchesPerEpoch),
                     criticAfter);
-                SaveCheckpoint(outDir, trainer, fixedNoise, fixedNoiseShape, now, epochEnd ? endedEpoch : null, rollbacks);
+                SaveCheckpoint(outDir, trainer, sampler, fixedNoise, fixedNoiseShape, now, epochEnd ? endedEpoch : null, rollbacks);
                 LossPlot.SavePng(Path.Combine(outDir, "losses.png"), csv.Points);
                 grids.SaveGif();
                 if (dataset is FolderDataset f)
@@ -403,12 +404,12 @@ public sealed partial class TrainingRun
                          $"listed in {Path.Combine(outDir, SkippedImagesFile)}");
     }
 
-    void SaveCheckpoint(string outDir, GanTrainer trainer, float[] fixedNoise, int[] fixedNoiseShape,
-        TrainPosition position, int? epochDone, int rollbacks)
+    void SaveCheckpoint(string outDir, GanTrainer trainer, Models.Sequential sampler, float[] fixedNoise,
+        int[] fixedNoiseShape, TrainPosition position, int? epochDone, int rollbacks)
     {
         // The train state first: it alone is what --resume reads.
         TrainState.Save(Path.Combine(outDir, TrainState.FileName), trainer.Generator, trainer.Discriminator,
-            trainer.OptimizerG, trainer.OptimizerD, fixedNoise, fixedNoiseShape, position, options.ToJson(), rollbacks);
+            trainer.OptimizerG, trainer.OptimizerD, trainer.EmaWeights, fixedNoise, fixedNoiseShape, position, options.ToJson(), rollbacks);
         var metadata = new Dictionary<string, string>
         {
             ["iteration"] = position.Iteration.ToString(CultureInfo.InvariantCulture),
@@ -416,6 +417,11 @@ public sealed partial class TrainingRun
         };
         StateDict.Save(Path.Combine(outDir, "netG.safetensors"), trainer.Generator, metadata);
         StateDict.Save(Path.Combine(outDir, "netD.safetensors"), trainer.Discriminator, metadata);
+        if (trainer.EmaWeights is not null)
+        {
+            EmaGenerator(trainer, sampler);
+            StateDict.Save(Path.Combine(outDir, EmaGeneratorFile), sampler, metadata);
+        }
         if (epochDone is int e)
         {
             StateDict.Save(Path.Combine(outDir, "checkpoints", $"netG_epoch_{e}.safetensors"), trainer.Generator, metadata);
@@ -423,15 +429,52 @@ public sealed partial class TrainingRun
         }
     }
 
+    public const string EmaGeneratorFile = "netG_ema.safetensors";
+
+    /// <summary>Batches of 64 noise vectors whose batch statistics re-estimate the EMA generator's running statistics.</summary>
+    public const int EmaStatisticsBatches = 16;
+
+    /// <summary>
+    /// Makes <paramref name="sampler"/> the EMA generator for eval-mode use: G's averaged weights, and batchnorm
+    /// running statistics re-estimated for them (G's own belong to G's weights, not to their average): reset, then
+    /// the plain average over EmaStatisticsBatches training-mode passes on fresh noise (momentum 1/k on the k-th,
+    /// as torch.optim.swa_utils.update_bn). The noise comes from the 'e' stream, so the statistics are reproducible.
+    /// </summary>
+    static void EmaGenerator(GanTrainer trainer, Models.Sequential sampler)
+    {
+        var accelerator = sampler.Parameters.Values.GetAccelerator();
+        var stream = accelerator.DefaultStream;
+        CopyState(trainer.Generator, sampler, stream);
+        trainer.EmaWeights!.Value.CopyTo(stream, sampler.Parameters.Values);
+        var norms = sampler.Layers.OfType<Layers.BatchNorm2dLayer>().ToList();
+        foreach (var bn in norms)
+            bn.ResetRunningStatistics();
+        using var noise = accelerator.Allocate1D<float>(Count(sampler.InputShape));
+        var rng = NormalRngOps.On(trainer.Device);
+        for (int k = 1; k <= EmaStatisticsBatches; k++)
+        {
+            foreach (var bn in norms)
+                bn.Momentum = 1f / k;
+            rng.Normal(stream, trainer.StreamSeed('e'), (long)(k - 1) * noise.Length, noise.View);
+            sampler.Forward(stream, noise.View, training: true);
+        }
+        foreach (var bn in norms)
+            bn.Momentum = Ops.BatchNorm2dOps<float>.DefaultMomentum;
+        stream.Synchronize();
+    }
+
     /// <summary>
     /// G(fixed noise) as pytorch/examples renders it: batchnorm in training mode (batch statistics of the 64
-    /// fixed-noise samples), on a copy of G so the training network's running statistics are not disturbed.
+    /// fixed-noise samples), on a copy of G so the training network's running statistics are not disturbed. With
+    /// --ema the copy takes the averaged weights: the grids show the EMA generator.
     /// </summary>
     static float[] RenderSamples(GanTrainer trainer, Models.Sequential sampler, float[] fixedNoise)
     {
         var accelerator = sampler.Parameters.Values.GetAccelerator();
         var stream = accelerator.DefaultStream;
         CopyState(trainer.Generator, sampler, stream);
+        if (trainer.EmaWeights is ArrayView<float> ema)
+            ema.CopyTo(stream, sampler.Parameters.Values);
         using var noise = accelerator.Allocate1D(fixedNoise);
         sampler.Forward(stream, noise.View, training: true);
         stream.Synchronize();

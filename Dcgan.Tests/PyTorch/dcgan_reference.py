@@ -5,11 +5,12 @@ Usage: dcgan_reference.py <work-dir>
 Reads from <work-dir>: netG.safetensors, netD.safetensors (state dicts), inputs.safetensors (real
 [T,K,B,nc,H,W], noise [T,K,B,nz,1,1]: K critic steps per iteration, each on its own batch and noise; fixed
 [N,nz,1,1]) and config.json ({"image_size", "nc", "nz", "ngf", "ndf", "loss" (bce|wgan|hinge|lsgan),
-"optimizer" (adam|rmsprop), "lr_d", "lr_g", "beta1", "beta2", "clip" (null or c), "d_norm" (batch|none)}).
+"optimizer" (adam|rmsprop), "lr_d", "lr_g", "beta1", "beta2", "clip" (null or c), "d_norm" (batch|none), "ema"
+(null or the decay of an average of G's weights, updated after each G step)}).
 Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode ("eval_images"), the losses and scores of each
 iteration ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", [T] each; those of the iteration's last critic step),
-the weights after the last (prefixed "netG." / "netD.") and each optimizer's state per parameter
-("optG.<name>.<state>", "optD.<name>.<state>").
+the weights after the last (prefixed "netG." / "netD."), each optimizer's state per parameter
+("optG.<name>.<state>", "optD.<name>.<state>") and the EMA of G's weights ("emaG.<name>").
 The iteration is written from the recipes' published code, independently of ours: critic steps as the
 official WGAN code (clamp every D parameter before each critic step), the G step on the last critic step's
 fake batch as pytorch/examples.
@@ -132,6 +133,8 @@ def main():
     optD = optimizer(netD.parameters(), cfg["lr_d"])
     optG = optimizer(netG.parameters(), cfg["lr_g"])
     clip = cfg.get("clip")
+    ema_decay = cfg.get("ema")
+    ema = {name: p.detach().clone() for name, p in netG.named_parameters()} if ema_decay is not None else None
     # inputs["real"] and inputs["noise"] hold K batches per iteration: [T, K, B, ...]; the optimizers' state, the
     # running statistics and num_batches_tracked carry over from one step to the next, as in training.
     steps, critic_steps = inputs["real"].shape[0], inputs["real"].shape[1]
@@ -160,6 +163,10 @@ def main():
         errG.backward()
         d_g_z2 = score(output)
         optG.step()
+        if ema is not None:
+            with torch.no_grad():
+                for name, p in netG.named_parameters():
+                    ema[name].mul_(ema_decay).add_(p, alpha=1 - ema_decay)
 
         for key, value in (("loss_d", errD_real + errD_fake), ("loss_g", errG), ("d_x", d_x),
                            ("d_g_z1", d_g_z1), ("d_g_z2", d_g_z2)):
@@ -183,6 +190,8 @@ def main():
             for key, value in opt.state[p].items():
                 if key != "step":
                     out[f"{prefix}{name}.{key}"] = value
+    for name, value in (ema or {}).items():
+        out[f"emaG.{name}"] = value
     save(f"{work}/torch_out.safetensors", out)
 
 

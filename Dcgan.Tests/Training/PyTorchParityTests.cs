@@ -45,6 +45,7 @@ public abstract class PyTorchParityTests : BackendTest
         "rmsprop" => new TrainOptions { Optimizer = "rmsprop", LearningRate = 1e-3 },
         "ttur" => new TrainOptions { LrD = 4e-4, LrG = 1e-4, Beta1 = 0, Beta2 = 0.9 },
         "hinge-no-d-norm" => new TrainOptions { Recipe = "hinge", DNorm = "none", CriticSteps = 2 },
+        "dcgan-ema" => new TrainOptions { Ema = 0.9 },
         _ => throw new ArgumentException(name),
     };
 
@@ -75,6 +76,7 @@ public abstract class PyTorchParityTests : BackendTest
     [TestCase("rmsprop")]
     [TestCase("ttur")]
     [TestCase("hinge-no-d-norm")]
+    [TestCase("dcgan-ema")]
     public void ThreeIterationsMatchPyTorch(string recipe)
     {
         var mismatches = Compare(Recipe(recipe).ResolveRecipe(), Recipe(recipe).ResolveRecipe());
@@ -124,7 +126,7 @@ public abstract class PyTorchParityTests : BackendTest
                 image_size = Config.ImageSize, nc = Config.Channels, nz = Config.Nz, ngf = Config.Ngf, ndf = Config.Ndf,
                 loss = theirs.Loss, optimizer = theirs.OptimizerD.Kind, lr_d = theirs.OptimizerD.LearningRate,
                 lr_g = theirs.OptimizerG.LearningRate, beta1 = adam.Beta1, beta2 = adam.Beta2, clip = theirs.ClipWeights,
-                d_norm = theirs.DiscriminatorBatchNorm ? "batch" : "none",
+                d_norm = theirs.DiscriminatorBatchNorm ? "batch" : "none", ema = theirs.EmaDecay,
             }));
 
             float[] evalImages = GeneratorSampler.Generate(Device, SafetensorsFile.Read(Path.Combine(work, "netG.safetensors")),
@@ -185,6 +187,13 @@ public abstract class PyTorchParityTests : BackendTest
                         Close(mismatches, name, torch.GetFloat32(name), flat.AsSpan(p.Offset, p.Length).ToArray());
                     }
                 }
+            if (trainer.EmaWeights is ArrayView<float> ema)
+            {
+                var flat = new float[ema.Length];
+                ema.CopyToCPU(flat);
+                foreach (var p in trainer.Generator.Parameters.Parameters)
+                    Close(mismatches, $"emaG.{p.Name}", torch.GetFloat32($"emaG.{p.Name}"), flat.AsSpan(p.Offset, p.Length).ToArray());
+            }
         }
         finally
         {
