@@ -69,7 +69,8 @@ run() {
   local iters=5 warm=2 runs=5
   [ "$quick" = 1 ] && iters=2 warm=1 runs=3
   local fixture; case "$device" in cuda*) fixture=Cuda ;; opencl*) fixture=OpenCl ;; *) fixture=Cpu ;; esac
-  echo "gpu-bench run: device $device, commit $(cat "$dir/COMMIT"), results in $out" | tee "$out/summary.txt"
+  export DCGAN_COMMIT; DCGAN_COMMIT=$(cat "$dir/COMMIT")
+  echo "gpu-bench run: device $device, commit $DCGAN_COMMIT, results in $out" | tee "$out/summary.txt"
 
   # step NAME SECONDS COMMAND...: runs with a time limit, logs to $out/NAME.log, records the exit status.
   step() {
@@ -126,8 +127,9 @@ run() {
   echo "total $((SECONDS - start)) s" | tee -a "$out/summary.txt"
   rm -rf "$dir"
   if [ "$bundle" = 1 ]; then
-    (cd "$out" && tar czf results.tgz --exclude=results.tgz --exclude=summary.txt . \
-      && find . -mindepth 1 -not -name results.tgz -not -name summary.txt -delete)
+    # Only files this script wrote (a caller may be writing a log of its own into the same folder).
+    (cd "$out" && tar czf results.tgz --exclude=results.tgz --exclude=summary.txt --exclude=run.log . \
+      && find . -mindepth 1 -not -name results.tgz -not -name summary.txt -not -name run.log -delete)
   fi
 }
 

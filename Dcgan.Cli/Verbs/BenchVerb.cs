@@ -236,8 +236,14 @@ public static class BenchVerb
         return 0;
     }
 
+    /// <summary>
+    /// The commit benchmarked: DCGAN_COMMIT when set (scripts/gpu-bench.sh sets it from the archive it built, since
+    /// the folder it runs in may hold another checkout), else the working directory's git HEAD.
+    /// </summary>
     static string GitCommit()
     {
+        if (Environment.GetEnvironmentVariable("DCGAN_COMMIT") is { Length: > 0 } fromBuild)
+            return fromBuild;
         try
         {
             using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD")
