@@ -51,6 +51,18 @@ public sealed class TrainSampleCliTests
     }
 
     [Test]
+    public void SampleFromARunDirectoryTakesItsEmaGenerator()
+    {
+        string run = Path.Combine(dir, "run");
+        var (code, _, err) = Run([.. TinyTrain(run, 2), "--ema", "0.99"]);
+        Assert.That(code, Is.EqualTo(0), err);
+        (code, var output, err) = Run("sample", "--checkpoint", run, "--count", "4", "--out", Path.Combine(dir, "g.png"),
+            "--device", OpenClOrCpu());
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain($"generator: {Path.Combine(run, "netG_ema.safetensors")}"));
+    }
+
+    [Test]
     public void TrainThenSampleWithNoiseGivesTheGeneratorsImages()
     {
         string run = Path.Combine(dir, "run");

@@ -188,6 +188,30 @@ public abstract class RecipeTrainingTests : BackendTest
     }
 
     [Test]
+    public void EmaIsSavedResumedExactlyAndExportedWithItsOwnStatistics()
+    {
+        TrainingRun.Start(Tiny("dcgan", 4) with { Ema = 0.9 }, new Recorder());
+        string statePath = Path.Combine(outDir, TrainState.FileName);
+        float[] straight = SafetensorsFile.Read(statePath).GetFloat32(TrainState.EmaTensor);
+        string[] straightRows = Columns(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
+        Directory.Delete(outDir, recursive: true);
+
+        TrainingRun.Start(Tiny("dcgan", 2) with { Ema = 0.9 }, new Recorder());
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 4 }, new Recorder());
+        Assert.That(SafetensorsFile.Read(statePath).GetFloat32(TrainState.EmaTensor), Is.EqualTo(straight));
+        Assert.That(Columns(File.ReadAllLines(Path.Combine(outDir, "losses.csv"))), Is.EqualTo(straightRows),
+            "the EMA is a side copy: the training itself is unchanged");
+
+        var g = SafetensorsFile.Read(Path.Combine(outDir, "netG.safetensors"));
+        var ema = SafetensorsFile.Read(Path.Combine(outDir, TrainingRun.EmaGeneratorFile));
+        Assert.That(ema.Names, Is.EqualTo(g.Names), "netG_ema has netG's state-dict names, so it loads into pytorch/examples' Generator");
+        Assert.That(ema.GetFloat32("main.0.weight"), Is.Not.EqualTo(g.GetFloat32("main.0.weight")));
+        // Its batchnorm statistics are re-estimated for the averaged weights: a plain average over 16 batches.
+        Assert.That(ema.GetInt64("main.1.num_batches_tracked"), Is.EqualTo(new long[] { TrainingRun.EmaStatisticsBatches }));
+        Assert.That(ema.GetFloat32("main.1.running_mean"), Is.Not.EqualTo(g.GetFloat32("main.1.running_mean")));
+    }
+
+    [Test]
     public void ResumingWithAnotherOptimizerIsRefusedInOneLine()
     {
         TrainingRun.Start(Tiny("dcgan", 1), new Recorder());
