@@ -1,5 +1,7 @@
 // Training curves as one PNG: Loss_D and Loss_G over iterations on the top panel, D(x) and D(G(z)) on the
-// bottom panel (they live in [0, 1], the losses do not). Non-finite values are drawn as gaps. Drawn headless with ScottPlot 5 (SkiaSharp), the two
+// bottom panel (with bce they live in [0, 1], the losses do not). For the wgan loss the top panel draws the
+// Wasserstein estimate W = −Loss_D instead of Loss_D (the number to watch), and with wgan, hinge and lsgan the
+// bottom panel the critic's mean outputs. Non-finite values are drawn as gaps. Drawn headless with ScottPlot 5 (SkiaSharp), the two
 // panels stacked with ImageSharp, written atomically.
 using Dcgan.Nn.Checkpoints;
 using SixLabors.ImageSharp;
@@ -16,14 +18,16 @@ public static class LossPlot
 {
     /// <summary>Renders <paramref name="points"/> as a <paramref name="width"/>×<paramref name="height"/> PNG at
     /// <paramref name="path"/>, atomically. The top panel takes the upper half of the height.</summary>
-    public static void SavePng(string path, IReadOnlyList<LossPoint> points, int width = 1000, int height = 800)
+    public static void SavePng(string path, IReadOnlyList<LossPoint> points, int width = 1000, int height = 800,
+        string loss = "bce")
     {
-        using var image = Render(points, width, height);
+        using var image = Render(points, width, height, loss);
         ImageGrid.SavePng(path, image);
     }
 
     /// <summary>Renders the two panels into one image. The caller disposes it.</summary>
-    public static Image<Rgba32> Render(IReadOnlyList<LossPoint> points, int width = 1000, int height = 800)
+    public static Image<Rgba32> Render(IReadOnlyList<LossPoint> points, int width = 1000, int height = 800,
+        string loss = "bce")
     {
         ArgumentNullException.ThrowIfNull(points);
         if (width < 100 || height < 100)
@@ -31,10 +35,12 @@ public static class LossPlot
 
         double[] iterations = points.Select(p => (double)p.Iteration).ToArray();
         int topHeight = height / 2;
-        byte[] top = RenderPanel("Losses", "Loss", width, topHeight, iterations,
-            ("Loss_D", points.Select(p => p.LossD).ToArray()),
+        bool wgan = loss == "wgan", probabilities = loss == "bce";
+        byte[] top = RenderPanel(wgan ? "Wasserstein estimate and generator loss" : "Losses", "Loss", width, topHeight, iterations,
+            wgan ? ("W = -Loss_D", points.Select(p => -p.LossD).ToArray()) : ("Loss_D", points.Select(p => p.LossD).ToArray()),
             ("Loss_G", points.Select(p => p.LossG).ToArray()));
-        byte[] bottom = RenderPanel("Discriminator outputs", "D", width, height - topHeight, iterations,
+        byte[] bottom = RenderPanel(probabilities ? "Discriminator outputs" : "Critic outputs (batch means)", "D", width,
+            height - topHeight, iterations,
             ("D(x)", points.Select(p => p.DReal).ToArray()),
             ("D(G(z))", points.Select(p => p.DFake).ToArray()));
 

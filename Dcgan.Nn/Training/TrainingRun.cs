@@ -336,7 +336,7 @@ public sealed partial class TrainingRun
                 var now = new TrainPosition(iteration, (int)(criticAfter / batchesPerEpoch), (int)(criticAfter % batchesPerEpoch),
                     criticAfter);
                 SaveCheckpoint(outDir, trainer, sampler, fixedNoise, fixedNoiseShape, now, epochEnd ? endedEpoch : null, rollbacks);
-                LossPlot.SavePng(Path.Combine(outDir, "losses.png"), csv.Points);
+                LossPlot.SavePng(Path.Combine(outDir, "losses.png"), csv.Points, loss: recipe.Loss);
                 grids.SaveGif();
                 if (dataset is FolderDataset f)
                     runInfo.SkippedImages = f.SkippedCount;
