@@ -4,8 +4,10 @@
 // running stats in place; BackwardTrain overwrites dX and the per-channel sums Σdy, Σdy·x̂, and accumulates dγ, dβ.
 // Eval: ForwardEval and BackwardEval read the running stats only.
 // Every per-channel buffer (mean, invstd, sumDy, sumDyXhat) is the caller's, allocated once per layer: no launch
-// allocates. Each call enqueues a per-channel kernel and then an element-wise kernel (one thread per (n, c) plane) on
-// the given stream.
+// allocates. Each call enqueues a per-channel kernel and then an element-wise kernel on the given stream.
+// Two layouts of the same math: on CPUs (PoCL, ILGPU's CPU accelerator) BatchNormKernels, one thread per channel and
+// per (n, c) plane; on GPUs BatchNormGpuKernels, a thread group per channel and a thread per element
+// (GpuLayout; chosen per accelerator, settable so that tests run both layouts on every backend).
 using System.Numerics;
 using Dcgan.Kernels.BatchNorm;
 using Dcgan.Nn.Devices;
@@ -35,10 +37,51 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, BatchNormShape, T,
         ArrayView<T>> evalBackwardInput;
 
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<T>, BatchNormShape, T, T, T, T,
+        ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>> trainStatsGroup;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, BatchNormShape,
+        ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>> trainBackwardSumsGroup;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, BatchNormShape,
+        T, ArrayView<T>, ArrayView<T>> evalBackwardSumsGroup;
+    readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        BatchNormShape, ArrayView<T>> trainNormalizeFlat;
+    readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        BatchNormShape, T, ArrayView<T>> evalNormalizeFlat;
+    readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        ArrayView<T>, ArrayView<T>, BatchNormShape, T, ArrayView<T>> trainBackwardInputFlat;
+    readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, BatchNormShape, T,
+        ArrayView<T>> evalBackwardInputFlat;
+    readonly int groupSize;
+
+    /// <summary>
+    /// True: the GPU layout (BatchNormGpuKernels). Defaults to true on GPUs (CUDA, OpenCL GPUs) and false on CPUs,
+    /// where the per-channel layout is the measured faster one and keeps earlier runs bitwise reproducible.
+    /// </summary>
+    public bool GpuLayout { get; set; }
+
     public static BatchNorm2dOps<T> On(ComputeDevice device) => device.Kernels.Get(a => new BatchNorm2dOps<T>(a));
 
     BatchNorm2dOps(Accelerator accelerator)
     {
+        GpuLayout = accelerator.AcceleratorType == AcceleratorType.Cuda
+                    || accelerator is ILGPU.Runtime.OpenCL.CLAccelerator { DeviceType: ILGPU.Runtime.OpenCL.CLDeviceType.CL_DEVICE_TYPE_GPU };
+        // The largest power of two the device allows, up to the kernels' shared arrays (16 on ILGPU's CPU accelerator).
+        groupSize = 1 << (int)Math.Log2(Math.Min(BatchNormGpuKernels.MaxGroupSize, accelerator.MaxNumThreadsPerGroup));
+        trainStatsGroup = accelerator.LoadKernel<ArrayView<T>, BatchNormShape, T, T, T, T,
+            ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(BatchNormGpuKernels.TrainStatsGroup);
+        trainBackwardSumsGroup = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+            BatchNormShape, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(BatchNormGpuKernels.TrainBackwardSumsGroup);
+        evalBackwardSumsGroup = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+            BatchNormShape, T, ArrayView<T>, ArrayView<T>>(BatchNormGpuKernels.EvalBackwardSumsGroup);
+        trainNormalizeFlat = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+            ArrayView<T>, ArrayView<T>, BatchNormShape, ArrayView<T>>(BatchNormGpuKernels.TrainNormalizeFlat);
+        evalNormalizeFlat = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+            ArrayView<T>, ArrayView<T>, BatchNormShape, T, ArrayView<T>>(BatchNormGpuKernels.EvalNormalizeFlat);
+        trainBackwardInputFlat = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+            ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, BatchNormShape, T, ArrayView<T>>(
+            BatchNormGpuKernels.TrainBackwardInputFlat);
+        evalBackwardInputFlat = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+            BatchNormShape, T, ArrayView<T>>(BatchNormGpuKernels.EvalBackwardInputFlat);
         trainStats = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, BatchNormShape, T, T, T, T,
             ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(BatchNormKernels.TrainStats);
         trainNormalize = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>,
@@ -79,6 +122,13 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
         RequireChannels(shape, invstd, nameof(invstd));
         T invM = T.One / T.CreateChecked(shape.M);
         T unbiasedScale = T.CreateChecked((double)shape.M / (shape.M - 1));
+        if (GpuLayout)
+        {
+            trainStatsGroup(stream, PerChannel(shape), x, shape, invM, unbiasedScale, momentum, eps, mean, invstd,
+                runningMean, runningVar);
+            trainNormalizeFlat(stream, shape.Length, x, mean, invstd, gamma, beta, shape, y);
+            return;
+        }
         trainStats(stream, shape.C, x, shape, invM, unbiasedScale, momentum, eps, mean, invstd, runningMean, runningVar);
         trainNormalize(stream, shape.N * shape.C, x, mean, invstd, gamma, beta, shape, y);
     }
@@ -95,7 +145,10 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
         RequireChannels(shape, beta, nameof(beta));
         RequireChannels(shape, runningMean, nameof(runningMean));
         RequireChannels(shape, runningVar, nameof(runningVar));
-        evalNormalize(stream, shape.N * shape.C, x, runningMean, runningVar, gamma, beta, shape, eps, y);
+        if (GpuLayout)
+            evalNormalizeFlat(stream, shape.Length, x, runningMean, runningVar, gamma, beta, shape, eps, y);
+        else
+            evalNormalize(stream, shape.N * shape.C, x, runningMean, runningVar, gamma, beta, shape, eps, y);
     }
 
     /// <summary>
@@ -121,6 +174,12 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
         RequireChannels(shape, dGamma, nameof(dGamma));
         RequireChannels(shape, dBeta, nameof(dBeta));
         T invM = T.One / T.CreateChecked(shape.M);
+        if (GpuLayout)
+        {
+            trainBackwardSumsGroup(stream, PerChannel(shape), x, dY, mean, invstd, shape, sumDy, sumDyXhat, dGamma, dBeta);
+            trainBackwardInputFlat(stream, shape.Length, x, dY, mean, invstd, gamma, sumDy, sumDyXhat, shape, invM, dX);
+            return;
+        }
         trainBackwardSums(stream, shape.C, x, dY, mean, invstd, shape, sumDy, sumDyXhat, dGamma, dBeta);
         trainBackwardInput(stream, shape.N * shape.C, x, dY, mean, invstd, gamma, sumDy, sumDyXhat, shape, invM, dX);
     }
@@ -142,9 +201,18 @@ public sealed class BatchNorm2dOps<T> where T : unmanaged, IFloatingPointIeee754
         RequireChannels(shape, runningVar, nameof(runningVar));
         RequireChannels(shape, dGamma, nameof(dGamma));
         RequireChannels(shape, dBeta, nameof(dBeta));
+        if (GpuLayout)
+        {
+            evalBackwardSumsGroup(stream, PerChannel(shape), x, dY, runningMean, runningVar, shape, eps, dGamma, dBeta);
+            evalBackwardInputFlat(stream, shape.Length, dY, runningVar, gamma, shape, eps, dX);
+            return;
+        }
         evalBackwardSums(stream, shape.C, x, dY, runningMean, runningVar, shape, eps, dGamma, dBeta);
         evalBackwardInput(stream, shape.N * shape.C, dY, runningVar, gamma, shape, eps, dX);
     }
+
+    /// <summary>The GPU layout's per-channel launch: one group of groupSize threads per channel.</summary>
+    KernelConfig PerChannel(BatchNormShape shape) => new(shape.C, groupSize);
 
     static void RequireTrainable(BatchNormShape shape)
     {

@@ -17,6 +17,10 @@ public sealed class GradClipOps<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public const int DefaultParts = 64;
 
+    /// <summary>Parts per segment for a device: DefaultParts on CPUs, 1024 on GPUs (see ReductionOps.PartialsFor).</summary>
+    public static int PartsFor(Accelerator accelerator) =>
+        accelerator.AcceleratorType == AcceleratorType.Cuda || ReductionOps<T>.IsGpuOpenCl(accelerator) ? 1024 : DefaultParts;
+
     /// <summary>PyTorch's clip_grad_norm_ adds this to the norm before dividing.</summary>
     public const double ClipEpsilon = 1e-6;
 

@@ -61,6 +61,7 @@ public sealed class GanTrainer : IDisposable
     readonly float[] hostScalars = new float[ScalarCount];
     readonly float[] hostTensorNorms;
     readonly int[] hostFlag = new int[1];
+    readonly int normParts;
     int criticStepsThisIteration;
 
     public Sequential Generator { get; }
@@ -129,7 +130,7 @@ public sealed class GanTrainer : IDisposable
         noise = a.Allocate1D<float>(Count(Generator.InputShape));
         dLogits = a.Allocate1D<float>(batch);
         scalars = a.Allocate1D<float>(ScalarCount);
-        partials = a.Allocate1D<float>(ReductionOps<float>.DefaultPartials);
+        partials = a.Allocate1D<float>(ReductionOps<float>.PartialsFor(a));
         nonFinite = a.Allocate1D<int>(1);
 
         // One segment per parameter tensor, G's then D's, each a slice of its network's arena.
@@ -142,7 +143,8 @@ public sealed class GanTrainer : IDisposable
         segmentOffsets = a.Allocate1D(gParams.Select(p => p.Offset).Concat(dParams.Select(p => p.Offset)).ToArray());
         segmentLengths = a.Allocate1D(gParams.Select(p => p.Length).Concat(dParams.Select(p => p.Length)).ToArray());
         tensorNorms = a.Allocate1D<float>(segments);
-        tensorNormScratch = a.Allocate1D<float>(segments * GradClipOps<float>.DefaultParts);
+        normParts = GradClipOps<float>.PartsFor(a);
+        tensorNormScratch = a.Allocate1D<float>(segments * normParts);
         hostTensorNorms = new float[segments];
         if (recipe.EmaDecay is not null)
             ema = a.Allocate1D<float>(Generator.Parameters.Length);
@@ -281,7 +283,7 @@ public sealed class GanTrainer : IDisposable
     {
         var g = net.Parameters.Gradients;
         reductions.L2Norm(stream, g, partials.View, norm);
-        int parts = GradClipOps<float>.DefaultParts;
+        int parts = normParts;
         gradClip.SegmentNorms(stream, g, segmentOffsets.View.SubView(first, count), segmentLengths.View.SubView(first, count),
             tensorNormScratch.View.SubView(first * parts, count * parts), tensorNorms.View.SubView(first, count));
         reductions.FlagNonFinite(stream, g, nonFinite.View);

@@ -9,9 +9,35 @@ using static Dcgan.Tests.Kernels.ParityTolerances;
 
 namespace Dcgan.Tests.Kernels;
 
+/// <summary>
+/// Every batchnorm kernel against the float64 reference and finite differences, on every backend, in the device's
+/// own layout (per-channel threads on CPUs, a thread group per channel on GPUs) and, in the *GpuLayout fixtures,
+/// in the GPU layout forced on the CPU backends too.
+/// </summary>
 public abstract class BatchNorm2dTests : BackendTest
 {
     const float Momentum = 0.1f, Eps = 1e-5f;
+
+    /// <summary>null: the device's default layout; true/false: forced for the fixture's tests.</summary>
+    protected virtual bool? GpuLayout => null;
+
+    bool defaultFloat, defaultDouble;
+
+    [SetUp]
+    public void ChooseLayout()
+    {
+        var (f, d) = (BatchNorm2dOps<float>.On(Device), BatchNorm2dOps<double>.On(Device));
+        (defaultFloat, defaultDouble) = (f.GpuLayout, d.GpuLayout);
+        if (GpuLayout is bool layout)
+            (f.GpuLayout, d.GpuLayout) = (layout, layout);
+    }
+
+    [TearDown]
+    public void RestoreLayout()
+    {
+        BatchNorm2dOps<float>.On(Device).GpuLayout = defaultFloat;
+        BatchNorm2dOps<double>.On(Device).GpuLayout = defaultDouble;
+    }
 
     /// <summary>
     /// Odd non-square; 1×1 spatial (M = N); a DCGAN-like block (M = 512); and M = 65,536 like the generator's 32×32
@@ -288,3 +314,14 @@ public abstract class BatchNorm2dTests : BackendTest
 public sealed class BatchNorm2dTestsCpu : BatchNorm2dTests { protected override string DeviceSpec => "cpu"; }
 public sealed class BatchNorm2dTestsOpenCl : BatchNorm2dTests { protected override string DeviceSpec => "opencl"; }
 public sealed class BatchNorm2dTestsCuda : BatchNorm2dTests { protected override string DeviceSpec => "cuda"; }
+public sealed class BatchNorm2dGpuLayoutTestsCpu : BatchNorm2dTests
+{
+    protected override string DeviceSpec => "cpu";
+    protected override bool? GpuLayout => true;
+}
+
+public sealed class BatchNorm2dGpuLayoutTestsOpenCl : BatchNorm2dTests
+{
+    protected override string DeviceSpec => "opencl";
+    protected override bool? GpuLayout => true;
+}
