@@ -267,7 +267,8 @@ public sealed partial class TrainingRun
         using var normsCsv = new GradNormsCsv(Path.Combine(outDir, GradNormsCsv.FileName), trainer.TensorNormNames, position.Iteration);
         var grids = new GridHistory(outDir, position.Iteration);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
-            dataset.Count, model, options.BatchSize, batchesPerEpoch, (totalIterations + batchesPerEpoch - 1) / batchesPerEpoch,
+            dataset.Count, model, options.BatchSize, batchesPerEpoch,
+            (int)((recipe.CriticStepsThrough(totalIterations) + batchesPerEpoch - 1) / batchesPerEpoch),
             totalIterations, position.Iteration, recipe));
         runInfo.Write(outDir, totalIterations, position.Iteration, wall.Elapsed);
 
