@@ -3,7 +3,8 @@
 # the same compute budget, over several seeds, each run's generator and its EMA (--ema 0.999; the EMA does not
 # change training, so one run gives both) scored on 512 samples by `dcgan score`.
 #
-#   [DCGAN=command] scripts/compare-recipes.sh [--budget-iterations N] [--seeds "1 2 3"] [--out DIR]
+#   [DCGAN=command] scripts/compare-recipes.sh [--budget-iterations N] [--seeds "1 2 3"] [--recipes "dcgan wgan hinge lsgan"]
+#                                              [--out DIR]
 #
 # The budget is counted in dcgan-recipe iterations (default 2083 = a third of the default run's 6,250) and
 # converted per preset from measured step costs, so the runs are reproducible (iteration counts, not wall time):
@@ -14,13 +15,14 @@
 # Prints one line per run and writes DIR/results.tsv.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-budget=2083 seeds="1 2 3" out=runs/compare-recipes
+budget=2083 seeds="1 2 3" recipes="dcgan wgan hinge lsgan" out=runs/compare-recipes
 while [ $# -gt 0 ]; do
   case "$1" in
     --budget-iterations) budget=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
+    --recipes) recipes=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    *) sed -n 2,14p "$0"; exit 2 ;;
+    *) sed -n 2,15p "$0"; exit 2 ;;
   esac
 done
 dcgan=${DCGAN:-"$root/dcgan"}  # DCGAN="dotnet /path/dcgan.dll": run a snapshot while the tree is rebuilt
@@ -35,7 +37,7 @@ mkdir -p "$out"
 results="$out/results.tsv"
 printf 'recipe\tseed\titerations\tseconds\tgenerator\tclasses\tconfident_of_512\n' > "$results"
 for seed in $seeds; do
-  for recipe in dcgan wgan hinge lsgan; do
+  for recipe in $recipes; do
     iterations=$budget; [ "$recipe" = wgan ] && iterations=$wgan_iterations
     run="$out/$recipe-seed$seed"
     rm -rf "$run"
