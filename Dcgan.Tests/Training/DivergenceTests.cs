@@ -16,16 +16,6 @@ namespace Dcgan.Tests.Training;
 /// </summary>
 public abstract class DivergenceTests : BackendTest
 {
-    sealed class Recorder : ITrainingObserver
-    {
-        public readonly List<IterationRow> Rows = [];
-        public readonly List<string> Messages = [];
-        public void Started(TrainingRunInfo info) { }
-        public void Iteration(IterationRow row) => Rows.Add(row);
-        public void Saved(string what) { }
-        public void Message(string line) => Messages.Add(line);
-    }
-
     string outDir = null!;
 
     [SetUp]
@@ -66,7 +56,7 @@ public abstract class DivergenceTests : BackendTest
     [Test]
     public void RollbackRestoresTheLastCheckpointHalvesTheLearningRateAndFinishes()
     {
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
         TrainingRun.Start(Tiny(6), recorder, PoisonAt(1, 5));
 
         // Iteration 5 ran twice: NaN the first time (detected in that iteration), then after the rollback to 4.
@@ -96,18 +86,18 @@ public abstract class DivergenceTests : BackendTest
     [Test]
     public void RowsBeforeTheRollbackAreThoseOfAnUndisturbedRun()
     {
-        TrainingRun.Start(Tiny(4), new Recorder());
-        string[] straight = CsvRows().Select(DropSpeed).ToArray();
+        TrainingRun.Start(Tiny(4), new RecordingObserver());
+        string[] straight = RecordingObserver.WithoutSpeed(CsvRows());
         Directory.Delete(outDir, recursive: true);
-        TrainingRun.Start(Tiny(6), new Recorder(), PoisonAt(1, 5));
-        Assert.That(CsvRows().Take(4).Select(DropSpeed), Is.EqualTo(straight));
+        TrainingRun.Start(Tiny(6), new RecordingObserver(), PoisonAt(1, 5));
+        Assert.That(RecordingObserver.WithoutSpeed(CsvRows().Take(4)), Is.EqualTo(straight));
     }
 
     [Test]
     public void StopKeepsTheLastGoodCheckpointAndSaysHowToContinue()
     {
         var e = Assert.Throws<TrainingDivergedException>(() =>
-            TrainingRun.Start(Tiny(6) with { OnDivergence = "stop" }, new Recorder(), PoisonAt(1, 3)));
+            TrainingRun.Start(Tiny(6) with { OnDivergence = "stop" }, new RecordingObserver(), PoisonAt(1, 3)));
         Assert.That(e!.Message, Is.EqualTo(
             $"{outDir}: training diverged at iteration 3: Loss_D is NaN (lr 0.0002); stopped (--on-divergence stop); " +
             $"the last good checkpoint (iteration 2) is {Path.Combine(outDir, TrainState.FileName)}; continue with --resume {outDir} --lr 0.0001"));
@@ -116,14 +106,14 @@ public abstract class DivergenceTests : BackendTest
         Assert.That(File.ReadAllText(Path.Combine(outDir, "divergence.log")), Does.Contain("stopped"));
 
         // Resuming (the poison is gone) finishes the run with each iteration once.
-        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { LearningRate = 1e-4 }, new Recorder());
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { LearningRate = 1e-4 }, new RecordingObserver());
         Assert.That(CsvRows().Select(l => int.Parse(l.Split(',')[0], CultureInfo.InvariantCulture)), Is.EqualTo(Enumerable.Range(1, 6)));
     }
 
     [Test]
     public void AFaultThatPersistsStopsAfterThreeRollbacks()
     {
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
         var e = Assert.Throws<TrainingDivergedException>(() => TrainingRun.Start(Tiny(4), recorder, PoisonAt(99, 3)));
         Assert.That(e!.Message, Does.Contain("training diverged at iteration 3: Loss_D is NaN (lr 2.5E-05); stopped after 3 rollbacks"));
         Assert.That(recorder.Messages.Count(m => m.Contains("rollback")), Is.EqualTo(3));
@@ -135,7 +125,7 @@ public abstract class DivergenceTests : BackendTest
     {
         // A real cause: with lr 1e30, Adam's first step moves every weight by ~1e30 and the next forward pass
         // overflows. The stats of the first non-finite iteration carry the flag; nothing before it does.
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
         Assert.Throws<TrainingDivergedException>(() =>
             TrainingRun.Start(Tiny(6) with { LearningRate = 1e30, OnDivergence = "stop" }, recorder));
         var last = recorder.Rows[^1];
@@ -146,7 +136,7 @@ public abstract class DivergenceTests : BackendTest
     [Test]
     public void GradNormsCsvHoldsEveryParameterTensorAndAddsUpToTheGlobalNorms()
     {
-        TrainingRun.Start(Tiny(3), new Recorder());
+        TrainingRun.Start(Tiny(3), new RecordingObserver());
         var lines = File.ReadAllLines(Path.Combine(outDir, "grad_norms.csv"));
         string[] header = lines[0].Split(',');
         Assert.That(header[0], Is.EqualTo("iteration"));
@@ -191,7 +181,6 @@ public abstract class DivergenceTests : BackendTest
         Assert.That(MomentNorm(clipped.OptimizerG), Is.EqualTo(0.5 * max).Within(1e-3).Percent);
     }
 
-    static string DropSpeed(string line) => string.Join(",", line.Split(',').Where((_, i) => i != 7));
 }
 
 public sealed class DivergenceTestsCpu : DivergenceTests { protected override string DeviceSpec => "cpu"; }

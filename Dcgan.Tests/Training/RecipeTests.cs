@@ -76,15 +76,6 @@ public sealed class RecipeResolutionTests
 /// <summary>Every preset trains, resumes exactly (2 + resume to 4 == 4 straight) and writes its own columns.</summary>
 public abstract class RecipeTrainingTests : BackendTest
 {
-    sealed class Recorder : ITrainingObserver
-    {
-        public readonly List<IterationRow> Rows = [];
-        public void Started(TrainingRunInfo info) { }
-        public void Iteration(IterationRow row) => Rows.Add(row);
-        public void Saved(string what) { }
-        public void Message(string line) { }
-    }
-
     string outDir = null!;
 
     [SetUp]
@@ -105,35 +96,32 @@ public abstract class RecipeTrainingTests : BackendTest
         CriticWarmup = recipe == "wgan" ? false : null,
     };
 
-    static string[] Columns(string[] csv) =>
-        csv.Select(line => string.Join(",", line.Split(',').Where((_, i) => i != 7))).ToArray(); // drop images/s
-
     [TestCase("dcgan")]
     [TestCase("wgan")]
     [TestCase("hinge")]
     [TestCase("lsgan")]
     public void PresetResumesExactly(string recipe)
     {
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
         TrainingRun.Start(Tiny(recipe, 4), recorder);
         string csvPath = Path.Combine(outDir, "losses.csv");
-        string[] straight = Columns(File.ReadAllLines(csvPath));
+        string[] straight = RecordingObserver.WithoutSpeed(File.ReadAllLines(csvPath));
         Assert.That(recorder.Rows.SelectMany(r => new[] { r.Stats.LossD, r.Stats.LossG, r.Stats.DX }), Is.All.Matches<float>(float.IsFinite));
         int k = recipe == "wgan" ? 5 : 1;
         Assert.That(recorder.Rows.Select(r => r.CriticSteps), Is.EqualTo(new long[] { k, 2 * k, 3 * k, 4 * k }));
         Directory.Delete(outDir, recursive: true);
 
-        TrainingRun.Start(Tiny(recipe, 2), new Recorder());
+        TrainingRun.Start(Tiny(recipe, 2), new RecordingObserver());
         var state = TrainState.ReadHeader(SafetensorsFile.Read(Path.Combine(outDir, TrainState.FileName)));
         Assert.That(state.Position, Is.EqualTo(new TrainPosition(2, 0, 2 * k, 2 * k)));
-        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 4 }, new Recorder());
-        Assert.That(Columns(File.ReadAllLines(csvPath)), Is.EqualTo(straight), "2 + resume to 4 must equal 4 straight, bit for bit");
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 4 }, new RecordingObserver());
+        Assert.That(RecordingObserver.WithoutSpeed(File.ReadAllLines(csvPath)), Is.EqualTo(straight), "2 + resume to 4 must equal 4 straight, bit for bit");
     }
 
     [Test]
     public void WganLogsTheCriticsMeanOutputsAndItsCriticLossIsMinusTheWassersteinEstimate()
     {
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
         TrainingRun.Start(Tiny("wgan", 3), recorder);
         var csv = File.ReadAllLines(Path.Combine(outDir, "losses.csv"));
         Assert.That(csv[0], Is.EqualTo("iteration,epoch,loss_d,loss_g,d_real,d_fake1,d_fake2,images_per_second,grad_norm_d,grad_norm_g,critic_steps"));
@@ -148,7 +136,7 @@ public abstract class RecipeTrainingTests : BackendTest
     [Test]
     public void CriticWithoutBatchNormHasNoBatchNormTensors()
     {
-        TrainingRun.Start(Tiny("hinge", 2) with { DNorm = "none" }, new Recorder());
+        TrainingRun.Start(Tiny("hinge", 2) with { DNorm = "none" }, new RecordingObserver());
         var netD = SafetensorsFile.Read(Path.Combine(outDir, "netD.safetensors"));
         Assert.That(netD.Names, Is.EqualTo(new[] { "main.0.weight", "main.2.weight", "main.4.weight" }));
     }
@@ -166,7 +154,7 @@ public abstract class RecipeTrainingTests : BackendTest
 
         var saved = TrainingRun.SavedOptions(outDir);
         Assert.That(saved.ResolveRecipe(), Is.EqualTo(GanRecipe.Dcgan));
-        TrainingRun.Resume(saved with { Iterations = 4, Device = DeviceSpec }, new Recorder());
+        TrainingRun.Resume(saved with { Iterations = 4, Device = DeviceSpec }, new RecordingObserver());
 
         var csv = File.ReadAllLines(Path.Combine(outDir, "losses.csv"));
         Assert.That(csv[0], Is.EqualTo(TrainingRun.LossesCsvHeader(["d_x", "d_g_z1", "d_g_z2"])));
@@ -180,26 +168,26 @@ public abstract class RecipeTrainingTests : BackendTest
         if (DeviceSpec == "opencl")
         {
             // Where the fixture was made, the resumed run is the run the old release would have made.
-            string resumed = string.Join("\n", Columns(csv));
+            string resumed = string.Join("\n", RecordingObserver.WithoutSpeed(csv));
             Directory.Delete(outDir, recursive: true);
-            TrainingRun.Start(saved with { Iterations = 4, Device = DeviceSpec, Out = outDir }, new Recorder());
-            Assert.That(string.Join("\n", Columns(File.ReadAllLines(Path.Combine(outDir, "losses.csv")))), Is.EqualTo(resumed));
+            TrainingRun.Start(saved with { Iterations = 4, Device = DeviceSpec, Out = outDir }, new RecordingObserver());
+            Assert.That(string.Join("\n", RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")))), Is.EqualTo(resumed));
         }
     }
 
     [Test]
     public void EmaIsSavedResumedExactlyAndExportedWithItsOwnStatistics()
     {
-        TrainingRun.Start(Tiny("dcgan", 4) with { Ema = 0.9 }, new Recorder());
+        TrainingRun.Start(Tiny("dcgan", 4) with { Ema = 0.9 }, new RecordingObserver());
         string statePath = Path.Combine(outDir, TrainState.FileName);
         float[] straight = SafetensorsFile.Read(statePath).GetFloat32(TrainState.EmaTensor);
-        string[] straightRows = Columns(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
+        string[] straightRows = RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
         Directory.Delete(outDir, recursive: true);
 
-        TrainingRun.Start(Tiny("dcgan", 2) with { Ema = 0.9 }, new Recorder());
-        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 4 }, new Recorder());
+        TrainingRun.Start(Tiny("dcgan", 2) with { Ema = 0.9 }, new RecordingObserver());
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 4 }, new RecordingObserver());
         Assert.That(SafetensorsFile.Read(statePath).GetFloat32(TrainState.EmaTensor), Is.EqualTo(straight));
-        Assert.That(Columns(File.ReadAllLines(Path.Combine(outDir, "losses.csv"))), Is.EqualTo(straightRows),
+        Assert.That(RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv"))), Is.EqualTo(straightRows),
             "the EMA is a side copy: the training itself is unchanged");
 
         var g = SafetensorsFile.Read(Path.Combine(outDir, "netG.safetensors"));
@@ -214,9 +202,9 @@ public abstract class RecipeTrainingTests : BackendTest
     [Test]
     public void ResumingWithAnotherOptimizerIsRefusedInOneLine()
     {
-        TrainingRun.Start(Tiny("dcgan", 1), new Recorder());
+        TrainingRun.Start(Tiny("dcgan", 1), new RecordingObserver());
         var e = Assert.Throws<CheckpointException>(() =>
-            TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 2, Optimizer = "rmsprop" }, new Recorder()));
+            TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 2, Optimizer = "rmsprop" }, new RecordingObserver()));
         Assert.That(e!.Message, Does.Contain("optimizer was adam, the run now asks for rmsprop"));
     }
 }

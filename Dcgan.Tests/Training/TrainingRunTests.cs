@@ -6,15 +6,6 @@ namespace Dcgan.Tests.Training;
 /// <summary>Whole runs, as `dcgan train` does them, on tiny networks.</summary>
 public abstract class TrainingRunTests : BackendTest
 {
-    sealed class Recorder : ITrainingObserver
-    {
-        public readonly List<IterationRow> Rows = [];
-        public void Started(TrainingRunInfo info) { }
-        public void Iteration(IterationRow row) => Rows.Add(row);
-        public void Saved(string what) { }
-        public void Message(string line) { }
-    }
-
     string outDir = null!;
 
     [SetUp]
@@ -36,7 +27,7 @@ public abstract class TrainingRunTests : BackendTest
     [Test]
     public void TinyRunWritesEveryFileWithFiniteLosses()
     {
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
         TrainingRun.Start(Tiny(7) with { SampleEvery = 3 }, recorder); // 6 batches per epoch: one epoch end
         Assert.That(recorder.Rows.Select(r => r.Iteration), Is.EqualTo(Enumerable.Range(1, 7)));
         Assert.That(recorder.Rows.Select(r => r.Epoch), Is.EqualTo(new[] { 0, 0, 0, 0, 0, 0, 1 }));
@@ -55,35 +46,33 @@ public abstract class TrainingRunTests : BackendTest
     [Test]
     public void ResumeContinuesExactly()
     {
-        TrainingRun.Start(Tiny(4), new Recorder());
-        string[] straight = LossColumns(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
+        TrainingRun.Start(Tiny(4), new RecordingObserver());
+        string[] straight = RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
         Directory.Delete(outDir, recursive: true);
 
-        TrainingRun.Start(Tiny(2), new Recorder());
+        TrainingRun.Start(Tiny(2), new RecordingObserver());
         var saved = TrainingRun.SavedOptions(outDir);
         Assert.That(saved.Iterations, Is.EqualTo(2));
-        TrainingRun.Resume(saved with { Iterations = 4 }, new Recorder());
-        string[] resumed = LossColumns(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
+        TrainingRun.Resume(saved with { Iterations = 4 }, new RecordingObserver());
+        string[] resumed = RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
         Assert.That(resumed, Is.EqualTo(straight));
     }
 
     [Test]
     public void ResumeDropsRowsAfterTheCheckpointAndATornLine()
     {
-        TrainingRun.Start(Tiny(3) with { CheckpointEvery = 2 }, new Recorder());
+        TrainingRun.Start(Tiny(3) with { CheckpointEvery = 2 }, new RecordingObserver());
         string csvPath = Path.Combine(outDir, "losses.csv");
         // As after a crash past the checkpoint at iteration 3: row 4 logged (but not checkpointed), row 5 torn.
         File.AppendAllText(csvPath, "4,0,9,9,9,9,9,1.0,9,9\n5,0,1.38");
         var state = TrainState.ReadHeader(SafetensorsFile.Read(Path.Combine(outDir, TrainState.FileName)));
         Assert.That(state.Position.Iteration, Is.EqualTo(3));
-        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 5 }, new Recorder());
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 5 }, new RecordingObserver());
         var rows = File.ReadAllLines(csvPath).Skip(1).Select(l => l.Split(',')).ToArray();
         Assert.That(rows.Select(r => int.Parse(r[0])), Is.EqualTo(new[] { 1, 2, 3, 4, 5 }));
         Assert.That(rows[3][2], Is.Not.EqualTo("9"), "row 4 must come from the resumed run, not the stale log");
     }
 
-    static string[] LossColumns(string[] csv) =>
-        csv.Select(line => string.Join(",", line.Split(',').Where((_, i) => i != 7))).ToArray(); // drop images/s
 }
 
 public sealed class TrainingRunTestsCpu : TrainingRunTests { protected override string DeviceSpec => "cpu"; }
