@@ -19,7 +19,7 @@ namespace Dcgan.Tests.Training;
 /// optimizer state tensor after the last) agree. Three rather than one so that the optimizers' carried state and
 /// Adam's bias corrections at t > 1, the running statistics' momentum and num_batches_tracked are compared too.
 /// The PyTorch side (PyTorch/dcgan_reference.py) writes each recipe from its published code, not from ours.
-/// A sabotaged setting (a clipping bound 10% off, another critic loss) must fail the comparison.
+/// A sabotaged setting (a clipping bound 10% off, another critic loss, RMSprop's α, the EMA's decay) must fail it.
 /// Skipped, visibly, where /usr/bin/python3 has no torch; DCGAN_REQUIRE_TORCH=1 (CI) makes that a failure.
 /// </summary>
 public abstract class PyTorchParityTests : BackendTest
@@ -92,6 +92,12 @@ public abstract class PyTorchParityTests : BackendTest
         // Hinge's generator term is the WGAN one: its critic terms alone must tell the two apart.
         var hinge = Recipe("hinge").ResolveRecipe();
         Assert.That(Compare(hinge with { Loss = "wgan" }, hinge), Is.Not.Empty, "the wgan critic must not pass as hinge's");
+        var rms = Recipe("rmsprop").ResolveRecipe();
+        var alpha = new OptimizerSettings.RmsProp(new RmsPropSettings(rms.OptimizerD.LearningRate, Alpha: 0.9));
+        Assert.That(Compare(rms with { OptimizerD = alpha, OptimizerG = alpha }, rms), Is.Not.Empty,
+            "RMSprop with α 0.9 must not pass as PyTorch's default 0.99");
+        var ema = Recipe("dcgan-ema").ResolveRecipe();
+        Assert.That(Compare(ema with { EmaDecay = 0.95 }, ema), Is.Not.Empty, "an EMA decay of 0.95 must not pass as 0.9");
     }
 
     /// <summary>
