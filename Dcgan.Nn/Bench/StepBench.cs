@@ -139,7 +139,7 @@ public static class StepBench
             foreach (var layer in net.Layers)
             {
                 floats += layer.Output.Length + layer.InputGradient.Length;
-                if (layer is BatchNorm2dLayer bn)
+                if (layer is BatchNorm2dLayer<float> bn)
                     floats += 6L * bn.Channels;    // running mean/var, mean, invstd, Σdy, Σdy·x̂
             }
         }
@@ -221,9 +221,9 @@ public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
 
     static string KindOf(Layer layer) => layer switch
     {
-        Conv2dLayer => "conv2d",
-        ConvTranspose2dLayer => "conv-transpose2d",
-        BatchNorm2dLayer => "batchnorm",
+        Conv2dLayer<float> => "conv2d",
+        ConvTranspose2dLayer<float> => "conv-transpose2d",
+        BatchNorm2dLayer<float> => "batchnorm",
         _ => "activation",
     };
 

@@ -12,7 +12,7 @@ namespace Dcgan.Nn.Checkpoints;
 public static class StateDict
 {
     /// <summary>Adds every tensor of the network, in PyTorch's order, to a writer.</summary>
-    public static void AddTo(SafetensorsWriter writer, Sequential net, string prefix = "")
+    public static void AddTo(SafetensorsWriter writer, Sequential<float> net, string prefix = "")
     {
         var arena = net.Parameters;
         foreach (var layer in net.Layers)
@@ -21,12 +21,12 @@ public static class StateDict
                 writer.Add(prefix + p.Name, p.Shape, ToHost(arena.ValueOf(p)));
             foreach (var buffer in layer.StateBuffers)
                 writer.Add($"{prefix}{layer.Name}.{buffer.Suffix}", buffer.Shape, ToHost(buffer.View));
-            if (layer is BatchNorm2dLayer bn)
+            if (layer is BatchNorm2dLayer<float> bn)
                 writer.Add($"{prefix}{layer.Name}.num_batches_tracked", [], new[] { bn.BatchesTracked });
         }
     }
 
-    public static void Save(string path, Sequential net, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(string path, Sequential<float> net, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var writer = new SafetensorsWriter();
         AddTo(writer, net);
@@ -40,7 +40,7 @@ public static class StateDict
     /// Loads a state dict strictly: every tensor the network has must be present with its exact shape and dtype,
     /// and the file may hold nothing else (under the prefix). A mismatch names the tensor and both shapes.
     /// </summary>
-    public static void Load(SafetensorsFile file, Sequential net, string prefix = "")
+    public static void Load(SafetensorsFile file, Sequential<float> net, string prefix = "")
     {
         var expected = new HashSet<string>(StringComparer.Ordinal);
         var arena = net.Parameters;
@@ -57,7 +57,7 @@ public static class StateDict
                 expected.Add(name);
                 buffer.View.CopyFromCPU(Float32(file, name, buffer.Shape));
             }
-            if (layer is BatchNorm2dLayer bn)
+            if (layer is BatchNorm2dLayer<float> bn)
             {
                 string tracked = $"{prefix}{layer.Name}.num_batches_tracked";
                 expected.Add(tracked);

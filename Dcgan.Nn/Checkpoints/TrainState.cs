@@ -33,7 +33,7 @@ public static class TrainState
     /// <summary>The EMA of G's weights, flat over G's arena (present when the run keeps one).</summary>
     public const string EmaTensor = "emaG.weights";
 
-    public static void Save(string path, Sequential generator, Sequential discriminator, Optimizer optimizerG,
+    public static void Save(string path, Sequential<float> generator, Sequential<float> discriminator, Optimizer optimizerG,
         Optimizer optimizerD, ArrayView<float>? emaWeights, float[] fixedNoise, int[] fixedNoiseShape,
         TrainPosition position, string configJson, int rollbacks = 0)
     {
@@ -101,7 +101,7 @@ public static class TrainState
     /// A version-1 file holds Adam's moments as "adamG." / "adamD."; it loads into Adam optimizers only. A run
     /// that now keeps an EMA of G but saved none starts its average from the loaded weights of G.
     /// </summary>
-    public static float[] Load(SafetensorsFile file, Sequential generator, Sequential discriminator, Optimizer optimizerG,
+    public static float[] Load(SafetensorsFile file, Sequential<float> generator, Sequential<float> discriminator, Optimizer optimizerG,
         Optimizer optimizerD, ArrayView<float>? emaWeights, int[] fixedNoiseShape)
     {
         int version = Version(file);

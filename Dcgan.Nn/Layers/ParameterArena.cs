@@ -1,7 +1,8 @@
-// All trainable parameters of one network in one contiguous float32 buffer, with their gradients in a second
+// All trainable parameters of one network in one contiguous buffer (float32 in training, float64 in gradchecks), with their gradients in a second
 // buffer of the same layout: an optimizer (Dcgan.Nn/Optim, which owns its own state in this layout) is then one
 // fused kernel launch over the whole network, and the gradient norm one reduction. Layers get views at fixed
 // offsets. Allocated once.
+using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -13,29 +14,29 @@ public sealed record Parameter(string Name, int[] Shape, int Offset, int Length)
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }
 
-public sealed class ParameterArena : IDisposable
+public sealed class ParameterArena<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    readonly MemoryBuffer1D<float, Stride1D.Dense> values, gradients;
+    readonly MemoryBuffer1D<T, Stride1D.Dense> values, gradients;
     readonly List<Parameter> parameters;
 
     public IReadOnlyList<Parameter> Parameters => parameters;
     public int Length { get; }
 
-    public ArrayView<float> Values => values.View;
-    public ArrayView<float> Gradients => gradients.View;
+    public ArrayView<T> Values => values.View;
+    public ArrayView<T> Gradients => gradients.View;
 
     ParameterArena(Accelerator accelerator, List<Parameter> parameters, int length)
     {
         this.parameters = parameters;
         Length = Math.Max(length, 1);
-        values = accelerator.Allocate1D<float>(Length);
-        gradients = accelerator.Allocate1D<float>(Length);
+        values = accelerator.Allocate1D<T>(Length);
+        gradients = accelerator.Allocate1D<T>(Length);
         values.MemSetToZero();
         gradients.MemSetToZero();
     }
 
-    public ArrayView<float> ValueOf(Parameter p) => values.View.SubView(p.Offset, p.Length);
-    public ArrayView<float> GradientOf(Parameter p) => gradients.View.SubView(p.Offset, p.Length);
+    public ArrayView<T> ValueOf(Parameter p) => values.View.SubView(p.Offset, p.Length);
+    public ArrayView<T> GradientOf(Parameter p) => gradients.View.SubView(p.Offset, p.Length);
 
     public Parameter this[string name] =>
         parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter '{name}'");
@@ -56,7 +57,7 @@ public sealed class ParameterArena : IDisposable
             return p;
         }
 
-        public ParameterArena Build(Accelerator accelerator) => new(accelerator, declared, next);
+        public ParameterArena<T> Build(Accelerator accelerator) => new(accelerator, declared, next);
     }
 
     public void Dispose()

@@ -5,6 +5,7 @@
 // [Conv, BN, LeakyReLU]×(stages−1), Conv (+ Sigmoid in PyTorch, index kept free here: the loss takes logits).
 // Without batchnorm in D (`--d-norm none`, as WGAN-GP and SN-GAN use) the indices close up: Conv, LeakyReLU, …
 // Initialisation is pytorch/examples' weights_init (InitializeWeights), part of the model as there.
+using System.Numerics;
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Layers;
 using Dcgan.Nn.Ops;
@@ -35,11 +36,12 @@ public static class DcganModels
 {
     public const float LeakySlope = 0.2f;
 
-    public static Sequential Generator(ComputeDevice device, ModelConfig config, int batch)
+    public static Sequential<T> Generator<T>(ComputeDevice device, ModelConfig config, int batch)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         config.Validate();
-        var parameters = new ParameterArena.Builder();
-        var layers = new List<Layer>();
+        var parameters = new ParameterArena<T>.Builder();
+        var layers = new List<Layer<T>>();
         int stages = config.Stages;
         int channels = config.Ngf << (stages - 1);
         int size = 1;
@@ -47,43 +49,44 @@ public static class DcganModels
         for (int stage = 0; stage < stages; stage++)
         {
             bool first = stage == 0;
-            var conv = new ConvTranspose2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
+            var conv = new ConvTranspose2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
                 channels, k: 4, stride: first ? 1 : 2, pad: first ? 0 : 1);
             layers.Add(conv);
-            layers.Add(new BatchNorm2dLayer(device, parameters, $"main.{layers.Count}", conv.OutputShape));
-            layers.Add(new ActivationLayer(device, $"main.{layers.Count}", conv.OutputShape, ActivationKind.Relu));
+            layers.Add(new BatchNorm2dLayer<T>(device, parameters, $"main.{layers.Count}", conv.OutputShape));
+            layers.Add(new ActivationLayer<T>(device, $"main.{layers.Count}", conv.OutputShape, ActivationKind.Relu));
             (inChannels, size) = (channels, conv.OutputShape[2]);
             channels /= 2;
         }
-        var last = new ConvTranspose2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
+        var last = new ConvTranspose2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
             config.Channels, k: 4, stride: 2, pad: 1);
         layers.Add(last);
-        layers.Add(new ActivationLayer(device, $"main.{layers.Count}", last.OutputShape, ActivationKind.Tanh));
-        return new Sequential(device.Accelerator, parameters, layers) { ProfileName = "G" };
+        layers.Add(new ActivationLayer<T>(device, $"main.{layers.Count}", last.OutputShape, ActivationKind.Tanh));
+        return new Sequential<T>(device.Accelerator, parameters, layers) { ProfileName = "G" };
     }
 
     /// <param name="batchNorm">false: no batchnorm layers in D (`--d-norm none`).</param>
-    public static Sequential Discriminator(ComputeDevice device, ModelConfig config, int batch, bool batchNorm = true)
+    public static Sequential<T> Discriminator<T>(ComputeDevice device, ModelConfig config, int batch, bool batchNorm = true)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         config.Validate();
-        var parameters = new ParameterArena.Builder();
-        var layers = new List<Layer>();
+        var parameters = new ParameterArena<T>.Builder();
+        var layers = new List<Layer<T>>();
         int size = config.ImageSize;
         int inChannels = config.Channels;
         int channels = config.Ndf;
         for (int stage = 0; stage < config.Stages; stage++)
         {
-            var conv = new Conv2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
+            var conv = new Conv2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
                 channels, k: 4, stride: 2, pad: 1);
             layers.Add(conv);
             if (stage > 0 && batchNorm)
-                layers.Add(new BatchNorm2dLayer(device, parameters, $"main.{layers.Count}", conv.OutputShape));
-            layers.Add(new ActivationLayer(device, $"main.{layers.Count}", conv.OutputShape, ActivationKind.LeakyRelu, LeakySlope));
+                layers.Add(new BatchNorm2dLayer<T>(device, parameters, $"main.{layers.Count}", conv.OutputShape));
+            layers.Add(new ActivationLayer<T>(device, $"main.{layers.Count}", conv.OutputShape, ActivationKind.LeakyRelu, LeakySlope));
             (inChannels, size) = (channels, conv.OutputShape[2]);
             channels *= 2;
         }
-        layers.Add(new Conv2dLayer(device, parameters, $"main.{layers.Count}", batch, inChannels, size, 1, k: 4, stride: 1, pad: 0));
-        return new Sequential(device.Accelerator, parameters, layers) { ProfileName = "D" };
+        layers.Add(new Conv2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size, 1, k: 4, stride: 1, pad: 0));
+        return new Sequential<T>(device.Accelerator, parameters, layers) { ProfileName = "D" };
     }
 
     /// <summary>
@@ -91,15 +94,15 @@ public static class DcganModels
     /// the counter-based generator the device uses, seeded by <paramref name="seed"/> and offset by each parameter's
     /// arena position, so the initial weights are identical on every backend.
     /// </summary>
-    public static void InitializeWeights(Sequential net, ulong seed)
+    public static void InitializeWeights<T>(Sequential<T> net, ulong seed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var arena = net.Parameters;
-        var batchNormWeights = net.Layers.OfType<BatchNorm2dLayer>().Select(bn => bn.Gamma).ToHashSet();
+        var batchNormWeights = net.Layers.OfType<BatchNorm2dLayer<T>>().Select(bn => bn.Gamma).ToHashSet();
         foreach (var p in arena.Parameters)
         {
             float[] values = p.Name.EndsWith(".bias", StringComparison.Ordinal) ? new float[p.Length]
                 : NormalRngReference.Normal(seed, p.Offset, p.Length, mean: batchNormWeights.Contains(p) ? 1.0 : 0.0, std: 0.02);
-            arena.ValueOf(p).CopyFromCPU(values);
+            arena.ValueOf(p).CopyFromCPU(values.Select(T.CreateChecked).ToArray());
         }
     }
 }

@@ -1,24 +1,25 @@
 // A chain of layers with one parameter arena, named like PyTorch's nn.Sequential under "main": layer i is
 // "main.i", so the state dict matches pytorch/examples' netG/netD exactly.
+using System.Numerics;
 using Dcgan.Nn.Layers;
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace Dcgan.Nn.Models;
 
-public sealed class Sequential : IDisposable
+public sealed class Sequential<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    readonly Layer[] layers;
+    readonly Layer<T>[] layers;
 
-    public IReadOnlyList<Layer> Layers => layers;
-    public ParameterArena Parameters { get; }
+    public IReadOnlyList<Layer<T>> Layers => layers;
+    public ParameterArena<T> Parameters { get; }
     public int[] InputShape => layers[0].InputShape;
     public int[] OutputShape => layers[^1].OutputShape;
-    public ArrayView<float> Output => layers[^1].Output;
+    public ArrayView<T> Output => layers[^1].Output;
     /// <summary>∂L/∂input after <see cref="Backward"/> with needInputGradient.</summary>
-    public ArrayView<float> InputGradient => layers[0].InputGradient;
+    public ArrayView<T> InputGradient => layers[0].InputGradient;
 
-    public Sequential(Accelerator accelerator, ParameterArena.Builder parameters, IEnumerable<Layer> layers)
+    public Sequential(Accelerator accelerator, ParameterArena<T>.Builder parameters, IEnumerable<Layer<T>> layers)
     {
         this.layers = layers.ToArray();
         for (int i = 1; i < this.layers.Length; i++)
@@ -35,7 +36,7 @@ public sealed class Sequential : IDisposable
     /// <summary>Told of every layer pass when set (the profiling seam; null in training).</summary>
     public IStepTimer? Timer { get; set; }
 
-    public void Forward(AcceleratorStream stream, ArrayView<float> input, bool training)
+    public void Forward(AcceleratorStream stream, ArrayView<T> input, bool training)
     {
         var x = input;
         foreach (var layer in layers)
@@ -51,7 +52,7 @@ public sealed class Sequential : IDisposable
     /// same input. Parameter gradients accumulate; InputGradient is written only if needInputGradient. With
     /// needParameterGradients false the convolutions skip their weight gradients (Layer.Backward).
     /// </summary>
-    public void Backward(AcceleratorStream stream, ArrayView<float> input, ArrayView<float> dOutput, bool needInputGradient,
+    public void Backward(AcceleratorStream stream, ArrayView<T> input, ArrayView<T> dOutput, bool needInputGradient,
         bool needParameterGradients = true)
     {
         var dY = dOutput;
@@ -61,6 +62,34 @@ public sealed class Sequential : IDisposable
             layers[i].Backward(stream, x, dY, needInputGradient: i > 0 || needInputGradient, needParameterGradients);
             Timer?.Layer(ProfileName, layers[i], backward: true);
             dY = layers[i].InputGradient;
+        }
+    }
+
+    /// <summary>Allocates every layer's tangent buffer (a gradient penalty will run BackwardOfBackward); once.</summary>
+    public void EnableDoubleBackward()
+    {
+        foreach (var layer in layers)
+            layer.EnableDoubleBackward();
+    }
+
+    /// <summary>
+    /// The second-order pass of a gradient penalty P(g) on g = ∂⟨dOutput, net(x)⟩/∂x (docs/kernels/double-backward.md),
+    /// right after the <see cref="Backward"/> that computed g (with needInputGradient, so every layer's InputGradient
+    /// holds its δ) and with the same dOutput. tangentInput is ∂P/∂g. ACCUMULATES ∂P/∂θ into the parameter
+    /// gradients: for each layer, in forward order, its input tangent t (∂P/∂g pushed through the layers before it
+    /// with the last forward's masks) pairs with the δ of its output.
+    /// </summary>
+    public void BackwardOfBackward(AcceleratorStream stream, ArrayView<T> dOutput, ArrayView<T> tangentInput)
+    {
+        var t = tangentInput;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            bool last = i == layers.Length - 1;
+            var dY = last ? dOutput : layers[i + 1].InputGradient;
+            layers[i].BackwardOfBackward(stream, t, dY, needTangent: !last);
+            Timer?.Layer(ProfileName, layers[i], backward: true);
+            if (!last)
+                t = layers[i].Tangent;
         }
     }
 

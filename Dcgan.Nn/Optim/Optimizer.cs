@@ -42,7 +42,7 @@ public abstract class Optimizer : IDisposable
     protected ArrayView<float> StateView(int index) => state[index].Buffer.View;
 
     /// <summary>One update of the arena's values from its gradients; clears the gradients; counts the step.</summary>
-    public void Step(AcceleratorStream stream, ParameterArena arena)
+    public void Step(AcceleratorStream stream, ParameterArena<float> arena)
     {
         StepsTaken++;
         Update(stream, arena.Values, arena.Gradients);

@@ -94,7 +94,7 @@ public static class GeneratorSampler
     {
         if (mode == BatchNormMode.Batch && count < 2)
             throw new ArgumentException("--bn-mode batch needs at least 2 samples (batch statistics of one value are undefined)");
-        using var generator = DcganModels.Generator(device, config, count);
+        using var generator = DcganModels.Generator<float>(device, config, count);
         StateDict.Load(checkpoint, generator);
         var accelerator = device.Accelerator;
         using var noise = accelerator.Allocate1D(z);

@@ -64,8 +64,8 @@ public sealed class GanTrainer : IDisposable
     readonly int normParts;
     int criticStepsThisIteration;
 
-    public Sequential Generator { get; }
-    public Sequential Discriminator { get; }
+    public Sequential<float> Generator { get; }
+    public Sequential<float> Discriminator { get; }
     public Optimizer OptimizerG { get; }
     public Optimizer OptimizerD { get; }
     public GanRecipe Recipe { get; }
@@ -115,8 +115,8 @@ public sealed class GanTrainer : IDisposable
         Seed = seed;
         var a = device.Accelerator;
         stream = a.DefaultStream;
-        Generator = DcganModels.Generator(device, config, batch);
-        Discriminator = DcganModels.Discriminator(device, config, batch, recipe.DiscriminatorBatchNorm);
+        Generator = DcganModels.Generator<float>(device, config, batch);
+        Discriminator = DcganModels.Discriminator<float>(device, config, batch, recipe.DiscriminatorBatchNorm);
         OptimizerG = Optimizer.Create(device, recipe.OptimizerG, Generator.Parameters.Length);
         OptimizerD = Optimizer.Create(device, recipe.OptimizerD, Discriminator.Parameters.Length);
         objective = GanObjective.Create(recipe.Loss, device, batch);
@@ -279,7 +279,7 @@ public sealed class GanTrainer : IDisposable
     /// (segments [first, first + count) of the norm buffer), the non-finite flag over its gradients, then the
     /// optional clip, which reads the global norm from device memory.
     /// </summary>
-    void GradientChecks(Sequential net, ArrayView<float> norm, int first, int count)
+    void GradientChecks(Sequential<float> net, ArrayView<float> norm, int first, int count)
     {
         var g = net.Parameters.Gradients;
         reductions.L2Norm(stream, g, partials.View, norm);

@@ -219,13 +219,13 @@ public sealed partial class TrainingRun
         string outDir = options.Out!;
         var recipe = options.ResolveRecipe();
         GanTrainer trainer;
-        Models.Sequential sampler;
+        Models.Sequential<float> sampler;
         try
         {
             trainer = new GanTrainer(device, model, options.BatchSize, recipe, options.Seed) { ClipGradNorm = options.ClipGradNorm };
             try
             {
-                sampler = DcganModels.Generator(device, model, GridImages);
+                sampler = DcganModels.Generator<float>(device, model, GridImages);
             }
             catch
             {
@@ -405,7 +405,7 @@ public sealed partial class TrainingRun
                          $"listed in {Path.Combine(outDir, SkippedImagesFile)}");
     }
 
-    void SaveCheckpoint(string outDir, GanTrainer trainer, Models.Sequential sampler, float[] fixedNoise,
+    void SaveCheckpoint(string outDir, GanTrainer trainer, Models.Sequential<float> sampler, float[] fixedNoise,
         int[] fixedNoiseShape, TrainPosition position, int? epochDone, int rollbacks)
     {
         // The train state first: it alone is what --resume reads.
@@ -441,13 +441,13 @@ public sealed partial class TrainingRun
     /// the plain average over EmaStatisticsBatches training-mode passes on fresh noise (momentum 1/k on the k-th,
     /// as torch.optim.swa_utils.update_bn). The noise comes from the 'e' stream, so the statistics are reproducible.
     /// </summary>
-    static void EmaGenerator(GanTrainer trainer, Models.Sequential sampler)
+    static void EmaGenerator(GanTrainer trainer, Models.Sequential<float> sampler)
     {
         var accelerator = sampler.Parameters.Values.GetAccelerator();
         var stream = accelerator.DefaultStream;
         CopyState(trainer.Generator, sampler, stream);
         trainer.EmaWeights!.Value.CopyTo(stream, sampler.Parameters.Values);
-        var norms = sampler.Layers.OfType<Layers.BatchNorm2dLayer>().ToList();
+        var norms = sampler.Layers.OfType<Layers.BatchNorm2dLayer<float>>().ToList();
         foreach (var bn in norms)
             bn.ResetRunningStatistics();
         using var noise = accelerator.Allocate1D<float>(Count(sampler.InputShape));
@@ -469,7 +469,7 @@ public sealed partial class TrainingRun
     /// fixed-noise samples), on a copy of G so the training network's running statistics are not disturbed. With
     /// --ema the copy takes the averaged weights: the grids show the EMA generator.
     /// </summary>
-    static float[] RenderSamples(GanTrainer trainer, Models.Sequential sampler, float[] fixedNoise)
+    static float[] RenderSamples(GanTrainer trainer, Models.Sequential<float> sampler, float[] fixedNoise)
     {
         var accelerator = sampler.Parameters.Values.GetAccelerator();
         var stream = accelerator.DefaultStream;
@@ -485,7 +485,7 @@ public sealed partial class TrainingRun
     }
 
     /// <summary>Copies weights and batchnorm running statistics between two networks of the same config.</summary>
-    internal static void CopyState(Models.Sequential from, Models.Sequential to, AcceleratorStream stream)
+    internal static void CopyState(Models.Sequential<float> from, Models.Sequential<float> to, AcceleratorStream stream)
     {
         from.Parameters.Values.CopyTo(stream, to.Parameters.Values);
         foreach (var (a, b) in from.Layers.Zip(to.Layers))
