@@ -87,6 +87,17 @@ public static class NormalRngKernels
     }
 
     /// <summary>
+    /// One work-item per element: y[i] = the uniform number in (0, 1] at position offset + i (the first of the two
+    /// 53-bit uniforms of its Philox block, the normal generator's u1), rounded to float32 once. WGAN-GP's α.
+    /// </summary>
+    public static void Uniform(Index1D i, ulong seed, long offset, ArrayView<float> y)
+    {
+        ulong position = (ulong)(offset + i);
+        UInt4 r = Philox4x32.Generate(new UInt4((uint)position, (uint)(position >> 32), 0, 0), (uint)seed, (uint)(seed >> 32));
+        y[i] = (float)Uniform53(r.X0, r.X1);
+    }
+
+    /// <summary>
     /// The top 53 bits of (hi:lo) as k, returned as (k + 1)·2^-53: exact in float64, in (0, 1]. Built as
     /// hi·2^21 + lo/2^11 so no shift pushes a bit into the sign (see Philox4x32 on signed C types).
     /// </summary>

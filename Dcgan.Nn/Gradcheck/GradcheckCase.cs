@@ -21,6 +21,12 @@ public abstract class GradcheckCase
     /// <summary>Random inputs for this case. Inputs of kinked ops are drawn away from the kinks.</summary>
     public abstract IReadOnlyList<GradInput> CreateInputs(Random rng);
 
+    /// <summary>
+    /// As CreateInputs, for cases whose inputs depend on what the device builds (a network's parameter list).
+    /// Gradchecker calls this one.
+    /// </summary>
+    public virtual IReadOnlyList<GradInput> CreateInputs(Random rng, ComputeDevice device) => CreateInputs(rng);
+
     /// <summary>Runs the forward kernels in float64 on the device; returns the output y (flattened).</summary>
     public abstract double[] Forward(ComputeDevice device, IReadOnlyList<double[]> inputs);
 

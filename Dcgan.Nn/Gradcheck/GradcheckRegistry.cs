@@ -13,6 +13,9 @@ public static class GradcheckRegistry
         .. ActivationCase.All(),
         .. BceWithLogitsCase.All(),
         .. CriticLossCase.All(),
+        .. PenaltyHeadCase.All(),
+        .. NetworkBackwardCase.All(),
+        .. PenaltyCase.All(),
     ];
 
     public static IReadOnlyList<string> OpNames() => All().Select(c => c.Op).Distinct().ToList();

@@ -29,7 +29,7 @@ public static class Gradchecker
                 $"{device.Describe()} has no float64 support; gradcheck needs it to run the kernels in double");
         tolerance ??= GradcheckTolerance.Float64;
         var rng = new Random(seed);
-        var inputs = testCase.CreateInputs(rng);
+        var inputs = testCase.CreateInputs(rng, device);
         var values = inputs.Select(i => (double[])i.Values.Clone()).ToArray();
 
         double[] y = testCase.Forward(device, values);

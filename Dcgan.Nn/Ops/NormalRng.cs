@@ -11,12 +11,16 @@ namespace Dcgan.Nn.Ops;
 public sealed class NormalRngOps
 {
     readonly Action<AcceleratorStream, Index1D, ulong, long, double, double, ArrayView<float>> normal;
+    readonly Action<AcceleratorStream, Index1D, ulong, long, ArrayView<float>> uniform;
 
     public static NormalRngOps On(ComputeDevice device) => device.Kernels.Get(a => new NormalRngOps(a));
 
-    NormalRngOps(Accelerator accelerator) =>
+    NormalRngOps(Accelerator accelerator)
+    {
         normal = accelerator.LoadPerThreadKernel<Index1D, ulong, long, double, double, ArrayView<float>>(
             NormalRngKernels.Normal);
+        uniform = accelerator.LoadPerThreadKernel<Index1D, ulong, long, ArrayView<float>>(NormalRngKernels.Uniform);
+    }
 
     /// <summary>y[i] = (float)(mean + std·N_{seed}(offset + i)). Overwrites y. offset ≥ 0.</summary>
     public void Normal(AcceleratorStream stream, ulong seed, long offset, ArrayView<float> y, double mean = 0, double std = 1)
@@ -25,5 +29,14 @@ public sealed class NormalRngOps
             throw new ArgumentOutOfRangeException(nameof(offset), offset, "offset must be non-negative");
         if (y.Length > 0)
             normal(stream, (int)y.Length, seed, offset, mean, std, y);
+    }
+
+    /// <summary>y[i] = (float)U_{seed}(offset + i), uniform in (0, 1]. Overwrites y. offset ≥ 0.</summary>
+    public void Uniform(AcceleratorStream stream, ulong seed, long offset, ArrayView<float> y)
+    {
+        if (offset < 0)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, "offset must be non-negative");
+        if (y.Length > 0)
+            uniform(stream, (int)y.Length, seed, offset, y);
     }
 }

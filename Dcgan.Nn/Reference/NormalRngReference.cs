@@ -22,6 +22,19 @@ public static class NormalRngReference
         return y;
     }
 
+    /// <summary>The device's Uniform: y[i] = (float)u1 of the Philox block at offset + i, in (0, 1].</summary>
+    public static float[] Uniform(ulong seed, long offset, int count)
+    {
+        var y = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            ulong position = (ulong)(offset + i);
+            uint[] r = Philox4x32x10([(uint)position, (uint)(position >> 32), 0, 0], [(uint)seed, (uint)(seed >> 32)]);
+            y[i] = (float)Uniform53(r[0], r[1]);
+        }
+        return y;
+    }
+
     /// <summary>Random123's philox4x32 with 10 rounds: ctr[4], key[2] → 4 words.</summary>
     public static uint[] Philox4x32x10(uint[] counter, uint[] key)
     {
