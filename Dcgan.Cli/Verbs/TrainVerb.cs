@@ -24,7 +24,9 @@ public static class TrainVerb
           --nz N                 latent size (default 100)
           --ngf N, --ndf N       generator / discriminator width (default 64)
           --recipe NAME          dcgan (default: BCE, Adam 2e-4 β 0.5) | wgan (critic loss, RMSprop 5e-5, weights
-                                 clipped to ±0.01, 5 critic steps, warm-up) | hinge | lsgan (Adam 2e-4 β 0.5);
+                                 clipped to ±0.01, 5 critic steps, warm-up) | hinge | lsgan (Adam 2e-4 β 0.5) |
+                                 wgan-gp (critic loss + gradient penalty λ 10, Adam 1e-4 β 0.5/0.9, 5 critic steps,
+                                 no batchnorm in D) | sngan (hinge, spectral norm on D) | r1 (BCE + R1 penalty);
                                  the options below override the preset's settings
           --loss NAME            bce | wgan | hinge | lsgan
           --critic-steps N       critic (D) steps per generator step, each on a fresh real batch; --iterations
@@ -36,6 +38,10 @@ public static class TrainVerb
           --beta1 X, --beta2 X   Adam's betas (default 0.5, 0.999)
           --clip-weights C       clip every D parameter to [-C, C] before each critic step (0: off; wgan: 0.01)
           --d-norm batch|none    batchnorm in D or none (WGAN-GP and SN-GAN use none)
+          --gp LAMBDA            WGAN-GP's gradient penalty λ·E(‖∇D(x̂)‖ − 1)² (0: off; wgan-gp: 10)
+          --r1-gamma G           R1 penalty (G/2)·E‖∇D(x)‖² on real images (0: off; r1: {2})
+          --r1-every K           lazy R1: the penalty every K-th critic step, weighted by K (default 1)
+          --spectral-norm W      none | d | g | both: spectrally normalise that network's convolutions (sngan: d)
           --ema D                keep an exponential moving average of G's weights with decay D (e.g. 0.999):
                                  the grids show it, and it is saved as netG_ema.safetensors (0: none)
           --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
@@ -62,7 +68,8 @@ public static class TrainVerb
     {
         if (args.Contains("--help"))
         {
-            stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, Help, TrainOptions.DefaultEpochs, TrainOptions.DefaultBatchSize));
+            stdout.WriteLine(string.Format(CultureInfo.InvariantCulture, Help, TrainOptions.DefaultEpochs, TrainOptions.DefaultBatchSize,
+                GanRecipe.RecommendedR1Gamma));
             return 0;
         }
         var cl = new CommandLine("train", args, Switches);
@@ -111,6 +118,7 @@ public static class TrainVerb
         string? loss = OneOf(cl, "loss", o.Loss, GanObjective.Names);
         string? optimizer = OneOf(cl, "optimizer", o.Optimizer, GanRecipe.OptimizerKinds);
         string? dNorm = OneOf(cl, "d-norm", o.DNorm, GanRecipe.DNorms);
+        string? spectralNorm = OneOf(cl, "spectral-norm", o.SpectralNorm, GanRecipe.SpectralNorms);
         string? warmup = OneOf(cl, "critic-warmup", o.CriticWarmup is bool w ? (w ? "on" : "off") : null, ["on", "off"]);
         return o with
         {
@@ -139,6 +147,10 @@ public static class TrainVerb
             Beta2 = OptionalDouble(cl, "beta2", o.Beta2, min: 0, max: 0.99999),
             ClipWeights = OptionalDouble(cl, "clip-weights", o.ClipWeights, min: 0, max: 1e6),
             DNorm = dNorm,
+            GpLambda = OptionalDouble(cl, "gp", o.GpLambda, min: 0, max: 1e6),
+            R1Gamma = OptionalDouble(cl, "r1-gamma", o.R1Gamma, min: 0, max: 1e6),
+            R1Every = cl.OptionalString("r1-every") is null ? o.R1Every : cl.Int("r1-every", 0, 1, 1000),
+            SpectralNorm = spectralNorm,
             Ema = OptionalDouble(cl, "ema", o.Ema, min: 0, max: 0.999999),
             Device = cl.String("device", o.Device),
             Seed = (ulong)cl.Int("seed", (int)Math.Min(o.Seed, int.MaxValue), 0),
@@ -220,6 +232,9 @@ internal sealed class ConsoleTrainingObserver(TextWriter stdout, bool quiet) : I
             var s = row.Stats;
             // wgan: the critic's loss is minus the Wasserstein estimate W = mean D(x) − mean D(G(z)), the number to watch.
             string w = i.Recipe.Loss == "wgan" ? string.Create(CultureInfo.InvariantCulture, $" W: {-s.LossD:F4}") : "";
+            // A gradient penalty's value, apart from Loss_D (GP: λ·E(‖∇D‖ − 1)², R1: (γ/2)·E‖∇D‖²).
+            if (i.Recipe.Penalty is { } penalty)
+                w += string.Create(CultureInfo.InvariantCulture, $" {penalty.Column.ToUpperInvariant()}: {s.Penalty:F4}");
             string critic = i.Recipe.CriticSteps == 1 && !i.Recipe.CriticWarmup ? ""
                 : string.Create(CultureInfo.InvariantCulture, $" [iteration {row.Iteration}, critic step {row.CriticSteps}]");
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

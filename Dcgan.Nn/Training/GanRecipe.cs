@@ -6,6 +6,12 @@
 //   wgan    wgan       5 (+ warm-up) RMSprop 5e-5 (α 0.99)           batch   0.01   Arjovsky et al. 2017, official code
 //   hinge   hinge      1             Adam 2e-4, β (0.5, 0.999)       batch   —      Lim & Ye 2017 (settings: DCGAN's)
 //   lsgan   lsgan      1             Adam 2e-4, β (0.5, 0.999)       batch   —      Mao et al. 2017 (settings: DCGAN's)
+//   wgan-gp wgan       5             Adam 1e-4, β (0.5, 0.9)         none    —      Gulrajani et al. 2017, official code
+//           + gradient penalty λ 10 at x̂ = x + α(G(z) − x)                          (its MNIST settings)
+//   sngan   hinge      1             Adam 2e-4, β (0.5, 0.999)       none    —      Miyato et al. 2018: spectral norm on
+//                                                                                   every conv of D
+//   r1      bce        1             Adam 2e-4, β (0.5, 0.999)       none    —      Mescheder et al. 2018: R1 penalty
+//           + R1 penalty (γ/2)·E‖∇D(x)‖² on real x, γ RecommendedR1Gamma             (DCGAN's settings otherwise)
 //
 // The WGAN warm-up (official code): 100 critic steps for each of the first 25 generator steps and for every
 // 500th, to train the critic near optimality before G follows it.
@@ -24,9 +30,22 @@ public sealed record GanRecipe(
     OptimizerSettings OptimizerG,
     double? ClipWeights,
     bool DiscriminatorBatchNorm,
-    double? EmaDecay = null)
+    double? EmaDecay = null,
+    GradientPenalty? Penalty = null,
+    string SpectralNorm = "none")
 {
-    public static readonly string[] Presets = ["dcgan", "wgan", "hinge", "lsgan"];
+    public static readonly string[] Presets = ["dcgan", "wgan", "hinge", "lsgan", "wgan-gp", "sngan", "r1"];
+    /// <summary>Which networks' convolutions are spectrally normalised (--spectral-norm).</summary>
+    public static readonly string[] SpectralNorms = ["none", "d", "g", "both"];
+
+    /// <summary>WGAN-GP's λ (Gulrajani et al. 2017, all their experiments).</summary>
+    public const double WganGpLambda = 10;
+
+    /// <summary>The r1 preset's γ (docs/recipes.md: how it was chosen).</summary>
+    public const double RecommendedR1Gamma = 10;
+
+    public bool SpectralNormD => SpectralNorm is "d" or "both";
+    public bool SpectralNormG => SpectralNorm is "g" or "both";
     public static readonly string[] OptimizerKinds = ["adam", "rmsprop"];
     public static readonly string[] DNorms = ["batch", "none"];
 
@@ -38,6 +57,7 @@ public sealed record GanRecipe(
     public static GanRecipe Named(string name)
     {
         var adam = new OptimizerSettings.Adam(AdamSettings.Dcgan);
+        var gpAdam = new OptimizerSettings.Adam(AdamSettings.Dcgan with { LearningRate = 1e-4, Beta2 = 0.9 });
         return name switch
         {
             "dcgan" => new("dcgan", "bce", 1, false, adam, adam, null, true),
@@ -45,6 +65,10 @@ public sealed record GanRecipe(
                 new OptimizerSettings.RmsProp(RmsPropSettings.Wgan), 0.01, true),
             "hinge" => new("hinge", "hinge", 1, false, adam, adam, null, true),
             "lsgan" => new("lsgan", "lsgan", 1, false, adam, adam, null, true),
+            "wgan-gp" => new("wgan-gp", "wgan", 5, false, gpAdam, gpAdam, null, false,
+                Penalty: new GradientPenalty("wgan-gp", WganGpLambda)),
+            "sngan" => new("sngan", "hinge", 1, false, adam, adam, null, false, SpectralNorm: "d"),
+            "r1" => new("r1", "bce", 1, false, adam, adam, null, false, Penalty: new GradientPenalty("r1", RecommendedR1Gamma)),
             _ => throw new ArgumentException($"unknown recipe '{name}'; expected one of {string.Join(", ", Presets)}"),
         };
     }
@@ -79,10 +103,31 @@ public sealed record GanRecipe(
         string clip = ClipWeights is double c ? FormattableString.Invariant($", D weights clipped to ±{c:G4}") : "";
         return $"{Preset}: loss {Loss}, {CriticSteps} critic step(s) per G step{warmup}, D {OptimizerD}, G {OptimizerG}, " +
                $"D norm {(DiscriminatorBatchNorm ? "batch" : "none")}{clip}" +
+               (Penalty is { } p ? $", {p.Describe()}" : "") +
+               (SpectralNorm != "none" ? $", spectral norm on {SpectralNorm switch { "d" => "D", "g" => "G", _ => "D and G" }}" : "") +
                (EmaDecay is double d ? FormattableString.Invariant($", EMA of G's weights (decay {d:G6})") : "");
     }
 
     /// <summary>The same recipe with both learning rates multiplied by <paramref name="factor"/>.</summary>
     public GanRecipe ScaleLearningRates(double factor) =>
         this with { OptimizerD = OptimizerD.ScaleLearningRate(factor), OptimizerG = OptimizerG.ScaleLearningRate(factor) };
+}
+
+/// <summary>
+/// A gradient penalty on the critic (Dcgan.Nn/Models/CriticPenalty.cs): "wgan-gp" (Weight = λ, at x̂ = x + α(G(z) − x),
+/// one α per sample) or "r1" (Weight = γ, (γ/2)·mean ‖∇D(x)‖² on the real batch), applied every Every-th critic step
+/// with its gradient weighted by Every (lazy regularisation, StyleGAN2; R1 only).
+/// </summary>
+public sealed record GradientPenalty(string Kind, double Weight, int Every = 1)
+{
+    public static readonly string[] Kinds = ["wgan-gp", "r1"];
+
+    public Ops.PenaltyForm Form => Kind == "wgan-gp" ? Ops.PenaltyForm.WganGp(Weight) : Ops.PenaltyForm.R1(Weight);
+
+    /// <summary>losses.csv's column and the console's label of the penalty's value.</summary>
+    public string Column => Kind == "wgan-gp" ? "gp" : "r1";
+
+    public string Describe() => Kind == "wgan-gp"
+        ? FormattableString.Invariant($"gradient penalty λ {Weight:G4}")
+        : FormattableString.Invariant($"R1 penalty γ {Weight:G4}{(Every > 1 ? $" every {Every} critic steps" : "")}");
 }

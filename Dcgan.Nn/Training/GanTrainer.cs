@@ -4,8 +4,12 @@
 //   critic step (k times; each on a fresh real batch and fresh noise):
 //     [wgan] clip every D parameter to [−c, c] (before each critic step, as the official WGAN code)
 //     (1) D on the real batch:              loss_real = objective's real term   score D(x)
+//         [r1] + (γ/2)·mean ‖∇ₓD(x)‖² on that same forward (every k-th critic step, gradient ×k when lazy)
 //     (2) D on G(z), detached:              loss_fake = objective's fake term   score D(G(z))₁
-//         optimizer step on D (its gradients accumulated over both batches; the step clears them)
+//         [wgan-gp] + λ·mean (‖∇D(x̂)‖ − 1)² at x̂ = x + α(G(z) − x), one α ~ U(0, 1] per sample
+//         optimizer step on D (its gradients accumulated over both batches and the penalty; the step clears them)
+//     The penalties' parameter gradients come from a hand-written double backward (Models/CriticPenalty.cs); their
+//     value is logged apart from Loss_D (so −Loss_D stays WGAN's Wasserstein estimate).
 //   generator step:
 //     (3) G through the updated D, on the G(z) of the last critic step:  loss_G   score D(G(z))₂
 //         optimizer step on G. D's parameter gradients from (3) are discarded (PyTorch zeroes them next step).
@@ -36,14 +40,17 @@ namespace Dcgan.Nn.Training;
 /// <summary>
 /// What one iteration reports (the columns of losses.csv). DX, DGz1, DGz2 are the objective's scores (mean σ(D)
 /// for bce, the critic's mean output otherwise); LossD and the scores are those of the iteration's last critic step.
+/// Penalty: the gradient penalty's value at its last computation (0 without one); not part of LossD.
 /// </summary>
 public readonly record struct IterationStats(
-    float LossD, float LossG, float DX, float DGz1, float DGz2, float GradNormD, float GradNormG, bool NonFinite);
+    float LossD, float LossG, float DX, float DGz1, float DGz2, float GradNormD, float GradNormG, bool NonFinite,
+    float Penalty = 0);
 
 public sealed class GanTrainer : IDisposable
 {
     // Slots of the scalar buffer read back once per iteration.
-    const int ErrDReal = 0, ErrDFake = 1, ErrG = 2, DX = 3, DGz1 = 4, DGz2 = 5, NormD = 6, NormG = 7, ScalarCount = 8;
+    const int ErrDReal = 0, ErrDFake = 1, ErrG = 2, DX = 3, DGz1 = 4, DGz2 = 5, NormD = 6, NormG = 7, PenaltyValue = 8,
+        ScalarCount = 9;
 
     readonly AcceleratorStream stream;
     readonly int batch;
@@ -56,7 +63,8 @@ public sealed class GanTrainer : IDisposable
     readonly MemoryBuffer1D<float, Stride1D.Dense> real, noise, dLogits, scalars, partials;
     readonly MemoryBuffer1D<float, Stride1D.Dense> tensorNorms, tensorNormScratch;
     readonly MemoryBuffer1D<int, Stride1D.Dense> nonFinite, segmentOffsets, segmentLengths;
-    readonly MemoryBuffer1D<float, Stride1D.Dense>? ema;
+    readonly MemoryBuffer1D<float, Stride1D.Dense>? ema, alpha;
+    readonly CriticPenalty<float>? penalty;
     readonly int generatorTensors, discriminatorTensors;
     readonly float[] hostScalars = new float[ScalarCount];
     readonly float[] hostTensorNorms;
@@ -130,6 +138,7 @@ public sealed class GanTrainer : IDisposable
         noise = a.Allocate1D<float>(Count(Generator.InputShape));
         dLogits = a.Allocate1D<float>(batch);
         scalars = a.Allocate1D<float>(ScalarCount);
+        scalars.MemSetToZero(); // the penalty slot is read every iteration, written only on penalty steps
         partials = a.Allocate1D<float>(ReductionOps<float>.PartialsFor(a));
         nonFinite = a.Allocate1D<int>(1);
 
@@ -148,10 +157,16 @@ public sealed class GanTrainer : IDisposable
         hostTensorNorms = new float[segments];
         if (recipe.EmaDecay is not null)
             ema = a.Allocate1D<float>(Generator.Parameters.Length);
+        if (recipe.Penalty is { } p)
+        {
+            penalty = new CriticPenalty<float>(device, Discriminator, p.Form);
+            if (p.Kind == "wgan-gp")
+                alpha = a.Allocate1D<float>(batch);
+        }
         InitializeWeights();
     }
 
-    /// <summary>Seed of an independent normal stream: weights of G, of D, the training noise, the fixed noise.</summary>
+    /// <summary>Seed of an independent stream: weights of G, of D, the training noise, the fixed noise, WGAN-GP's α.</summary>
     public ulong StreamSeed(char purpose) => Seed * 0x9E3779B97F4A7C15UL + purpose;
 
     /// <summary>Both networks' initial weights (DcganModels.InitializeWeights, from the 'G' and 'D' streams); counters to 0.</summary>
@@ -211,6 +226,11 @@ public sealed class GanTrainer : IDisposable
         objective.CriticReal(stream, D.Output, s.SubView(ErrDReal, 1), s.SubView(DX, 1), dLogits.View);
         timer?.Op("loss (forward, score, backward)", "loss");
         D.Backward(stream, real.View, dLogits.View, needInputGradient: false);
+        if (Recipe.Penalty is { Kind: "r1", Every: var every } && (criticStep - 1) % every == 0)
+        {
+            penalty!.Accumulate(stream, real.View, s.SubView(PenaltyValue, 1), forward: false, gradientScale: every);
+            timer?.Op("R1 penalty (first + double backward)", "penalty");
+        }
 
         // (2) D on G(z); G's output is treated as a constant (detached).
         rng.Normal(stream, StreamSeed('z'), (criticStep - 1) * noise.Length, noise.View);
@@ -220,6 +240,12 @@ public sealed class GanTrainer : IDisposable
         objective.CriticFake(stream, D.Output, s.SubView(ErrDFake, 1), s.SubView(DGz1, 1), dLogits.View);
         timer?.Op("loss (forward, score, backward)", "loss");
         D.Backward(stream, G.Output, dLogits.View, needInputGradient: false);
+        if (alpha is not null)
+        {
+            rng.Uniform(stream, StreamSeed('a'), (criticStep - 1) * batch, alpha.View);
+            penalty!.AccumulateInterpolated(stream, real.View, G.Output, alpha.View, s.SubView(PenaltyValue, 1));
+            timer?.Op("gradient penalty (interpolation, first + double backward)", "penalty");
+        }
         GradientChecks(D, s.SubView(NormD, 1), generatorTensors, discriminatorTensors);
         OptimizerD.Step(stream, D.Parameters);
         timer?.Op("optimizer D", "optimizer");
@@ -271,7 +297,7 @@ public sealed class GanTrainer : IDisposable
         criticStepsThisIteration = 0;
         var h = hostScalars;
         return new IterationStats(h[ErrDReal] + h[ErrDFake], h[ErrG], h[DX], h[DGz1], h[DGz2], h[NormD], h[NormG],
-            hostFlag[0] != 0);
+            hostFlag[0] != 0, h[PenaltyValue]);
     }
 
     /// <summary>
@@ -302,6 +328,8 @@ public sealed class GanTrainer : IDisposable
             buffer.Dispose();
         objective.Dispose();
         ema?.Dispose();
+        alpha?.Dispose();
+        penalty?.Dispose();
         OptimizerG.Dispose();
         OptimizerD.Dispose();
         Generator.Dispose();

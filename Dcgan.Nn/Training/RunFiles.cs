@@ -75,23 +75,28 @@ internal sealed class LossesCsv : IDisposable
 {
     readonly CsvLog log;
     readonly List<LossPoint> points = [];
+    readonly bool penalty;
 
     public IReadOnlyList<LossPoint> Points => points;
 
-    public LossesCsv(string path, IReadOnlyList<string> scoreColumns, int keepThroughIteration) =>
-        log = new CsvLog(path, TrainingRun.LossesCsvHeader(scoreColumns), keepThroughIteration,
+    public LossesCsv(string path, IReadOnlyList<string> scoreColumns, string? penaltyColumn, int keepThroughIteration)
+    {
+        penalty = penaltyColumn is not null;
+        log = new CsvLog(path, TrainingRun.LossesCsvHeader(scoreColumns, penaltyColumn), keepThroughIteration,
             (it, cells) => points.Add(new LossPoint(it, Parse(cells[2]), Parse(cells[3]), Parse(cells[4]), Parse(cells[5]))),
             scoreColumns.SequenceEqual(["d_x", "d_g_z1", "d_g_z2"])
                 ? (TrainingRun.LossesCsvHeaderV1, row => row + "," + row.Split(',')[0])
                 : null);
+    }
 
     static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
     public void Append(IterationRow row)
     {
         var s = row.Stats;
-        log.Append(string.Create(CultureInfo.InvariantCulture,
-            $"{row.Iteration},{row.Epoch},{s.LossD:R},{s.LossG:R},{s.DX:R},{s.DGz1:R},{s.DGz2:R},{row.ImagesPerSecond:F1},{s.GradNormD:R},{s.GradNormG:R},{row.CriticSteps}"));
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"{row.Iteration},{row.Epoch},{s.LossD:R},{s.LossG:R},{s.DX:R},{s.DGz1:R},{s.DGz2:R},{row.ImagesPerSecond:F1},{s.GradNormD:R},{s.GradNormG:R},{row.CriticSteps}");
+        log.Append(penalty ? line + string.Create(CultureInfo.InvariantCulture, $",{s.Penalty:R}") : line);
         points.Add(new LossPoint(row.Iteration, s.LossD, s.LossG, s.DX, s.DGz1));
     }
 
@@ -269,6 +274,8 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
         ["lr_g"] = r.OptimizerG.LearningRate,
         ["clip_weights"] = r.ClipWeights,
         ["d_norm"] = r.DiscriminatorBatchNorm ? "batch" : "none",
+        ["penalty"] = r.Penalty is { } p ? new JsonObject { ["kind"] = p.Kind, ["weight"] = p.Weight, ["every"] = p.Every } : null,
+        ["spectral_norm"] = r.SpectralNorm,
         ["summary"] = r.Describe(),
     };
 

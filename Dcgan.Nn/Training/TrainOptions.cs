@@ -48,6 +48,14 @@ public sealed record TrainOptions
     public double? ClipWeights { get; init; }
     /// <summary>"batch" or "none": batchnorm in D or not; null: the preset's.</summary>
     public string? DNorm { get; init; }
+    /// <summary>WGAN-GP's penalty weight λ (0: no penalty); null: the preset's.</summary>
+    public double? GpLambda { get; init; }
+    /// <summary>R1's γ (0: no penalty); null: the preset's.</summary>
+    public double? R1Gamma { get; init; }
+    /// <summary>Lazy R1: the penalty every k-th critic step, its gradient weighted by k; null: 1 (every step).</summary>
+    public int? R1Every { get; init; }
+    /// <summary>"none", "d", "g" or "both": which networks' convolutions are spectrally normalised; null: the preset's.</summary>
+    public string? SpectralNorm { get; init; }
     /// <summary>Decay of an exponential moving average of G's weights (e.g. 0.999); null or 0: none.</summary>
     public double? Ema { get; init; }
     public string Device { get; init; } = "auto";
@@ -144,6 +152,18 @@ public sealed record TrainOptions
             return Bad("ema", ema, "a decay in [0, 1) (0: none)");
         if (DNorm is not null && !GanRecipe.DNorms.Contains(DNorm))
             return Bad("d_norm", DNorm, "batch or none");
+        if (GpLambda is double gp && !(gp >= 0 && gp <= 1e6))
+            return Bad("gp_lambda", gp, "a number in [0, 1e6] (0: none)");
+        if (R1Gamma is double r1 && !(r1 >= 0 && r1 <= 1e6))
+            return Bad("r1_gamma", r1, "a number in [0, 1e6] (0: none)");
+        if (R1Every is < 1 or > 1000)
+            return Bad("r1_every", R1Every, "1 to 1000");
+        if (SpectralNorm is not null && !GanRecipe.SpectralNorms.Contains(SpectralNorm))
+            return Bad("spectral_norm", SpectralNorm, "none, d, g or both");
+        if (GpLambda is > 0 && R1Gamma is > 0)
+            return Bad("gp_lambda/r1_gamma", $"{GpLambda}/{R1Gamma}", "one gradient penalty, not both");
+        if (Recipe is not null && GanRecipe.Presets.Contains(Recipe) && ResolveRecipe() is { Penalty: { } p, DiscriminatorBatchNorm: true })
+            return Bad("d_norm", "batch", $"none with a gradient penalty ({p.Kind}: batchnorm mixes the samples a per-sample penalty keeps apart, and has no double backward here)");
         if (Device is null)
             return Bad("device", Device, "auto, cuda[:i], opencl[:i] or cpu");
         if (CheckpointEvery is < 1 || SampleEvery is < 1)
@@ -186,7 +206,20 @@ public sealed record TrainOptions
             ClipWeights = ClipWeights is double c ? (c > 0 ? c : null) : preset.ClipWeights,
             DiscriminatorBatchNorm = DNorm is null ? preset.DiscriminatorBatchNorm : DNorm == "batch",
             EmaDecay = Ema is double e and > 0 ? e : preset.EmaDecay,
+            Penalty = ResolvePenalty(preset.Penalty),
+            SpectralNorm = SpectralNorm ?? preset.SpectralNorm,
         };
+    }
+
+    /// <summary>--gp or --r1-gamma replace the preset's penalty (0 removes that kind); --r1-every sets lazy R1's interval.</summary>
+    GradientPenalty? ResolvePenalty(GradientPenalty? preset)
+    {
+        var penalty = preset;
+        if (GpLambda is double l)
+            penalty = l > 0 ? new GradientPenalty("wgan-gp", l) : penalty is { Kind: "wgan-gp" } ? null : penalty;
+        if (R1Gamma is double g)
+            penalty = g > 0 ? new GradientPenalty("r1", g) : penalty is { Kind: "r1" } ? null : penalty;
+        return penalty is { Kind: "r1" } && R1Every is int k ? penalty with { Every = k } : penalty;
     }
 
     /// <summary>The same options with both resolved learning rates multiplied by factor (a divergence rollback).</summary>

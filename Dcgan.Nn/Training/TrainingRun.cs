@@ -54,9 +54,13 @@ public sealed record TrainingRunInfo(
 
 public sealed partial class TrainingRun
 {
-    /// <summary>losses.csv's header for an objective's score columns (bce: d_x, d_g_z1, d_g_z2).</summary>
-    public static string LossesCsvHeader(IReadOnlyList<string> scoreColumns) =>
-        $"iteration,epoch,loss_d,loss_g,{string.Join(",", scoreColumns)},images_per_second,grad_norm_d,grad_norm_g,critic_steps";
+    /// <summary>
+    /// losses.csv's header for an objective's score columns (bce: d_x, d_g_z1, d_g_z2), with the gradient penalty's
+    /// column last when the recipe has one (gp or r1: its value at its last computation, not part of loss_d).
+    /// </summary>
+    public static string LossesCsvHeader(IReadOnlyList<string> scoreColumns, string? penaltyColumn = null) =>
+        $"iteration,epoch,loss_d,loss_g,{string.Join(",", scoreColumns)},images_per_second,grad_norm_d,grad_norm_g,critic_steps" +
+        (penaltyColumn is null ? "" : "," + penaltyColumn);
 
     /// <summary>The header of runs made before the recipes (bce, one critic step per iteration: critic_steps = iteration).</summary>
     internal const string LossesCsvHeaderV1 =
@@ -263,7 +267,8 @@ public sealed partial class TrainingRun
             trainer.SetPosition(position.Iteration, position.CriticSteps);
         }
 
-        using var csv = new LossesCsv(Path.Combine(outDir, "losses.csv"), trainer.Objective.ScoreColumns, position.Iteration);
+        using var csv = new LossesCsv(Path.Combine(outDir, "losses.csv"), trainer.Objective.ScoreColumns,
+            trainer.Recipe.Penalty?.Column, position.Iteration);
         using var normsCsv = new GradNormsCsv(Path.Combine(outDir, GradNormsCsv.FileName), trainer.TensorNormNames, position.Iteration);
         var grids = new GridHistory(outDir, position.Iteration);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
