@@ -13,6 +13,7 @@ public static class GradcheckRegistry
         .. ActivationCase.All(),
         .. BceWithLogitsCase.All(),
         .. CriticLossCase.All(),
+        .. SpectralNormCase.All(),
     ];
 
     public static IReadOnlyList<string> OpNames() => All().Select(c => c.Op).Distinct().ToList();
