@@ -13,6 +13,7 @@ public static class GradcheckRegistry
         .. ActivationCase.All(),
         .. BceWithLogitsCase.All(),
         .. CriticLossCase.All(),
+        .. SpectralNormCase.All(),
         .. PenaltyHeadCase.All(),
         .. NetworkBackwardCase.All(),
         .. PenaltyCase.All(),
