@@ -1,9 +1,12 @@
 // Conv2d and ConvTranspose2d layers (no bias, as in DCGAN). Weight names and layouts are PyTorch's:
-// Conv2d "weight" [out, in, k, k], ConvTranspose2d "weight" [in, out, k, k].
-// Both are linear in x and in w, so their double backward (Layer) is the forward pass applied to the tangent and a
-// weight gradient with the tangent in place of the input: Tangent = w ⋆ t, dW += BackwardWeight(t, dY).
+// Conv2d "weight" [out, in, k, k], ConvTranspose2d "weight" [in, out, k, k]. Spectrally normalised (spectralNorm:
+// true), the parameter is "weight_orig" and the conv uses W / σ(W) (SpectralNormWeight; state "weight_u", "weight_v").
+// Both convs are linear in x and in w, so their double backward (Layer) is the forward pass applied to the tangent
+// and a weight gradient with the tangent in place of the input: Tangent = w ⋆ t, dW += BackwardWeight(t, dY)
+// (through the spectral norm's backward when there is one).
 using System.Numerics;
 using Dcgan.Kernels.Conv;
+using Dcgan.Kernels.SpectralNorm;
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Ops;
 using ILGPU;
@@ -11,106 +14,146 @@ using ILGPU.Runtime;
 
 namespace Dcgan.Nn.Layers;
 
-public sealed class Conv2dLayer<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>What the two conv layers share: the weight, its optional spectral norm, and the passes' wiring.</summary>
+public abstract class ConvLayerBase<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly Parameter weight;
+    readonly SpectralNormWeight<T>? spectralNorm;
+    ArrayView<T> w, dW;
+
+    public Parameter Weight => weight;
+
+    /// <summary>The spectral norm of this layer's weight, or null.</summary>
+    public SpectralNormWeight<T>? SpectralNorm => spectralNorm;
+
+    protected ConvLayerBase(ComputeDevice device, ParameterArena<T>.Builder parameters, string name, int[] inputShape,
+        int[] outputShape, int[] weightShape, SpectralNormShape? spectralNormShape)
+        : base(device.Accelerator, name, inputShape, outputShape)
+    {
+        weight = parameters.Declare(name + (spectralNormShape is null ? ".weight" : ".weight_orig"), weightShape);
+        if (spectralNormShape is SpectralNormShape s)
+            spectralNorm = new SpectralNormWeight<T>(device, s);
+    }
+
+    protected abstract void ConvForward(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y);
+    protected abstract void ConvBackwardData(AcceleratorStream stream, ArrayView<T> dY, ArrayView<T> w, ArrayView<T> dX);
+    protected abstract void ConvBackwardWeight(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY, ArrayView<T> dW);
+
+    /// <summary>The weight the conv uses: W, or W / σ from the last forward.</summary>
+    ArrayView<T> Used => spectralNorm?.Effective ?? w;
+
+    public override void Bind(ParameterArena<T> arena)
+    {
+        w = arena.ValueOf(weight);
+        dW = arena.GradientOf(weight);
+    }
+
+    public override void Forward(AcceleratorStream stream, ArrayView<T> x, bool training)
+    {
+        spectralNorm?.Forward(stream, w, training);
+        ConvForward(stream, x, Used, Output);
+    }
+
+    public override void Backward(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY, bool needInputGradient,
+        bool needParameterGradients = true)
+    {
+        if (needParameterGradients)
+            WeightGradient(stream, x, dY);
+        if (needInputGradient)
+            ConvBackwardData(stream, dY, Used, InputGradient);
+    }
+
+    public override bool HasDoubleBackward => true;
+
+    public override void BackwardOfBackward(AcceleratorStream stream, ArrayView<T> t, ArrayView<T> dY, bool needTangent)
+    {
+        WeightGradient(stream, t, dY);
+        if (needTangent)
+            ConvForward(stream, t, Used, Tangent);
+    }
+
+    /// <summary>dW += ∂⟨dY, conv(x; ·)⟩/∂W, through the spectral norm's backward when there is one.</summary>
+    void WeightGradient(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY)
+    {
+        if (spectralNorm is null)
+        {
+            ConvBackwardWeight(stream, x, dY, dW);
+            return;
+        }
+        spectralNorm.BeginGradient(stream);
+        ConvBackwardWeight(stream, x, dY, spectralNorm.EffectiveGradient);
+        spectralNorm.EndGradient(stream, dW);
+    }
+
+    public override IEnumerable<StateBuffer<T>> StateBuffers => spectralNorm?.StateBuffers("weight") ?? [];
+
+    protected string SpectralNormNote => spectralNorm is null ? "" : " spectral norm";
+
+    public override void Dispose()
+    {
+        spectralNorm?.Dispose();
+        base.Dispose();
+    }
+}
+
+public sealed class Conv2dLayer<T> : ConvLayerBase<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly Conv2dOps<T> ops;
     readonly ConvShape shape;
-    readonly Parameter weight;
-    ArrayView<T> w, dW;
-
-    public Parameter Weight => weight;
 
     public Conv2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name,
-        int batch, int inChannels, int size, int outChannels, int k, int stride, int pad)
-        : this(device, parameters, name, ConvShape.Create(batch, inChannels, size, size, outChannels, k, stride, pad)) { }
+        int batch, int inChannels, int size, int outChannels, int k, int stride, int pad, bool spectralNorm = false)
+        : this(device, parameters, name, ConvShape.Create(batch, inChannels, size, size, outChannels, k, stride, pad), spectralNorm) { }
 
-    Conv2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name, ConvShape shape)
-        : base(device.Accelerator, name, [shape.N, shape.C, shape.H, shape.W], [shape.N, shape.OC, shape.OH, shape.OW])
+    Conv2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name, ConvShape shape, bool spectralNorm)
+        : base(device, parameters, name, [shape.N, shape.C, shape.H, shape.W], [shape.N, shape.OC, shape.OH, shape.OW],
+            [shape.OC, shape.C, shape.K, shape.K], spectralNorm ? SpectralNormShape.Conv2d(shape.OC, shape.C, shape.K) : null)
     {
         this.shape = shape;
         ops = Conv2dOps<T>.On(device);
-        weight = parameters.Declare(name + ".weight", shape.OC, shape.C, shape.K, shape.K);
     }
 
-    public override void Bind(ParameterArena<T> arena)
-    {
-        w = arena.ValueOf(weight);
-        dW = arena.GradientOf(weight);
-    }
+    protected override void ConvForward(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y) =>
+        ops.Forward(stream, shape, x, w, y);
 
-    public override void Forward(AcceleratorStream stream, ArrayView<T> x, bool training) =>
-        ops.Forward(stream, shape, x, w, Output);
+    protected override void ConvBackwardData(AcceleratorStream stream, ArrayView<T> dY, ArrayView<T> w, ArrayView<T> dX) =>
+        ops.BackwardData(stream, shape, dY, w, dX);
 
-    public override void Backward(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY, bool needInputGradient,
-        bool needParameterGradients = true)
-    {
-        if (needParameterGradients)
-            ops.BackwardWeight(stream, shape, x, dY, dW);
-        if (needInputGradient)
-            ops.BackwardData(stream, shape, dY, w, InputGradient);
-    }
-
-    public override bool HasDoubleBackward => true;
-
-    public override void BackwardOfBackward(AcceleratorStream stream, ArrayView<T> t, ArrayView<T> dY, bool needTangent)
-    {
-        ops.BackwardWeight(stream, shape, t, dY, dW);
-        if (needTangent)
-            ops.Forward(stream, shape, t, w, Tangent);
-    }
+    protected override void ConvBackwardWeight(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY, ArrayView<T> dW) =>
+        ops.BackwardWeight(stream, shape, x, dY, dW);
 
     public override string Describe() =>
-        $"Conv2d({shape.C}, {shape.OC}, k{shape.K} s{shape.Stride} p{shape.Pad})  {shape.H}x{shape.W} -> {shape.OH}x{shape.OW}";
+        $"Conv2d({shape.C}, {shape.OC}, k{shape.K} s{shape.Stride} p{shape.Pad}){SpectralNormNote}  {shape.H}x{shape.W} -> {shape.OH}x{shape.OW}";
 }
 
-public sealed class ConvTranspose2dLayer<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ConvTranspose2dLayer<T> : ConvLayerBase<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly ConvTranspose2dOps<T> ops;
     readonly ConvShape shape; // the adjoint conv's shape: C/H/W describe our output, OC/OH/OW our input
-    readonly Parameter weight;
-    ArrayView<T> w, dW;
-
-    public Parameter Weight => weight;
 
     public ConvTranspose2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name,
-        int batch, int inChannels, int size, int outChannels, int k, int stride, int pad)
-        : this(device, parameters, name, ConvTranspose2d.Shape(batch, inChannels, size, size, outChannels, k, stride, pad)) { }
+        int batch, int inChannels, int size, int outChannels, int k, int stride, int pad, bool spectralNorm = false)
+        : this(device, parameters, name, ConvTranspose2d.Shape(batch, inChannels, size, size, outChannels, k, stride, pad),
+            spectralNorm) { }
 
-    ConvTranspose2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name, ConvShape shape)
-        : base(device.Accelerator, name, [shape.N, shape.OC, shape.OH, shape.OW], [shape.N, shape.C, shape.H, shape.W])
+    ConvTranspose2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name, ConvShape shape, bool spectralNorm)
+        : base(device, parameters, name, [shape.N, shape.OC, shape.OH, shape.OW], [shape.N, shape.C, shape.H, shape.W],
+            [shape.OC, shape.C, shape.K, shape.K],
+            spectralNorm ? SpectralNormShape.ConvTranspose2d(shape.OC, shape.C, shape.K) : null)
     {
         this.shape = shape;
         ops = ConvTranspose2dOps<T>.On(device);
-        weight = parameters.Declare(name + ".weight", shape.OC, shape.C, shape.K, shape.K);
     }
 
-    public override void Bind(ParameterArena<T> arena)
-    {
-        w = arena.ValueOf(weight);
-        dW = arena.GradientOf(weight);
-    }
+    protected override void ConvForward(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y) =>
+        ops.Forward(stream, shape, x, w, y);
 
-    public override void Forward(AcceleratorStream stream, ArrayView<T> x, bool training) =>
-        ops.Forward(stream, shape, x, w, Output);
+    protected override void ConvBackwardData(AcceleratorStream stream, ArrayView<T> dY, ArrayView<T> w, ArrayView<T> dX) =>
+        ops.BackwardData(stream, shape, dY, w, dX);
 
-    public override void Backward(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY, bool needInputGradient,
-        bool needParameterGradients = true)
-    {
-        if (needParameterGradients)
-            ops.BackwardWeight(stream, shape, x, dY, dW);
-        if (needInputGradient)
-            ops.BackwardData(stream, shape, dY, w, InputGradient);
-    }
-
-    public override bool HasDoubleBackward => true;
-
-    public override void BackwardOfBackward(AcceleratorStream stream, ArrayView<T> t, ArrayView<T> dY, bool needTangent)
-    {
-        ops.BackwardWeight(stream, shape, t, dY, dW);
-        if (needTangent)
-            ops.Forward(stream, shape, t, w, Tangent);
-    }
+    protected override void ConvBackwardWeight(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY, ArrayView<T> dW) =>
+        ops.BackwardWeight(stream, shape, x, dY, dW);
 
     public override string Describe() =>
-        $"ConvTranspose2d({shape.OC}, {shape.C}, k{shape.K} s{shape.Stride} p{shape.Pad})  {shape.OH}x{shape.OW} -> {shape.H}x{shape.W}";
+        $"ConvTranspose2d({shape.OC}, {shape.C}, k{shape.K} s{shape.Stride} p{shape.Pad}){SpectralNormNote}  {shape.OH}x{shape.OW} -> {shape.H}x{shape.W}";
 }

@@ -58,12 +58,13 @@ public sealed class CriticPenalty<T> : IDisposable where T : unmanaged, IFloatin
     /// <summary>
     /// The penalty at x: writes P into penalty[0] and accumulates gradientScale·∂P/∂θ into the critic's gradients.
     /// forward false: the critic's last forward (training mode) was at this very x and is still in its buffers.
+    /// training false: the forward in eval mode (gradchecks of spectrally normalised critics, whose u, v must stay put).
     /// </summary>
     public void Accumulate(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> penalty, bool forward = true,
-        double gradientScale = 1)
+        double gradientScale = 1, bool training = true)
     {
         if (forward)
-            critic.Forward(stream, x, training: true);
+            critic.Forward(stream, x, training);
         critic.Backward(stream, x, ones.View, needInputGradient: true, needParameterGradients: false);
         ops.PenaltyAndGradient(stream, Form, critic.InputGradient, norms.View, penalty, tangent.View, gradientScale);
         critic.BackwardOfBackward(stream, ones.View, tangent.View);
@@ -71,10 +72,10 @@ public sealed class CriticPenalty<T> : IDisposable where T : unmanaged, IFloatin
 
     /// <summary>WGAN-GP: the penalty at x̂ = x + α_n(f − x) (alpha: N values), accumulated as Accumulate.</summary>
     public void AccumulateInterpolated(AcceleratorStream stream, ArrayView<T> real, ArrayView<T> fake, ArrayView<T> alpha,
-        ArrayView<T> penalty, double gradientScale = 1)
+        ArrayView<T> penalty, double gradientScale = 1, bool training = true)
     {
         ops.Interpolate(stream, real, fake, alpha, xHat.View);
-        Accumulate(stream, xHat.View, penalty, forward: true, gradientScale);
+        Accumulate(stream, xHat.View, penalty, forward: true, gradientScale, training);
     }
 
     public void Dispose()

@@ -4,6 +4,8 @@
 // state-dict names, follow that file: G = [ConvT, BN, ReLU]×stages, ConvT, Tanh; D = Conv, LeakyReLU,
 // [Conv, BN, LeakyReLU]×(stages−1), Conv (+ Sigmoid in PyTorch, index kept free here: the loss takes logits).
 // Without batchnorm in D (`--d-norm none`, as WGAN-GP and SN-GAN use) the indices close up: Conv, LeakyReLU, …
+// Spectrally normalised (`--spectral-norm`), every conv of that network uses W/σ(W) under PyTorch's names
+// (weight_orig, weight_u, weight_v), as torch.nn.utils.spectral_norm applied to each conv of pytorch/examples' nets.
 // Initialisation is pytorch/examples' weights_init (InitializeWeights), part of the model as there.
 using System.Numerics;
 using Dcgan.Nn.Devices;
@@ -36,7 +38,8 @@ public static class DcganModels
 {
     public const float LeakySlope = 0.2f;
 
-    public static Sequential<T> Generator<T>(ComputeDevice device, ModelConfig config, int batch)
+    /// <param name="spectralNorm">true: every ConvTranspose2d spectrally normalised.</param>
+    public static Sequential<T> Generator<T>(ComputeDevice device, ModelConfig config, int batch, bool spectralNorm = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         config.Validate();
@@ -50,7 +53,7 @@ public static class DcganModels
         {
             bool first = stage == 0;
             var conv = new ConvTranspose2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
-                channels, k: 4, stride: first ? 1 : 2, pad: first ? 0 : 1);
+                channels, k: 4, stride: first ? 1 : 2, pad: first ? 0 : 1, spectralNorm);
             layers.Add(conv);
             layers.Add(new BatchNorm2dLayer<T>(device, parameters, $"main.{layers.Count}", conv.OutputShape));
             layers.Add(new ActivationLayer<T>(device, $"main.{layers.Count}", conv.OutputShape, ActivationKind.Relu));
@@ -58,15 +61,16 @@ public static class DcganModels
             channels /= 2;
         }
         var last = new ConvTranspose2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
-            config.Channels, k: 4, stride: 2, pad: 1);
+            config.Channels, k: 4, stride: 2, pad: 1, spectralNorm);
         layers.Add(last);
         layers.Add(new ActivationLayer<T>(device, $"main.{layers.Count}", last.OutputShape, ActivationKind.Tanh));
         return new Sequential<T>(device.Accelerator, parameters, layers) { ProfileName = "G" };
     }
 
     /// <param name="batchNorm">false: no batchnorm layers in D (`--d-norm none`).</param>
-    public static Sequential<T> Discriminator<T>(ComputeDevice device, ModelConfig config, int batch, bool batchNorm = true)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <param name="spectralNorm">true: every Conv2d spectrally normalised.</param>
+    public static Sequential<T> Discriminator<T>(ComputeDevice device, ModelConfig config, int batch, bool batchNorm = true,
+        bool spectralNorm = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         config.Validate();
         var parameters = new ParameterArena<T>.Builder();
@@ -77,7 +81,7 @@ public static class DcganModels
         for (int stage = 0; stage < config.Stages; stage++)
         {
             var conv = new Conv2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size,
-                channels, k: 4, stride: 2, pad: 1);
+                channels, k: 4, stride: 2, pad: 1, spectralNorm);
             layers.Add(conv);
             if (stage > 0 && batchNorm)
                 layers.Add(new BatchNorm2dLayer<T>(device, parameters, $"main.{layers.Count}", conv.OutputShape));
@@ -85,14 +89,15 @@ public static class DcganModels
             (inChannels, size) = (channels, conv.OutputShape[2]);
             channels *= 2;
         }
-        layers.Add(new Conv2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size, 1, k: 4, stride: 1, pad: 0));
+        layers.Add(new Conv2dLayer<T>(device, parameters, $"main.{layers.Count}", batch, inChannels, size, 1, k: 4, stride: 1, pad: 0, spectralNorm));
         return new Sequential<T>(device.Accelerator, parameters, layers) { ProfileName = "D" };
     }
 
     /// <summary>
     /// pytorch/examples' weights_init: conv weights N(0, 0.02), batchnorm γ N(1, 0.02), β 0. Drawn on the host from
     /// the counter-based generator the device uses, seeded by <paramref name="seed"/> and offset by each parameter's
-    /// arena position, so the initial weights are identical on every backend.
+    /// arena position, so the initial weights are identical on every backend. Spectral norms' u and v start as
+    /// torch.nn.utils.spectral_norm's, normalize(N(0, 1)) (no power iteration), drawn after the arena's positions.
     /// </summary>
     public static void InitializeWeights<T>(Sequential<T> net, ulong seed) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -104,5 +109,14 @@ public static class DcganModels
                 : NormalRngReference.Normal(seed, p.Offset, p.Length, mean: batchNormWeights.Contains(p) ? 1.0 : 0.0, std: 0.02);
             arena.ValueOf(p).CopyFromCPU(values.Select(T.CreateChecked).ToArray());
         }
+        long offset = arena.Length;
+        foreach (var sn in net.Layers.OfType<ConvLayerBase<T>>().Select(l => l.SpectralNorm).OfType<SpectralNormWeight<T>>())
+            foreach (var vector in new[] { sn.U, sn.V })
+            {
+                float[] values = NormalRngReference.Normal(seed, offset, (int)vector.Length);
+                offset += vector.Length;
+                double norm = Math.Max(Math.Sqrt(values.Sum(x => (double)x * x)), 1e-12);
+                vector.CopyFromCPU(values.Select(x => T.CreateChecked(x / norm)).ToArray());
+            }
     }
 }

@@ -24,6 +24,8 @@ public static class GeneratorSampler
         {
             string name = $"main.{i}.weight";
             if (!file.Contains(name))
+                name += "_orig"; // a spectrally normalised G
+            if (!file.Contains(name))
                 break;
             var shape = file.Get(name).Shape;
             if (shape.Length != 4 || shape[2] != 4 || shape[3] != 4)
@@ -32,7 +34,7 @@ public static class GeneratorSampler
         }
         if (convs.Count < 3)
             throw new CheckpointException($"{file.Source}: not a DCGAN generator state dict " +
-                "(expected ConvTranspose2d weights main.0.weight, main.3.weight, … of shape [in, out, 4, 4])");
+                "(expected ConvTranspose2d weights main.0.weight, main.3.weight, … (or weight_orig) of shape [in, out, 4, 4])");
         int stages = convs.Count - 1;
         int imageSize = 4 << stages;
         long nz = convs[0][0], ngf = convs[^1][0], nc = convs[^1][1];
@@ -94,7 +96,9 @@ public static class GeneratorSampler
     {
         if (mode == BatchNormMode.Batch && count < 2)
             throw new ArgumentException("--bn-mode batch needs at least 2 samples (batch statistics of one value are undefined)");
-        using var generator = DcganModels.Generator<float>(device, config, count);
+        // A spectrally normalised G (--spectral-norm g|both) saves weight_orig/_u/_v: build the same network.
+        bool spectralNorm = checkpoint.Names.Any(n => n.EndsWith(".weight_orig", StringComparison.Ordinal));
+        using var generator = DcganModels.Generator<float>(device, config, count, spectralNorm);
         StateDict.Load(checkpoint, generator);
         var accelerator = device.Accelerator;
         using var noise = accelerator.Allocate1D(z);

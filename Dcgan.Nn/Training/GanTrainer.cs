@@ -123,8 +123,8 @@ public sealed class GanTrainer : IDisposable
         Seed = seed;
         var a = device.Accelerator;
         stream = a.DefaultStream;
-        Generator = DcganModels.Generator<float>(device, config, batch);
-        Discriminator = DcganModels.Discriminator<float>(device, config, batch, recipe.DiscriminatorBatchNorm);
+        Generator = DcganModels.Generator<float>(device, config, batch, recipe.SpectralNormG);
+        Discriminator = DcganModels.Discriminator<float>(device, config, batch, recipe.DiscriminatorBatchNorm, recipe.SpectralNormD);
         OptimizerG = Optimizer.Create(device, recipe.OptimizerG, Generator.Parameters.Length);
         OptimizerD = Optimizer.Create(device, recipe.OptimizerD, Discriminator.Parameters.Length);
         objective = GanObjective.Create(recipe.Loss, device, batch);

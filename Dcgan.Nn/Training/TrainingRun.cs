@@ -229,7 +229,7 @@ public sealed partial class TrainingRun
             trainer = new GanTrainer(device, model, options.BatchSize, recipe, options.Seed) { ClipGradNorm = options.ClipGradNorm };
             try
             {
-                sampler = DcganModels.Generator<float>(device, model, GridImages);
+                sampler = DcganModels.Generator<float>(device, model, GridImages, recipe.SpectralNormG);
             }
             catch
             {

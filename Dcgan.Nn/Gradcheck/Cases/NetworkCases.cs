@@ -14,34 +14,42 @@ using ILGPU.Runtime;
 
 namespace Dcgan.Nn.Gradcheck.Cases;
 
-/// <summary>A network to check: how to build it in float64 on a device, for one batch.</summary>
+/// <summary>
+/// A network to check: how to build it in float64 on a device, for one batch. Training false runs the forward passes
+/// in eval mode: a spectrally normalised network must (a training forward advances u and v, so two evaluations would
+/// be two different functions, and the backward holds u, v constant, as PyTorch's, while finite differences would
+/// follow them through the power iteration).
+/// </summary>
 public sealed record NetworkSpec(string Name, int Batch, Func<ComputeDevice, int, Sequential<double>> Build,
-    double InputScale = 1, double WeightScale = 0.5)
+    double InputScale = 1, double WeightScale = 0.5, bool Training = true)
 {
     /// <summary>
     /// A small odd critic, not DCGAN's shapes: 2×7×7 → conv k3 s2 p1 → 3×4×4 → LeakyReLU(0.2) → conv k3 s1 p1 → 4×4×4
     /// → ReLU → conv k4 s1 p0 → 1×1×1.
     /// </summary>
-    public static NetworkSpec SmallCritic(int batch = 3) => new("small critic 2x7x7", batch, (device, n) =>
-    {
-        var p = new ParameterArena<double>.Builder();
-        var c1 = new Conv2dLayer<double>(device, p, "main.0", n, 2, 7, 3, k: 3, stride: 2, pad: 1);
-        var a1 = new ActivationLayer<double>(device, "main.1", c1.OutputShape, ActivationKind.LeakyRelu, DcganModels.LeakySlope);
-        var c2 = new Conv2dLayer<double>(device, p, "main.2", n, 3, 4, 4, k: 3, stride: 1, pad: 1);
-        var a2 = new ActivationLayer<double>(device, "main.3", c2.OutputShape, ActivationKind.Relu);
-        var c3 = new Conv2dLayer<double>(device, p, "main.4", n, 4, 4, 1, k: 4, stride: 1, pad: 0);
-        return new Sequential<double>(device.Accelerator, p, [c1, a1, c2, a2, c3]);
-    });
+    public static NetworkSpec SmallCritic(int batch = 3, bool spectralNorm = false) =>
+        new($"small critic 2x7x7{(spectralNorm ? " spectral norm (eval)" : "")}", batch, (device, n) =>
+        {
+            var p = new ParameterArena<double>.Builder();
+            var c1 = new Conv2dLayer<double>(device, p, "main.0", n, 2, 7, 3, k: 3, stride: 2, pad: 1, spectralNorm);
+            var a1 = new ActivationLayer<double>(device, "main.1", c1.OutputShape, ActivationKind.LeakyRelu, DcganModels.LeakySlope);
+            var c2 = new Conv2dLayer<double>(device, p, "main.2", n, 3, 4, 4, k: 3, stride: 1, pad: 1, spectralNorm);
+            var a2 = new ActivationLayer<double>(device, "main.3", c2.OutputShape, ActivationKind.Relu);
+            var c3 = new Conv2dLayer<double>(device, p, "main.4", n, 4, 4, 1, k: 4, stride: 1, pad: 0, spectralNorm);
+            return new Sequential<double>(device.Accelerator, p, [c1, a1, c2, a2, c3]);
+        }, Training: !spectralNorm);
 
     /// <summary>DCGAN's D at 16×16, ndf 2, one channel: the real critic's shapes at tiny size.</summary>
-    public static NetworkSpec DcganCritic(bool batchNorm, int batch = 3) =>
-        new($"DCGAN D 16px ndf 2{(batchNorm ? " batchnorm (train)" : "")}", batch, (device, n) =>
-            DcganModels.Discriminator<double>(device, new ModelConfig(16, 1, Nz: 3, Ngf: 2, Ndf: 2), n, batchNorm));
+    public static NetworkSpec DcganCritic(bool batchNorm, int batch = 3, bool spectralNorm = false) =>
+        new($"DCGAN D 16px ndf 2{(batchNorm ? " batchnorm (train)" : "")}{(spectralNorm ? " spectral norm (eval)" : "")}", batch,
+            (device, n) => DcganModels.Discriminator<double>(device, new ModelConfig(16, 1, Nz: 3, Ngf: 2, Ndf: 2), n, batchNorm,
+                spectralNorm), Training: !spectralNorm);
 
     /// <summary>DCGAN's G at 16×16, nz 3, ngf 2, one channel (batchnorm in training mode, Tanh output).</summary>
-    public static NetworkSpec DcganGenerator(int batch = 3) =>
-        new("DCGAN G 16px nz 3 ngf 2", batch, (device, n) =>
-            DcganModels.Generator<double>(device, new ModelConfig(16, 1, Nz: 3, Ngf: 2, Ndf: 2), n), WeightScale: 0.3);
+    public static NetworkSpec DcganGenerator(int batch = 3, bool spectralNorm = false) =>
+        new($"DCGAN G 16px nz 3 ngf 2{(spectralNorm ? " spectral norm, batchnorm (eval)" : "")}", batch, (device, n) =>
+            DcganModels.Generator<double>(device, new ModelConfig(16, 1, Nz: 3, Ngf: 2, Ndf: 2), n, spectralNorm),
+            WeightScale: 0.3, Training: !spectralNorm);
 }
 
 /// <summary>Shared by the network cases: inputs = the network input X, then one input per parameter tensor.</summary>
@@ -82,17 +90,24 @@ public abstract class NetworkCaseBase(NetworkSpec spec) : GradcheckCase
     /// </summary>
     protected (Sequential<double> Net, DeviceTensor<double> X) Load(ComputeDevice device, IReadOnlyList<double[]> inputs)
     {
-        if (networkDevice != device)
+        bool fresh = networkDevice != device;
+        if (fresh)
         {
             network = spec.Build(device, spec.Batch);
             networkDevice = device;
+            DcganModels.InitializeWeights(network, seed: 7); // the spectral norms' u and v (the weights are loaded below)
         }
         var net = network!;
-        net.Parameters.Gradients.MemSetToZero();
         var x = DeviceTensor<double>.FromHost(device.Accelerator, inputs[0], net.InputShape);
         var ps = net.Parameters.Parameters;
         for (int i = 0; i < ps.Count; i++)
             net.Parameters.ValueOf(ps[i]).CopyFromCPU(inputs[i + 1]);
+        if (fresh && !spec.Training)
+            // Power iterations on the case's weights, so that σ is near the top singular value as in training
+            // (from random u, v it is far below it, and W/σ huge); eval-mode passes then hold u, v fixed.
+            for (int i = 0; i < 20; i++)
+                net.Forward(device.Accelerator.DefaultStream, x.View, training: true);
+        net.Parameters.Gradients.MemSetToZero();
         return (net, x);
     }
 
@@ -119,7 +134,7 @@ public sealed class NetworkBackwardCase(NetworkSpec spec) : NetworkCaseBase(spec
         var (net, x) = Load(device, inputs);
         using (x)
         {
-            net.Forward(device.Accelerator.DefaultStream, x.View, training: true);
+            net.Forward(device.Accelerator.DefaultStream, x.View, Spec.Training);
             var y = new double[net.Output.Length];
             net.Output.CopyToCPU(y);
             return y;
@@ -133,7 +148,7 @@ public sealed class NetworkBackwardCase(NetworkSpec spec) : NetworkCaseBase(spec
         {
             var stream = device.Accelerator.DefaultStream;
             using var dy = DeviceTensor<double>.FromHost(device.Accelerator, dY, net.OutputShape);
-            net.Forward(stream, x.View, training: true);
+            net.Forward(stream, x.View, Spec.Training);
             net.Backward(stream, x.View, dy.View, needInputGradient: true);
             var dx = new double[x.Length];
             net.InputGradient.CopyToCPU(dx);
@@ -147,6 +162,8 @@ public sealed class NetworkBackwardCase(NetworkSpec spec) : NetworkCaseBase(spec
         new NetworkBackwardCase(NetworkSpec.DcganCritic(batchNorm: false)),
         new NetworkBackwardCase(NetworkSpec.DcganCritic(batchNorm: true)),
         new NetworkBackwardCase(NetworkSpec.DcganGenerator()),
+        new NetworkBackwardCase(NetworkSpec.SmallCritic(spectralNorm: true)),
+        new NetworkBackwardCase(NetworkSpec.DcganGenerator(spectralNorm: true)),
     ];
 }
 
@@ -197,11 +214,11 @@ public sealed class PenaltyCase(NetworkSpec spec, string penalty) : NetworkCaseB
                 int parameters = net.Parameters.Parameters.Count;
                 using var f = DeviceTensor<double>.FromHost(a, inputs[parameters + 1], net.InputShape);
                 using var alpha = DeviceTensor<double>.FromHost(a, inputs[parameters + 2], Spec.Batch);
-                cp.AccumulateInterpolated(stream, x.View, f.View, alpha.View, p.View, scale);
+                cp.AccumulateInterpolated(stream, x.View, f.View, alpha.View, p.View, scale, Spec.Training);
             }
             else
             {
-                cp.Accumulate(stream, x.View, p.View, forward: true, gradientScale: scale);
+                cp.Accumulate(stream, x.View, p.View, forward: true, gradientScale: scale, training: Spec.Training);
             }
             return (p.ToHost(), ParameterGradients(net));
         }
@@ -209,7 +226,11 @@ public sealed class PenaltyCase(NetworkSpec spec, string penalty) : NetworkCaseB
 
     public static IEnumerable<GradcheckCase> All() =>
         from penalty in new[] { "wgan-gp", "r1" }
-        from spec in new[] { NetworkSpec.SmallCritic(), NetworkSpec.DcganCritic(batchNorm: false) }
+        from spec in new[]
+        {
+            NetworkSpec.SmallCritic(), NetworkSpec.DcganCritic(batchNorm: false),
+            NetworkSpec.DcganCritic(batchNorm: false, spectralNorm: true),
+        }
         select (GradcheckCase)new PenaltyCase(spec, penalty);
 }
 
