@@ -6,16 +6,23 @@ Reads from <work-dir>: netG.safetensors, netD.safetensors (state dicts), inputs.
 [T,K,B,nc,H,W], noise [T,K,B,nz,1,1]: K critic steps per iteration, each on its own batch and noise; fixed
 [N,nz,1,1]) and config.json ({"image_size", "nc", "nz", "ngf", "ndf", "loss" (bce|wgan|hinge|lsgan),
 "optimizer" (adam|rmsprop), "lr_d", "lr_g", "beta1", "beta2", "clip" (null or c), "d_norm" (batch|none), "ema"
-(null or the decay of an average of G's weights, updated after each G step)}).
+(null or the decay of an average of G's weights, updated after each G step), "penalty" (null or {"kind":
+wgan-gp|r1, "weight": lambda or gamma, "every": k}), "spectral_norm" (none|d|g|both), "sabotage" (null or a
+deliberate error in the penalty or the spectral norm: the test checks that it makes parity fail)}); for wgan-gp
+also inputs "alpha" [T,K,B] (one interpolation weight per sample).
 Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode ("eval_images"), the losses and scores of each
 iteration ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", [T] each; those of the iteration's last critic step),
 the weights after the last (prefixed "netG." / "netD."), each optimizer's state per parameter
-("optG.<name>.<state>", "optD.<name>.<state>") and the EMA of G's weights ("emaG.<name>").
+("optG.<name>.<state>", "optD.<name>.<state>"), the EMA of G's weights ("emaG.<name>") and the penalty's value
+at its last computation in each iteration ("penalty", [T]).
+The penalties are autograd's: torch.autograd.grad(D(x).sum(), x, create_graph=True), as the papers' code; spectral
+norm is torch.nn.utils.spectral_norm on every conv of the network (dim 1 for ConvTranspose2d, its default).
 The iteration is written from the recipes' published code, independently of ours: critic steps as the
 official WGAN code (clamp every D parameter before each critic step), the G step on the last critic step's
 fake batch as pytorch/examples.
 The safetensors format is read and written by hand (json + raw little-endian bytes) so only torch is needed.
 """
+import importlib
 import json
 import math
 import struct
@@ -101,6 +108,27 @@ def main():
     cfg = json.load(open(f"{work}/config.json"))
     netG = Main(generator(cfg["image_size"], cfg["nz"], cfg["ngf"], cfg["nc"]))
     netD = Main(discriminator(cfg["image_size"], cfg["nc"], cfg["ndf"], cfg.get("d_norm", "batch") == "batch"))
+    sabotage = cfg.get("sabotage")
+    if sabotage == "sn-sigma-constant":
+        # The classic wrong spectral-norm backward: sigma treated as a constant (u, v are, sigma is not).
+        def weight_over_constant_sigma(self, module, do_power_iteration):
+            weight = getattr(module, self.name + "_orig")
+            u, v = getattr(module, self.name + "_u"), getattr(module, self.name + "_v")
+            matrix = self.reshape_weight_to_matrix(weight)
+            if do_power_iteration:
+                with torch.no_grad():
+                    v.copy_(nn.functional.normalize(matrix.t() @ u, dim=0, eps=self.eps))
+                    u.copy_(nn.functional.normalize(matrix @ v, dim=0, eps=self.eps))
+                u, v = u.clone(), v.clone()
+            return weight / torch.dot(u, matrix @ v).detach()
+        importlib.import_module("torch.nn.utils.spectral_norm").SpectralNorm.compute_weight = weight_over_constant_sigma
+    sn = cfg.get("spectral_norm", "none")
+    for net, on in ((netD, sn in ("d", "both")), (netG, sn in ("g", "both"))):
+        if on:
+            for i, m in enumerate(net.main):
+                if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                    iterations = 2 if sabotage == "sn-two-iterations" else 1
+                    net.main[i] = nn.utils.spectral_norm(m, n_power_iterations=iterations)
     netG.load_state_dict(load(f"{work}/netG.safetensors"), strict=True)
     netD.load_state_dict(load(f"{work}/netD.safetensors"), strict=True)
     inputs = load(f"{work}/inputs.safetensors")
@@ -133,28 +161,62 @@ def main():
     optD = optimizer(netD.parameters(), cfg["lr_d"])
     optG = optimizer(netG.parameters(), cfg["lr_g"])
     clip = cfg.get("clip")
+    penalty = cfg.get("penalty")
+
+    def input_gradient(x):
+        """g = d(sum_n D(x)_n)/dx, differentiable w.r.t. D's parameters (create_graph), and D(x)."""
+        x = x.detach().requires_grad_(True)
+        output = netD(x).view(-1)
+        (g,) = torch.autograd.grad(output.sum(), x, create_graph=sabotage != "no-double-backward", retain_graph=True)
+        if sabotage == "no-double-backward":
+            g = g.detach().requires_grad_(True)  # the penalty's parameter gradient dropped
+        return g, output
+
+    def per_sample_norms(g):
+        if sabotage == "channel-norm":
+            return g.norm(2, dim=1).reshape(g.shape[0], -1).mean(1)  # the norm over the channels only
+        return g.reshape(g.shape[0], -1).norm(2, dim=1)
     ema_decay = cfg.get("ema")
     ema = {name: p.detach().clone() for name, p in netG.named_parameters()} if ema_decay is not None else None
     # inputs["real"] and inputs["noise"] hold K batches per iteration: [T, K, B, ...]; the optimizers' state, the
     # running statistics and num_batches_tracked carry over from one step to the next, as in training.
     steps, critic_steps = inputs["real"].shape[0], inputs["real"].shape[1]
-    per_step = {"loss_d": [], "loss_g": [], "d_x": [], "d_g_z1": [], "d_g_z2": []}
+    per_step = {"loss_d": [], "loss_g": [], "d_x": [], "d_g_z1": [], "d_g_z2": [], "penalty": []}
+    last_penalty = torch.zeros(1)
     for t in range(steps):
         for k in range(critic_steps):
+            step = t * critic_steps + k  # critic steps taken before this one
             if clip is not None:
                 for p in netD.parameters():
                     p.data.clamp_(-clip, clip)
             real, noise = inputs["real"][t][k], inputs["noise"][t][k]
             netD.zero_grad()
-            output = netD(real).view(-1)
-            errD_real = loss_real(output)
-            errD_real.backward()
+            if penalty and penalty["kind"] == "r1" and step % penalty["every"] == 0:
+                # R1 (Mescheder et al. 2018) on the forward that scores the real batch; lazy: every k-th step, x k.
+                g, output = input_gradient(real)
+                errD_real = loss_real(output)
+                r1 = penalty["weight"] / 2 * per_sample_norms(g).pow(2).mean()
+                (errD_real + penalty["every"] * r1).backward()
+                last_penalty = r1.detach().reshape(1)
+            else:
+                output = netD(real).view(-1)
+                errD_real = loss_real(output)
+                errD_real.backward()
             d_x = score(output)
             fake = netG(noise)
             output = netD(fake.detach()).view(-1)
             errD_fake = loss_fake(output)
             errD_fake.backward()
             d_g_z1 = score(output)
+            if penalty and penalty["kind"] == "wgan-gp":
+                # WGAN-GP (Gulrajani et al. 2017): one alpha per sample, x_hat = real + alpha (fake - real).
+                alpha = inputs["alpha"][t][k].view(-1, 1, 1, 1)
+                if sabotage == "alpha-per-batch":
+                    alpha = alpha[:1]
+                g, _ = input_gradient(real + alpha * (fake.detach() - real))
+                gp = penalty["weight"] * ((per_sample_norms(g) - 1) ** 2).mean()
+                gp.backward()
+                last_penalty = gp.detach().reshape(1)
             optD.step()
 
         netG.zero_grad()
@@ -169,7 +231,7 @@ def main():
                     ema[name].mul_(ema_decay).add_(p, alpha=1 - ema_decay)
 
         for key, value in (("loss_d", errD_real + errD_fake), ("loss_g", errG), ("d_x", d_x),
-                           ("d_g_z1", d_g_z1), ("d_g_z2", d_g_z2)):
+                           ("d_g_z1", d_g_z1), ("d_g_z2", d_g_z2), ("penalty", last_penalty)):
             per_step[key].append(value.detach().reshape(1))
 
     # A generator "trained in PyTorch": the updated netG exported on its own, plus its eval-mode output, so the

@@ -46,6 +46,16 @@ public abstract class PyTorchParityTests : BackendTest
         "ttur" => new TrainOptions { LrD = 4e-4, LrG = 1e-4, Beta1 = 0, Beta2 = 0.9 },
         "hinge-no-d-norm" => new TrainOptions { Recipe = "hinge", DNorm = "none", CriticSteps = 2 },
         "dcgan-ema" => new TrainOptions { Ema = 0.9 },
+        // The second-order recipes: autograd's create_graph=True penalties and torch.nn.utils.spectral_norm.
+        "wgan-gp" => new TrainOptions { Recipe = "wgan-gp" },
+        // γ 1000, not the preset's: at this start ‖∇ₓD‖ is ~0.002 per sample, and with γ 1000 the penalty's parameter
+        // gradient is as large as the loss's (norms 0.019–0.035 vs 0.015–0.021 per tensor, measured in torch), so a
+        // dropped double backward shows; at γ 10 it would be 100 times smaller.
+        "r1" => new TrainOptions { Recipe = "r1", R1Gamma = 1000 },
+        "r1-lazy" => new TrainOptions { Recipe = "r1", R1Gamma = 1000, R1Every = 2, CriticSteps = 2 },
+        "sngan" => new TrainOptions { Recipe = "sngan" },
+        "sngan-both" => new TrainOptions { Recipe = "sngan", SpectralNorm = "both", CriticSteps = 2 },
+        "wgan-gp-sn" => new TrainOptions { Recipe = "wgan-gp", SpectralNorm = "d", CriticSteps = 2 },
         _ => throw new ArgumentException(name),
     };
 
@@ -77,10 +87,32 @@ public abstract class PyTorchParityTests : BackendTest
     [TestCase("ttur")]
     [TestCase("hinge-no-d-norm")]
     [TestCase("dcgan-ema")]
+    [TestCase("wgan-gp")]
+    [TestCase("r1")]
+    [TestCase("r1-lazy")]
+    [TestCase("sngan")]
+    [TestCase("sngan-both")]
+    [TestCase("wgan-gp-sn")]
     public void ThreeIterationsMatchPyTorch(string recipe)
     {
         var mismatches = Compare(Recipe(recipe).ResolveRecipe(), Recipe(recipe).ResolveRecipe());
         Assert.That(mismatches, Is.Empty, string.Join("\n", mismatches.Take(10)));
+    }
+
+    /// <summary>
+    /// The penalties and the spectral norm against a PyTorch side with one deliberate error each (the errors
+    /// re-implementations make): every one must break parity, so parity is not a coincidence of small effects.
+    /// </summary>
+    [TestCase("wgan-gp", "channel-norm")]
+    [TestCase("wgan-gp", "no-double-backward")]
+    [TestCase("wgan-gp", "alpha-per-batch")]
+    [TestCase("r1", "no-double-backward")]
+    [TestCase("sngan-both", "sn-sigma-constant")]
+    [TestCase("sngan", "sn-two-iterations")]
+    public void ASabotagedPenaltyOrSpectralNormFails(string recipe, string sabotage)
+    {
+        var r = Recipe(recipe).ResolveRecipe();
+        Assert.That(Compare(r, r, sabotage), Is.Not.Empty, $"PyTorch with '{sabotage}' must not match {recipe}");
     }
 
     [Test]
@@ -104,7 +136,7 @@ public abstract class PyTorchParityTests : BackendTest
     /// Runs three iterations of <paramref name="ours"/> here and of <paramref name="theirs"/> in PyTorch from the
     /// same start; returns every number that differs beyond the tolerance (empty: parity).
     /// </summary>
-    List<string> Compare(GanRecipe ours, GanRecipe theirs)
+    List<string> Compare(GanRecipe ours, GanRecipe theirs, string? sabotage = null)
     {
         RequireTorch();
         var mismatches = new List<string>();
@@ -121,10 +153,13 @@ public abstract class PyTorchParityTests : BackendTest
             // The trainer draws critic step c's noise at offset (c − 1)·B·nz of its 'z' stream.
             float[] noise = NormalRngReference.Normal(trainer.StreamSeed('z'), 0, Steps * k * Batch * Config.Nz);
             float[] fixedNoise = NormalRngReference.Normal(77, 0, Fixed * Config.Nz);
+            // WGAN-GP's α of critic step c: (c − 1)·B of the trainer's 'a' stream.
+            float[] alpha = NormalRngReference.Uniform(trainer.StreamSeed('a'), 0, Steps * k * Batch);
             new SafetensorsWriter()
                 .Add("real", [Steps, k, Batch, 3, 16, 16], real)
                 .Add("noise", [Steps, k, Batch, Config.Nz, 1, 1], noise)
                 .Add("fixed", [Fixed, Config.Nz, 1, 1], fixedNoise)
+                .Add("alpha", [Steps, k, Batch], alpha)
                 .Write(Path.Combine(work, "inputs.safetensors"));
             var adam = theirs.OptimizerD is OptimizerSettings.Adam a ? a.Settings : AdamSettings.Dcgan;
             File.WriteAllText(Path.Combine(work, "config.json"), JsonSerializer.Serialize(new
@@ -133,6 +168,8 @@ public abstract class PyTorchParityTests : BackendTest
                 loss = theirs.Loss, optimizer = theirs.OptimizerD.Kind, lr_d = theirs.OptimizerD.LearningRate,
                 lr_g = theirs.OptimizerG.LearningRate, beta1 = adam.Beta1, beta2 = adam.Beta2, clip = theirs.ClipWeights,
                 d_norm = theirs.DiscriminatorBatchNorm ? "batch" : "none", ema = theirs.EmaDecay,
+                penalty = theirs.Penalty is { } gp ? new { kind = gp.Kind, weight = gp.Weight, every = gp.Every } : null,
+                spectral_norm = theirs.SpectralNorm, sabotage,
             }));
 
             float[] evalImages = GeneratorSampler.Generate(Device, SafetensorsFile.Read(Path.Combine(work, "netG.safetensors")),
@@ -158,6 +195,8 @@ public abstract class PyTorchParityTests : BackendTest
             Close(mismatches, "d_x", torch.GetFloat32("d_x"), stats.Select(s => s.DX).ToArray());
             Close(mismatches, "d_g_z1", torch.GetFloat32("d_g_z1"), stats.Select(s => s.DGz1).ToArray());
             Close(mismatches, "d_g_z2", torch.GetFloat32("d_g_z2"), stats.Select(s => s.DGz2).ToArray());
+            if (ours.Penalty is not null)
+                Close(mismatches, "penalty", torch.GetFloat32("penalty"), stats.Select(s => s.Penalty).ToArray());
             // The other direction: a generator file written by PyTorch loads here and gives PyTorch's images.
             var exported = SafetensorsFile.Read(Path.Combine(work, "torch_netG.safetensors"));
             Assert.That(GeneratorSampler.InferConfig(exported) with { Ndf = Config.Ndf }, Is.EqualTo(Config));
@@ -203,7 +242,7 @@ public abstract class PyTorchParityTests : BackendTest
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            if (Environment.GetEnvironmentVariable("DCGAN_KEEP_PARITY") is null) Directory.Delete(work, recursive: true);
         }
         return mismatches;
     }
