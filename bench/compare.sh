@@ -5,6 +5,9 @@
 # back (ours first, then PyTorch, per configuration) and prints images/s of each and the ratio ours/PyTorch:
 #   64px   64x64 RGB, batch 64, ngf = ndf = 64 (pytorch/examples' CelebA setting)
 #   32px   32x32 grayscale, batch 64, ngf = ndf = 64 (`dcgan train`'s default)
+#   default  32x32 grayscale, batch 16: the default run's configuration
+#   wgan-gp  32x32 grayscale, batch 64, the wgan-gp recipe: five critic steps with the gradient penalty (ours: the
+#            hand-written double backward; PyTorch: autograd's create_graph=True), then G's step
 #
 # usage: bench/compare.sh [--device opencl|cuda|cpu|auto] [--iterations N] [--warmup N] [--out DIR] [--no-build]
 #                         [--configs "64px 32px"] [--rounds N]
@@ -56,7 +59,9 @@ for cfg in $configs; do
   case "$cfg" in
     64px) args=(--image-size 64 --channels 3 --batch-size 64 --ngf 64 --ndf 64 --nz 100) ;;
     32px) args=(--image-size 32 --channels 1 --batch-size 64 --ngf 64 --ndf 64 --nz 100) ;;
-    *) echo "compare.sh: unknown config $cfg (64px, 32px)" >&2; exit 2 ;;
+    default) args=(--image-size 32 --channels 1 --batch-size 16 --ngf 64 --ndf 64 --nz 100) ;;
+    wgan-gp) args=(--image-size 32 --channels 1 --batch-size 64 --ngf 64 --ndf 64 --nz 100 --recipe wgan-gp) ;;
+    *) echo "compare.sh: unknown config $cfg (64px, 32px, default, wgan-gp)" >&2; exit 2 ;;
   esac
   ours_runs=() theirs_runs=()
   for round in $(seq 1 "$rounds"); do

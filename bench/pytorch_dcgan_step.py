@@ -8,6 +8,12 @@ Networks: pytorch/examples' (Dcgan.Tests/PyTorch/dcgan_reference.py, which match
 on D's logits, Adam lr 2e-4 betas (0.5, 0.999), float32. Real data is random in [-1, 1]; noise is drawn each
 iteration on the device, as ours does.
 
+--recipe wgan-gp times WGAN-GP's iteration as `dcgan bench step --recipe wgan-gp` does (Gulrajani et al.'s official
+settings): five critic steps on the same real batch, each D(real), D(G(z).detach()) and the gradient penalty
+lambda 10 at x_hat = x + alpha (G(z) - x), one alpha per sample, through torch.autograd.grad(create_graph=True); Adam
+1e-4 betas (0.5, 0.9); D without batchnorm; then G's step on the last critic step's G(z). Images per iteration:
+five batches.
+
 Fairness: --threads defaults to os.cpu_count() (this Debian torch reported 1 thread by default here); on CUDA,
 TF32 is off (an FP32-to-FP32 comparison). The JSON has the fields of `dcgan bench step`: images_per_second,
 ms_per_iteration_median, per_op (a separate profiled pass: torch.profiler self CPU time per aten op, or self
@@ -17,7 +23,7 @@ managed_bytes_per_iteration (null: no managed heap here).
 
 usage: pytorch_dcgan_step.py [--device cpu|cuda] [--batch-size 64] [--image-size 64] [--channels 3] [--nz 100]
                              [--ngf 64] [--ndf 64] [--iterations 5] [--warmup 2] [--threads N] [--no-profile]
-                             [--json FILE]
+                             [--json FILE] [--recipe dcgan|wgan-gp]
 """
 import argparse
 import json
@@ -61,7 +67,9 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--no-profile", action="store_true", help="skip the per-op profiling pass")
     ap.add_argument("--json")
+    ap.add_argument("--recipe", default="dcgan", choices=["dcgan", "wgan-gp"])
     args = ap.parse_args()
+    gp = args.recipe == "wgan-gp"
 
     torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
@@ -73,18 +81,45 @@ def main():
     torch.manual_seed(0)
     b, nz = args.batch_size, args.nz
     netG = generator(args.image_size, nz, args.ngf, args.channels).to(dev)
-    netD = discriminator(args.image_size, args.channels, args.ndf).to(dev)
+    netD = discriminator(args.image_size, args.channels, args.ndf, batch_norm=not gp).to(dev)
     netG.apply(weights_init)
     netD.apply(weights_init)
     criterion = nn.BCEWithLogitsLoss()
-    optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    lr, betas = (1e-4, (0.5, 0.9)) if gp else (2e-4, (0.5, 0.999))
+    optD = torch.optim.Adam(netD.parameters(), lr=lr, betas=betas)
+    optG = torch.optim.Adam(netG.parameters(), lr=lr, betas=betas)
+    critic_steps = 5 if gp else 1
     real = torch.rand(b, args.channels, args.image_size, args.image_size, device=dev) * 2 - 1
     ones = torch.ones(b, device=dev)
     zeros = torch.zeros(b, device=dev)
     noise = torch.empty(b, nz, 1, 1, device=dev)
 
+    alpha = torch.empty(b, 1, 1, 1, device=dev)
+
+    def wgan_gp_step():
+        for _ in range(critic_steps):
+            netD.zero_grad()
+            err_real = -netD(real).mean()
+            err_real.backward()
+            noise.normal_()
+            fake = netG(noise)
+            err_fake = netD(fake.detach()).mean()
+            err_fake.backward()
+            alpha.uniform_()
+            x_hat = (real + alpha * (fake.detach() - real)).requires_grad_(True)
+            (g,) = torch.autograd.grad(netD(x_hat).sum(), x_hat, create_graph=True)
+            penalty = 10 * ((g.reshape(b, -1).norm(2, dim=1) - 1) ** 2).mean()
+            penalty.backward()
+            optD.step()
+        netG.zero_grad()
+        err_g = -netD(fake).mean()
+        err_g.backward()
+        optG.step()
+        return err_real + err_fake, err_g
+
     def step():
+        if gp:
+            return wgan_gp_step()
         netD.zero_grad()
         out = netD(real).view(-1)
         err_real = criterion(out, ones)
@@ -173,7 +208,8 @@ def main():
         "ngf": args.ngf, "ndf": args.ndf, "iterations": args.iterations, "warmup": args.warmup,
         "ms_per_iteration": [t * 1e3 for t in times],
         "ms_per_iteration_median": median * 1e3,
-        "images_per_second": b / median,
+        "recipe": args.recipe,
+        "images_per_second": b * critic_steps / median,
         "loss_d": losses[0], "loss_g": losses[1],
         "device_memory_bytes": memory, "device_memory_note": memory_note,
         "managed_bytes_per_iteration": None,
@@ -181,8 +217,8 @@ def main():
         "per_op_method": "torch.profiler, separate pass after timing: self time per op, ms per iteration",
     }
     print(f"pytorch {torch.__version__} on {result['device']}, {result['threads']} threads: "
-          f"{args.image_size}x{args.image_size}x{args.channels} batch {b} ngf {args.ngf} ndf {args.ndf}")
-    print(f"  {median * 1e3:.1f} ms/iteration (median of {args.iterations}), {b / median:.1f} images/s, "
+          f"{args.image_size}x{args.image_size}x{args.channels} batch {b} ngf {args.ngf} ndf {args.ndf}, recipe {args.recipe}")
+    print(f"  {median * 1e3:.1f} ms/iteration (median of {args.iterations}), {b * critic_steps / median:.1f} images/s, "
           f"loss_D {losses[0]:.4f} loss_G {losses[1]:.4f}")
     for r in per_op[:12]:
         print(f"  {r['op']:<40} {r['ms_per_iteration']:9.2f} ms/it  x{r['calls_per_iteration']:g}")

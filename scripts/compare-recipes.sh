@@ -5,13 +5,17 @@
 #
 #   [DCGAN=command] scripts/compare-recipes.sh [--budget-iterations N] [--seeds "1 2 3"] [--recipes "dcgan wgan hinge lsgan"]
 #                                              [--out DIR]
+# A recipe may carry options after "+", comma-separated: "r1+--r1-gamma,1" trains --recipe r1 --r1-gamma 1.
 #
 # The budget is counted in dcgan-recipe iterations (default 2083 = a third of the default run's 6,250) and
 # converted per preset from measured step costs, so the runs are reproducible (iteration counts, not wall time):
 # on the 2-vCPU EPYC with PoCL, `dcgan bench step --recipe R --batch-size 16 --image-size 32 --channels 1`
 # measured a dcgan iteration at 105 ms = one critic step (58 ms) + one generator step (47 ms); hinge and lsgan
 # cost the same; a wgan iteration is 5 critic steps + 1 generator step = 337 ms, and its warm-up (100 critic
-# steps for each of the first 25 generator steps) costs 2500 critic steps before the 26th.
+# steps for each of the first 25 generator steps) costs 2500 critic steps before the 26th. The second-order presets,
+# measured on 2026-12-04 as iteration costs relative to a dcgan iteration in the same session (mean of three
+# alternating measurements, the machine's load varied): wgan-gp 4.77 (five critic steps, each with the gradient
+# penalty's extra forward, input-gradient and double-backward sweeps), sngan 1.16, r1 1.36.
 # Prints one line per run and writes DIR/results.tsv.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,11 +42,19 @@ results="$out/results.tsv"
 printf 'recipe\tseed\titerations\tseconds\tgenerator\tclasses\tconfident_of_512\n' > "$results"
 for seed in $seeds; do
   for recipe in $recipes; do
-    iterations=$budget; [ "$recipe" = wgan ] && iterations=$wgan_iterations
-    run="$out/$recipe-seed$seed"
+    preset=${recipe%%+*} extra=()
+    [ "$preset" != "$recipe" ] && IFS=, read -r -a extra <<<"${recipe#*+}"
+    case "$preset" in
+      wgan) iterations=$wgan_iterations ;;
+      wgan-gp) iterations=$((budget * 100 / 477)) ;;
+      sngan) iterations=$((budget * 100 / 116)) ;;
+      r1) iterations=$((budget * 100 / 136)) ;;
+      *) iterations=$budget ;;
+    esac
+    run="$out/$(echo "$recipe" | tr -c 'A-Za-z0-9.\n-' '_')-seed$seed"
     rm -rf "$run"
     start=$SECONDS
-    $dcgan train --recipe "$recipe" --ema 0.999 --seed "$seed" --iterations "$iterations" --out "$run" --quiet \
+    $dcgan train --recipe "$preset" "${extra[@]}" --ema 0.999 --seed "$seed" --iterations "$iterations" --out "$run" --quiet \
       > "$run.log" 2>&1 || { echo "$recipe seed $seed: training failed (see $run.log)"; continue; }
     seconds=$((SECONDS - start))
     # G with batch statistics (as the training grids), its EMA with batch statistics, and its EMA in eval mode

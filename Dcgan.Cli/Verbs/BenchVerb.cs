@@ -18,7 +18,7 @@ public static class BenchVerb
                                    [--runs N] [--json FILE]
                dcgan bench step [--device D] [--batch-size 64] [--image-size 64] [--channels 3] [--nz 100]
                                 [--ngf 64] [--ndf 64] [--iterations 5] [--warmup 2] [--no-profile] [--json FILE]
-                                [--conv-variant N] [--recipe dcgan|wgan|hinge|lsgan]
+                                [--conv-variant N] [--recipe dcgan|wgan|hinge|lsgan|wgan-gp|sngan|r1]
 
           kernels   every variant of every op (or --op NAME; --variant N or N,M,... picks) at the real DCGAN layer shapes
                     (batch 64, 64x64 RGB and 32x32 grayscale nets; --shape keeps the layers whose label contains

@@ -78,6 +78,9 @@ public static class TrainVerb
         var options = Parse(cl, baseOptions);
         bool quiet = cl.Flag("quiet");
         cl.RejectUnknown();
+        // Options valid one by one can still clash (a gradient penalty with batchnorm in D, two penalties): usage.
+        if (options.Problem() is string problem)
+            throw new UsageException($"dcgan train: option {problem}");
         if (resume is not null && options.Out != resume)
             throw new UsageException("dcgan train: --resume continues in its own directory; leave out --out");
 

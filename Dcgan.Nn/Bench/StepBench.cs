@@ -172,7 +172,7 @@ public static class StepBench
 public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
 {
     readonly Dictionary<string, (string Kind, double Ms, int Calls)> times = [];
-    readonly Dictionary<(Layer, bool), string> layerLabels = [];
+    readonly Dictionary<(Layer, LayerPass), string> layerLabels = [];
     readonly List<string> order = [];
     long mark;
 
@@ -212,12 +212,20 @@ public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
 
     public void Op(string op, string kind) => Done(op, kind);
 
-    public void Layer(string net, Layer layer, bool backward)
+    public void Layer(string net, Layer layer, LayerPass pass)
     {
-        if (!layerLabels.TryGetValue((layer, backward), out var label))
-            layerLabels[(layer, backward)] = label = $"{net} {layer.Name} {layer.Describe()} {(backward ? "backward" : "forward")}";
-        Done(label, KindOf(layer));
+        if (!layerLabels.TryGetValue((layer, pass), out var label))
+            layerLabels[(layer, pass)] = label = $"{net} {layer.Name} {layer.Describe()} {PassName(pass)}";
+        // A penalty's double backward is its own kind, so its cost shows apart from the first-order passes.
+        Done(label, pass == LayerPass.DoubleBackward ? "double backward" : KindOf(layer));
     }
+
+    static string PassName(LayerPass pass) => pass switch
+    {
+        LayerPass.Forward => "forward",
+        LayerPass.Backward => "backward",
+        _ => "double backward",
+    };
 
     static string KindOf(Layer layer) => layer switch
     {

@@ -11,6 +11,9 @@ public interface IStepTimer
     /// <summary>An op other than a layer pass has just been launched (its kernels may still be running).</summary>
     void Op(string op, string kind);
 
-    /// <summary>A layer's forward or backward pass has just been launched, in network <paramref name="net"/> ("G" or "D").</summary>
-    void Layer(string net, Layer layer, bool backward);
+    /// <summary>A layer's pass has just been launched, in network <paramref name="net"/> ("G" or "D").</summary>
+    void Layer(string net, Layer layer, LayerPass pass);
 }
+
+/// <summary>Which pass of a layer: forward, backward, or a gradient penalty's double backward (Layer).</summary>
+public enum LayerPass { Forward, Backward, DoubleBackward }

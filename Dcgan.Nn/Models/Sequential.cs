@@ -42,7 +42,7 @@ public sealed class Sequential<T> : IDisposable where T : unmanaged, IFloatingPo
         foreach (var layer in layers)
         {
             layer.Forward(stream, x, training);
-            Timer?.Layer(ProfileName, layer, backward: false);
+            Timer?.Layer(ProfileName, layer, LayerPass.Forward);
             x = layer.Output;
         }
     }
@@ -60,7 +60,7 @@ public sealed class Sequential<T> : IDisposable where T : unmanaged, IFloatingPo
         {
             var x = i == 0 ? input : layers[i - 1].Output;
             layers[i].Backward(stream, x, dY, needInputGradient: i > 0 || needInputGradient, needParameterGradients);
-            Timer?.Layer(ProfileName, layers[i], backward: true);
+            Timer?.Layer(ProfileName, layers[i], LayerPass.Backward);
             dY = layers[i].InputGradient;
         }
     }
@@ -87,7 +87,7 @@ public sealed class Sequential<T> : IDisposable where T : unmanaged, IFloatingPo
             bool last = i == layers.Length - 1;
             var dY = last ? dOutput : layers[i + 1].InputGradient;
             layers[i].BackwardOfBackward(stream, t, dY, needTangent: !last);
-            Timer?.Layer(ProfileName, layers[i], backward: true);
+            Timer?.Layer(ProfileName, layers[i], LayerPass.DoubleBackward);
             if (!last)
                 t = layers[i].Tangent;
         }

@@ -40,7 +40,8 @@ namespace Dcgan.Nn.Training;
 /// <summary>
 /// What one iteration reports (the columns of losses.csv). DX, DGz1, DGz2 are the objective's scores (mean σ(D)
 /// for bce, the critic's mean output otherwise); LossD and the scores are those of the iteration's last critic step.
-/// Penalty: the gradient penalty's value at its last computation (0 without one); not part of LossD.
+/// Penalty: the gradient penalty's value at the iteration's last computation of it (0 when the iteration computed
+/// none: no penalty, or lazy R1 between its steps); not part of LossD.
 /// </summary>
 public readonly record struct IterationStats(
     float LossD, float LossG, float DX, float DGz1, float DGz2, float GradNormD, float GradNormG, bool NonFinite,
@@ -214,6 +215,9 @@ public sealed class GanTrainer : IDisposable
         {
             reductions.ClearFlag(stream, nonFinite.View);
             timer?.Op("non-finite flag", "checks");
+            if (penalty is not null)
+                // The logged penalty is this iteration's (0 when lazy R1 skips it): a resumed run logs the same.
+                tensors.Fill(stream, 0f, s.SubView(PenaltyValue, 1));
         }
         if (Recipe.ClipWeights is double c)
         {

@@ -56,7 +56,8 @@ public sealed partial class TrainingRun
 {
     /// <summary>
     /// losses.csv's header for an objective's score columns (bce: d_x, d_g_z1, d_g_z2), with the gradient penalty's
-    /// column last when the recipe has one (gp or r1: its value at its last computation, not part of loss_d).
+    /// column last when the recipe has one (gp or r1: its value at the iteration's last computation of it, 0 when lazy
+    /// R1 computed none; not part of loss_d).
     /// </summary>
     public static string LossesCsvHeader(IReadOnlyList<string> scoreColumns, string? penaltyColumn = null) =>
         $"iteration,epoch,loss_d,loss_g,{string.Join(",", scoreColumns)},images_per_second,grad_norm_d,grad_norm_g,critic_steps" +

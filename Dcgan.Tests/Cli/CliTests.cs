@@ -61,6 +61,11 @@ public sealed class CliTests
     [TestCase("train --beta2 1", TestName = "Beta2OfOne")]
     [TestCase("train --clip-weights -0.01", TestName = "NegativeClipWeights")]
     [TestCase("train --d-norm layer", TestName = "UnknownDNorm")]
+    [TestCase("train --spectral-norm all", TestName = "UnknownSpectralNorm")]
+    [TestCase("train --gp -1", TestName = "NegativeGradientPenalty")]
+    [TestCase("train --r1-every 0", TestName = "LazyR1EveryZero")]
+    [TestCase("train --recipe wgan-gp --d-norm batch --dataset fake --iterations 1", TestName = "PenaltyWithBatchNormInTheCritic")]
+    [TestCase("train --recipe r1 --gp 10 --r1-gamma 1 --dataset fake --iterations 1", TestName = "TwoPenalties")]
     [TestCase("bench step --recipe began", TestName = "BenchUnknownRecipe")]
     public void BadUsageExitsTwoWithOneLine(string commandLine)
     {

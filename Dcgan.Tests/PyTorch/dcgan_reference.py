@@ -14,7 +14,7 @@ Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode ("eval_images"), 
 iteration ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", [T] each; those of the iteration's last critic step),
 the weights after the last (prefixed "netG." / "netD."), each optimizer's state per parameter
 ("optG.<name>.<state>", "optD.<name>.<state>"), the EMA of G's weights ("emaG.<name>") and the penalty's value
-at its last computation in each iteration ("penalty", [T]).
+at its last computation in each iteration, 0 if none ("penalty", [T]).
 The penalties are autograd's: torch.autograd.grad(D(x).sum(), x, create_graph=True), as the papers' code; spectral
 norm is torch.nn.utils.spectral_norm on every conv of the network (dim 1 for ConvTranspose2d, its default).
 The iteration is written from the recipes' published code, independently of ours: critic steps as the
@@ -182,8 +182,8 @@ def main():
     # running statistics and num_batches_tracked carry over from one step to the next, as in training.
     steps, critic_steps = inputs["real"].shape[0], inputs["real"].shape[1]
     per_step = {"loss_d": [], "loss_g": [], "d_x": [], "d_g_z1": [], "d_g_z2": [], "penalty": []}
-    last_penalty = torch.zeros(1)
     for t in range(steps):
+        last_penalty = torch.zeros(1)  # this iteration's (0 when lazy R1 skips it), as ours logs
         for k in range(critic_steps):
             step = t * critic_steps + k  # critic steps taken before this one
             if clip is not None:

@@ -56,7 +56,48 @@ public sealed class RecipeResolutionTests
         Assert.That(halved.OptimizerG.LearningRate, Is.EqualTo(2.5e-5));
     }
 
+    [Test]
+    public void SecondOrderPresetsAreThePapers()
+    {
+        var gp = new TrainOptions { Recipe = "wgan-gp" }.ResolveRecipe();
+        Assert.That((gp.Loss, gp.CriticSteps, gp.CriticWarmup, gp.DiscriminatorBatchNorm, gp.ClipWeights),
+            Is.EqualTo(("wgan", 5, false, false, (double?)null)));
+        Assert.That(gp.Penalty, Is.EqualTo(new GradientPenalty("wgan-gp", 10)));
+        Assert.That(gp.OptimizerD, Is.EqualTo(new OptimizerSettings.Adam(new(1e-4, 0.5, 0.9, 1e-8))));
+        Assert.That(gp.OptimizerG, Is.EqualTo(gp.OptimizerD));
+        var sn = new TrainOptions { Recipe = "sngan" }.ResolveRecipe();
+        Assert.That((sn.Loss, sn.SpectralNorm, sn.SpectralNormD, sn.SpectralNormG, sn.DiscriminatorBatchNorm, sn.Penalty),
+            Is.EqualTo(("hinge", "d", true, false, false, (GradientPenalty?)null)));
+        Assert.That(sn.OptimizerD, Is.EqualTo(new OptimizerSettings.Adam(new(2e-4, 0.5, 0.999, 1e-8))));
+        var r1 = new TrainOptions { Recipe = "r1" }.ResolveRecipe();
+        Assert.That((r1.Loss, r1.DiscriminatorBatchNorm, r1.Penalty), Is.EqualTo(("bce", false, new GradientPenalty("r1", GanRecipe.RecommendedR1Gamma))));
+    }
+
+    [Test]
+    public void PenaltyOptionsOverrideThePreset()
+    {
+        Assert.That(new TrainOptions { Recipe = "wgan-gp", GpLambda = 0 }.ResolveRecipe().Penalty, Is.Null);
+        Assert.That(new TrainOptions { Recipe = "r1", R1Gamma = 0.5, R1Every = 16 }.ResolveRecipe().Penalty,
+            Is.EqualTo(new GradientPenalty("r1", 0.5, 16)));
+        Assert.That(new TrainOptions { Recipe = "hinge", DNorm = "none", GpLambda = 5 }.ResolveRecipe().Penalty,
+            Is.EqualTo(new GradientPenalty("wgan-gp", 5)));
+        // --r1-gamma 0 removes r1's penalty; it leaves another kind alone.
+        Assert.That(new TrainOptions { Recipe = "r1", R1Gamma = 0 }.ResolveRecipe().Penalty, Is.Null);
+        Assert.That(new TrainOptions { Recipe = "wgan-gp", R1Gamma = 0 }.ResolveRecipe().Penalty, Is.EqualTo(new GradientPenalty("wgan-gp", 10)));
+        Assert.That(new TrainOptions { SpectralNorm = "both" }.ResolveRecipe().SpectralNormG, Is.True);
+    }
+
+    [Test]
+    public void APenaltyWithBatchNormInTheCriticOrTwoPenaltiesAreProblems()
+    {
+        Assert.That(new TrainOptions { GpLambda = 10 }.Problem(), Does.StartWith("d_norm batch; expected none with a gradient penalty (wgan-gp"));
+        Assert.That(new TrainOptions { Recipe = "wgan-gp", DNorm = "batch" }.Problem(), Does.StartWith("d_norm batch; expected none"));
+        Assert.That(new TrainOptions { Recipe = "r1", GpLambda = 10, R1Gamma = 1 }.Problem(), Does.Contain("one gradient penalty, not both"));
+        Assert.That(new TrainOptions { Recipe = "wgan-gp" }.Problem(), Is.Null);
+    }
+
     [TestCase("recipe", "began")]
+    [TestCase("spectral_norm", "all")]
     [TestCase("loss", "kl")]
     [TestCase("optimizer", "sgd")]
     [TestCase("d_norm", "layer")]
@@ -67,6 +108,7 @@ public sealed class RecipeResolutionTests
             "recipe" => new TrainOptions { Recipe = value },
             "loss" => new TrainOptions { Loss = value },
             "optimizer" => new TrainOptions { Optimizer = value },
+            "spectral_norm" => new TrainOptions { SpectralNorm = value },
             _ => new TrainOptions { DNorm = value },
         };
         Assert.That(o.Problem(), Does.StartWith($"{field} {value}; expected"));
@@ -100,18 +142,32 @@ public abstract class RecipeTrainingTests : BackendTest
     [TestCase("wgan")]
     [TestCase("hinge")]
     [TestCase("lsgan")]
-    public void PresetResumesExactly(string recipe)
+    [TestCase("wgan-gp")]
+    [TestCase("sngan")]
+    [TestCase("r1")]
+    public void PresetResumesExactly(string recipe) => ResumesExactly(recipe, o => o);
+
+    /// <summary>Spectral norm on G too (its u, v in netG and the train state), and lazy R1 (its phase across a resume).</summary>
+    [Test]
+    public void SpectralNormOnBothAndLazyR1ResumeExactly()
+    {
+        ResumesExactly("sngan", o => o with { SpectralNorm = "both" });
+        Directory.Delete(outDir, recursive: true);
+        ResumesExactly("r1", o => o with { R1Every = 3 });
+    }
+
+    void ResumesExactly(string recipe, Func<TrainOptions, TrainOptions> with)
     {
         var recorder = new RecordingObserver();
-        TrainingRun.Start(Tiny(recipe, 4), recorder);
+        TrainingRun.Start(with(Tiny(recipe, 4)), recorder);
         string csvPath = Path.Combine(outDir, "losses.csv");
         string[] straight = RecordingObserver.WithoutSpeed(File.ReadAllLines(csvPath));
         Assert.That(recorder.Rows.SelectMany(r => new[] { r.Stats.LossD, r.Stats.LossG, r.Stats.DX }), Is.All.Matches<float>(float.IsFinite));
-        int k = recipe == "wgan" ? 5 : 1;
+        int k = recipe is "wgan" or "wgan-gp" ? 5 : 1;
         Assert.That(recorder.Rows.Select(r => r.CriticSteps), Is.EqualTo(new long[] { k, 2 * k, 3 * k, 4 * k }));
         Directory.Delete(outDir, recursive: true);
 
-        TrainingRun.Start(Tiny(recipe, 2), new RecordingObserver());
+        TrainingRun.Start(with(Tiny(recipe, 2)), new RecordingObserver());
         var state = TrainState.ReadHeader(SafetensorsFile.Read(Path.Combine(outDir, TrainState.FileName)));
         Assert.That(state.Position, Is.EqualTo(new TrainPosition(2, 0, 2 * k, 2 * k)));
         TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 4 }, new RecordingObserver());
@@ -131,6 +187,41 @@ public abstract class RecipeTrainingTests : BackendTest
             Assert.That(r.Stats.LossD, Is.EqualTo(r.Stats.DGz1 - r.Stats.DX).Within(1e-6));
             Assert.That(r.Stats.LossG, Is.EqualTo(-r.Stats.DGz2));
         }
+    }
+
+    [Test]
+    public void PenaltyIsLoggedApartFromTheCriticLoss()
+    {
+        var recorder = new RecordingObserver();
+        TrainingRun.Start(Tiny("wgan-gp", 2), recorder);
+        var csv = File.ReadAllLines(Path.Combine(outDir, "losses.csv"));
+        Assert.That(csv[0], Is.EqualTo(TrainingRun.LossesCsvHeader(["d_real", "d_fake1", "d_fake2"], "gp")));
+        foreach (var r in recorder.Rows)
+        {
+            // Loss_D is the critic's objective alone, so −Loss_D stays the Wasserstein estimate; the penalty is apart.
+            Assert.That(r.Stats.LossD, Is.EqualTo(r.Stats.DGz1 - r.Stats.DX).Within(1e-6));
+            Assert.That(r.Stats.Penalty, Is.GreaterThan(0f).And.Matches<float>(float.IsFinite));
+        }
+        Assert.That(csv.Skip(1).Select(l => float.Parse(l.Split(',')[^1], CultureInfo.InvariantCulture)),
+            Is.EqualTo(recorder.Rows.Select(r => r.Stats.Penalty)));
+    }
+
+    [Test]
+    public void SpectrallyNormalisedNetworksSaveTorchsNames()
+    {
+        TrainingRun.Start(Tiny("sngan", 1) with { SpectralNorm = "both" }, new RecordingObserver());
+        var netD = SafetensorsFile.Read(Path.Combine(outDir, "netD.safetensors"));
+        Assert.That(netD.Names, Is.EqualTo(new[] { 0, 2, 4 }.SelectMany(i =>
+            new[] { $"main.{i}.weight_orig", $"main.{i}.weight_u", $"main.{i}.weight_v" })));
+        Assert.That(netD.Get("main.2.weight_u").Shape, Is.EqualTo(new long[] { 8 }), "u: one per output channel");
+        Assert.That(netD.Get("main.2.weight_v").Shape, Is.EqualTo(new long[] { 4 * 4 * 4 }), "v: in·k·k");
+        var netG = SafetensorsFile.Read(Path.Combine(outDir, "netG.safetensors"));
+        // ConvTranspose2d weight [in, out, k, k]: PyTorch normalises along dim 1, so u has one value per OUTPUT channel.
+        var w = netG.Get("main.0.weight_orig").Shape;
+        Assert.That(netG.Get("main.0.weight_u").Shape, Is.EqualTo(new[] { w[1] }));
+        Assert.That(netG.Get("main.0.weight_v").Shape, Is.EqualTo(new[] { w[0] * w[2] * w[3] }));
+        float[] u = netG.GetFloat32("main.0.weight_u");
+        Assert.That(Math.Sqrt(u.Sum(x => (double)x * x)), Is.EqualTo(1).Within(1e-5), "u is a unit vector");
     }
 
     [Test]
