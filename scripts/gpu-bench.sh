@@ -9,9 +9,10 @@
 #                                          and runs, each under its own time limit, all within ~9 minutes, the
 #                                          most wanted figures first (so a run cut short still compares):
 #                                            dcgan devices; dcgan gradcheck; dcgan bench step for 64x64 RGB and
-#                                            32x32 grayscale at batch 64 and for the default run (32x32 grey,
-#                                            batch 16), ngf = ndf = 64; bench/pytorch_dcgan_step.py on CUDA (TF32
-#                                            off) for the same three when python3 has a CUDA-enabled torch
+#                                            32x32 grayscale at batch 64, for the default run (32x32 grey,
+#                                            batch 16) and for --recipe wgan-gp (32x32 grey, batch 64), ngf = ndf
+#                                            = 64; bench/pytorch_dcgan_step.py on CUDA (TF32 off) for the same
+#                                            four when python3 has a CUDA-enabled torch
 #                                            (skipped, and said so, otherwise); dcgan bench kernels; the test
 #                                            fixtures of the device's backend (…Cuda or …OpenCl).
 #                                          Everything goes to $OUT (default ./gpu-bench-out): one log per step,
@@ -96,6 +97,9 @@ run() {
     --json "$out/ours-32px.json" || true
   step bench-step-32px-b16 60 "$dcgan" bench step --device "$device" "${cfg16[@]}" --iterations $iters --warmup $warm \
     --json "$out/ours-32px-b16.json" || true
+  # WGAN-GP: five critic steps with the hand-written double backward vs autograd's create_graph=True.
+  step bench-step-wgan-gp 60 "$dcgan" bench step --device "$device" "${cfg32[@]}" --recipe wgan-gp --iterations $iters \
+    --warmup $warm --json "$out/ours-wgan-gp.json" || true
   local python=${PYTHON:-python3}
   if "$python" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" > "$out/torch-check.log" 2>&1; then
     step pytorch-64px 60 "$python" "$dir/bench/pytorch_dcgan_step.py" --device cuda "${cfg64[@]}" --iterations $iters \
@@ -104,10 +108,12 @@ run() {
       --warmup $warm --json "$out/pytorch-32px.json" || true
     step pytorch-32px-b16 60 "$python" "$dir/bench/pytorch_dcgan_step.py" --device cuda "${cfg16[@]}" --iterations $iters \
       --warmup $warm --json "$out/pytorch-32px-b16.json" || true
+    step pytorch-wgan-gp 60 "$python" "$dir/bench/pytorch_dcgan_step.py" --device cuda "${cfg32[@]}" --recipe wgan-gp \
+      --iterations $iters --warmup $warm --json "$out/pytorch-wgan-gp.json" || true
   else
     echo "pytorch                skipped: no python3 with a CUDA-enabled torch ($(tail -1 "$out/torch-check.log"))" | tee -a "$out/summary.txt"
   fi
-  for cfg in 64px 32px 32px-b16; do
+  for cfg in 64px 32px 32px-b16 wgan-gp; do
     local ours theirs
     ours=$(sed -n 's/.*"images_per_second": \([0-9.eE+-]*\).*/\1/p' "$out/ours-$cfg.json" 2>/dev/null | head -1)
     theirs=$(sed -n 's/.*"images_per_second": \([0-9.eE+-]*\).*/\1/p' "$out/pytorch-$cfg.json" 2>/dev/null | head -1)
