@@ -33,9 +33,9 @@ public static class TrainVerb
                                  counts generator steps, an epoch is still one pass over the data
           --critic-warmup on|off WGAN's 100 critic steps for the first 25 and every 500th generator step
           --optimizer NAME       adam | rmsprop (both networks)
-          --lr X                 learning rate of both networks (the preset's: 0.0002, wgan 0.00005)
+          --lr X                 learning rate of both networks (the preset's: 0.0002, wgan 0.00005, wgan-gp 0.0001)
           --lr-d X, --lr-g X     the critic's / the generator's learning rate (TTUR)
-          --beta1 X, --beta2 X   Adam's betas (default 0.5, 0.999)
+          --beta1 X, --beta2 X   Adam's betas (the preset's: 0.5, 0.999; wgan-gp 0.5, 0.9)
           --clip-weights C       clip every D parameter to [-C, C] before each critic step (0: off; wgan: 0.01)
           --d-norm batch|none    batchnorm in D or none (WGAN-GP and SN-GAN use none)
           --gp LAMBDA            WGAN-GP's gradient penalty λ·E(‖∇D(x̂)‖ − 1)² (0: off; wgan-gp: 10)

@@ -35,6 +35,17 @@ public abstract class ConvLayerBase<T> : Layer<T> where T : unmanaged, IFloating
             spectralNorm = new SpectralNormWeight<T>(device, s);
     }
 
+    /// <summary>
+    /// Power iterations on the current weight (no other effect than u, v, σ): after the spectral norm's u, v are drawn
+    /// at initialisation, as torch.nn.utils.parametrizations.spectral_norm runs 15 at registration, so that the first
+    /// σ is near the top singular value instead of uᵀWv for random u, v (which can be far below it and make W/σ huge).
+    /// </summary>
+    public void SettleSpectralNorm(int iterations)
+    {
+        for (int i = 0; i < iterations && spectralNorm is not null; i++)
+            spectralNorm.Forward(Accelerator.DefaultStream, w, training: true);
+    }
+
     protected abstract void ConvForward(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y);
     protected abstract void ConvBackwardData(AcceleratorStream stream, ArrayView<T> dY, ArrayView<T> w, ArrayView<T> dX);
     protected abstract void ConvBackwardWeight(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY, ArrayView<T> dW);

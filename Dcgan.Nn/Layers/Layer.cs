@@ -42,10 +42,12 @@ public abstract class Layer(string name, int[] inputShape, int[] outputShape) : 
 
 public abstract class Layer<T> : Layer where T : unmanaged, IFloatingPointIeee754<T>
 {
-    readonly Accelerator accelerator;
     readonly MemoryBuffer1D<T, Stride1D.Dense> output;
     readonly MemoryBuffer1D<T, Stride1D.Dense> inputGradient;
     MemoryBuffer1D<T, Stride1D.Dense>? tangent;
+
+    /// <summary>The accelerator whose buffers this layer holds.</summary>
+    protected Accelerator Accelerator { get; }
 
     public ArrayView<T> Output => output.View;
     public ArrayView<T> InputGradient => inputGradient.View;
@@ -57,7 +59,7 @@ public abstract class Layer<T> : Layer where T : unmanaged, IFloatingPointIeee75
     protected Layer(Accelerator accelerator, string name, int[] inputShape, int[] outputShape)
         : base(name, inputShape, outputShape)
     {
-        this.accelerator = accelerator;
+        Accelerator = accelerator;
         output = accelerator.Allocate1D<T>(Count(outputShape));
         inputGradient = accelerator.Allocate1D<T>(Count(inputShape));
     }
@@ -81,7 +83,7 @@ public abstract class Layer<T> : Layer where T : unmanaged, IFloatingPointIeee75
     {
         if (!HasDoubleBackward)
             throw new NotSupportedException($"{Name} {Describe()} has no double backward (a gradient penalty cannot pass through it)");
-        tangent ??= accelerator.Allocate1D<T>(Count(OutputShape));
+        tangent ??= Accelerator.Allocate1D<T>(Count(OutputShape));
     }
 
     /// <summary>

@@ -97,7 +97,8 @@ public static class DcganModels
     /// pytorch/examples' weights_init: conv weights N(0, 0.02), batchnorm γ N(1, 0.02), β 0. Drawn on the host from
     /// the counter-based generator the device uses, seeded by <paramref name="seed"/> and offset by each parameter's
     /// arena position, so the initial weights are identical on every backend. Spectral norms' u and v start as
-    /// torch.nn.utils.spectral_norm's, normalize(N(0, 1)) (no power iteration), drawn after the arena's positions.
+    /// normalize(N(0, 1)), drawn after the arena's positions, then settle for SpectralNormInitialIterations power
+    /// iterations on the initial weights.
     /// </summary>
     public static void InitializeWeights<T>(Sequential<T> net, ulong seed) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -110,13 +111,23 @@ public static class DcganModels
             arena.ValueOf(p).CopyFromCPU(values.Select(T.CreateChecked).ToArray());
         }
         long offset = arena.Length;
-        foreach (var sn in net.Layers.OfType<ConvLayerBase<T>>().Select(l => l.SpectralNorm).OfType<SpectralNormWeight<T>>())
-            foreach (var vector in new[] { sn.U, sn.V })
+        foreach (var conv in net.Layers.OfType<ConvLayerBase<T>>().Where(l => l.SpectralNorm is not null))
+        {
+            foreach (var vector in new[] { conv.SpectralNorm!.U, conv.SpectralNorm.V })
             {
                 float[] values = NormalRngReference.Normal(seed, offset, (int)vector.Length);
                 offset += vector.Length;
                 double norm = Math.Max(Math.Sqrt(values.Sum(x => (double)x * x)), 1e-12);
                 vector.CopyFromCPU(values.Select(x => T.CreateChecked(x / norm)).ToArray());
             }
+            conv.SettleSpectralNorm(SpectralNormInitialIterations);
+        }
     }
+
+    /// <summary>
+    /// Power iterations on the initial weights after u, v are drawn: torch.nn.utils.parametrizations.spectral_norm's
+    /// 15 (the legacy torch.nn.utils.spectral_norm runs none, and its first σ from random u, v can be several times
+    /// below the top singular value). A checkpoint carries u, v, so PyTorch continues from these.
+    /// </summary>
+    public const int SpectralNormInitialIterations = 15;
 }
