@@ -14,6 +14,7 @@
 // Gradients: dγ, dβ accumulate (+=); dX is overwritten; the saved mean, invstd, Σdy, Σdyx̂ are overwritten.
 // Every barrier is a reduction step: all partial sums of one tree level are written before the next level reads.
 using System.Numerics;
+using Dcgan.Kernels.Tensor;
 using ILGPU;
 
 namespace Dcgan.Kernels.BatchNorm;
@@ -35,7 +36,7 @@ public static class BatchNormGpuKernels
         T sum = T.Zero;
         for (int j = t; j < m; j += g)
             sum += x[Offset(s, ch, j, hw)];
-        T mu = Reduce(partial, sum, t, g) * invM;
+        T mu = GroupReduce.Sum(partial, sum, t, g) * invM;
 
         T squares = T.Zero;
         for (int j = t; j < m; j += g)
@@ -43,7 +44,7 @@ public static class BatchNormGpuKernels
             T d = x[Offset(s, ch, j, hw)] - mu;
             squares += d * d;
         }
-        T varBiased = Reduce(partial, squares, t, g) * invM;
+        T varBiased = GroupReduce.Sum(partial, squares, t, g) * invM;
 
         if (t == 0)
         {
@@ -151,28 +152,8 @@ public static class BatchNormGpuKernels
             dy += d;
             dyx += d * ((x[k] - mu) * inv);
         }
-        T sDy = Reduce(partial, dy, t, g);
-        T sDyXhat = Reduce(partial, dyx, t, g);
+        T sDy = GroupReduce.Sum(partial, dy, t, g);
+        T sDyXhat = GroupReduce.Sum(partial, dyx, t, g);
         return (sDy, sDyXhat);
-    }
-
-    /// <summary>
-    /// The sum of every thread's <paramref name="value"/> over the group (size g, a power of two), in a fixed tree:
-    /// level by level, thread t adds t + stride's partial. Every thread returns the total. The array is reusable
-    /// after the call (the last barrier follows the last read).
-    /// </summary>
-    static T Reduce<T>(ArrayView<T> partial, T value, int t, int g) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        partial[t] = value;
-        Group.Barrier(); // every partial written before the first level reads them
-        for (int stride = g / 2; stride > 0; stride /= 2)
-        {
-            if (t < stride)
-                partial[t] += partial[t + stride];
-            Group.Barrier(); // this level's sums written before the next level reads them
-        }
-        T total = partial[0];
-        Group.Barrier(); // every thread has read the total before the array is written again
-        return total;
     }
 }

@@ -28,6 +28,7 @@
 // σ and ⟨dWsn, W_SN⟩ stay in 1-element device buffers that later launches read: the host never waits.
 // eps arrives as a T argument computed on the host. Generic in T: float trains, double is gradient-checked.
 using System.Numerics;
+using Dcgan.Kernels.Tensor;
 using ILGPU;
 
 namespace Dcgan.Kernels.SpectralNorm;
@@ -74,7 +75,7 @@ public static class SpectralNormKernels
         T squares = T.Zero;
         for (int k = t; k < n; k += g)
             squares += x[k] * x[k];
-        T denominator = T.Max(T.Sqrt(Reduce(partial, squares, t, g)), eps);
+        T denominator = T.Max(T.Sqrt(GroupReduce.Sum(partial, squares, t, g)), eps);
         for (int k = t; k < n; k += g)
             y[k] = x[k] / denominator;
     }
@@ -88,7 +89,7 @@ public static class SpectralNormKernels
         T sum = T.Zero;
         for (int k = t; k < n; k += g)
             sum += a[k] * b[k];
-        T total = Reduce(partial, sum, t, g);
+        T total = GroupReduce.Sum(partial, sum, t, g);
         if (t == 0)
             dot[0] = total;
     }
@@ -118,7 +119,7 @@ public static class SpectralNormKernels
         T mine = T.Zero;
         for (int k = t; k < n; k += g)
             mine += partials[k];
-        T total = Reduce(partial, mine, t, g);
+        T total = GroupReduce.Sum(partial, mine, t, g);
         if (t == 0)
             sum[0] = total;
     }
@@ -131,24 +132,4 @@ public static class SpectralNormKernels
         ArrayView<T> sigma, SpectralNormShape s, ArrayView<T> dW)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         dW[i] += (dWsn[i] - inner[0] * (u[s.Row(i)] * v[s.Col(i)])) / sigma[0];
-
-    /// <summary>
-    /// The sum of every thread's <paramref name="value"/> over the group (size g, a power of two), in a fixed tree:
-    /// level by level, thread t adds t + stride's partial. Every thread returns the total. (The same tree as
-    /// BatchNormGpuKernels', private there.)
-    /// </summary>
-    static T Reduce<T>(ArrayView<T> partial, T value, int t, int g) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        partial[t] = value;
-        Group.Barrier(); // every partial written before the first level reads them
-        for (int stride = g / 2; stride > 0; stride /= 2)
-        {
-            if (t < stride)
-                partial[t] += partial[t + stride];
-            Group.Barrier(); // this level's sums written before the next level reads them
-        }
-        T total = partial[0];
-        Group.Barrier(); // every thread has read the total before the array could be written again
-        return total;
-    }
 }
