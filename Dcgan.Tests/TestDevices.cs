@@ -3,7 +3,11 @@
 //
 // A missing backend skips its fixtures visibly (Assert.Ignore, shown as skipped with the reason), except
 // OpenCL when DCGAN_REQUIRE_OPENCL=1 (set by .ci/run): CI must never pass by silently skipping PoCL.
+//
+// Training runs started by tests (TrainingRun, and the CLI verbs run in-process) take these devices too, through
+// TrainingRun.SharedDevices: each run opening its own would recompile every kernel on PoCL (~10-40 s a run).
 using Dcgan.Nn.Devices;
+using Dcgan.Nn.Training;
 
 namespace Dcgan.Tests;
 
@@ -12,6 +16,30 @@ public sealed class TestDevices
 {
     static readonly Dictionary<string, ComputeDevice> Open = [];
     static readonly Dictionary<string, string> Missing = [];
+
+    [OneTimeSetUp]
+    public void ShareWithTrainingRuns() => TrainingRun.SharedDevices = TryGet;
+
+    /// <summary>The open device for a spec, or null when it cannot be opened (the caller then reports why).</summary>
+    static ComputeDevice? TryGet(string spec)
+    {
+        lock (Open)
+        {
+            if (Open.TryGetValue(spec, out var device))
+                return device;
+            if (Missing.ContainsKey(spec))
+                return null;
+            try
+            {
+                return Open[spec] = ComputeDevice.Open(spec);
+            }
+            catch (DeviceSelectionException e)
+            {
+                Missing[spec] = e.Message;
+                return null;
+            }
+        }
+    }
 
     public static ComputeDevice Get(string spec)
     {
@@ -43,6 +71,7 @@ public sealed class TestDevices
     [OneTimeTearDown]
     public void DisposeAll()
     {
+        TrainingRun.SharedDevices = null;
         foreach (var device in Open.Values)
             device.Dispose();
         Open.Clear();
