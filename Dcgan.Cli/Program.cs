@@ -69,6 +69,7 @@ public static class Program
             stderr.WriteLine(e switch
             {
                 DeviceSelectionException or DatasetException or CheckpointException or TrainingDivergedException
+                    or TrainingCollapsedException
                     or OutOfDeviceMemoryException or ArgumentException or IOException or UnauthorizedAccessException
                     => $"dcgan: {FirstLine(e.Message)}",
                 _ when DeviceMemory.IsOutOfMemory(e) =>

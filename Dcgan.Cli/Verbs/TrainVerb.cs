@@ -51,8 +51,11 @@ public static class TrainVerb
                                  options given beside it override them (e.g. a larger --iterations)
           --checkpoint-every N   save every N iterations (default: every epoch and at the end)
           --sample-every N       also render the fixed-noise grid every N iterations
-          --on-divergence P      rollback (default): on a NaN/Inf loss, gradient or weight, restore the last good
-                                 checkpoint, halve --lr and go on (at most 3 times); stop: exit 1 at once
+          --on-divergence P      rollback (default): on a NaN/Inf or exploded loss, gradient or weight norm (see
+                                 README, "When things go wrong"), restore the last good checkpoint, halve --lr and
+                                 go on (at most 3 times); stop: exit 1 at once
+          --on-collapse P        warn (default): say when G's samples collapse or D has won, and what to try;
+                                 stop: exit 1 at that warning (the last checkpoint stays)
           --clip-grad-norm X     scale each network's gradients so their global L2 norm is at most X
                                  (torch.nn.utils.clip_grad_norm_); default: no clipping
           --on-bad-image P       folder/celeba: skip (default) an unreadable image, naming it, or fail on it
@@ -110,6 +113,9 @@ public static class TrainVerb
         string onDivergence = cl.String("on-divergence", o.OnDivergence);
         if (!TrainOptions.DivergencePolicies.Contains(onDivergence))
             throw new UsageException($"dcgan train: --on-divergence '{onDivergence}' must be rollback or stop");
+        string onCollapse = cl.String("on-collapse", o.OnCollapse);
+        if (!TrainOptions.CollapsePolicies.Contains(onCollapse))
+            throw new UsageException($"dcgan train: --on-collapse '{onCollapse}' must be warn or stop");
         string onBadImage = cl.String("on-bad-image", o.OnBadImage);
         if (!TrainOptions.BadImagePolicies.Contains(onBadImage))
             throw new UsageException($"dcgan train: --on-bad-image '{onBadImage}' must be skip or fail");
@@ -161,6 +167,7 @@ public static class TrainVerb
             CheckpointEvery = checkpointEvery,
             SampleEvery = sampleEvery,
             OnDivergence = onDivergence,
+            OnCollapse = onCollapse,
             OnBadImage = onBadImage,
             CacheDir = cl.OptionalString("cache-dir") ?? o.CacheDir,
             ClipGradNorm = clip,

@@ -22,7 +22,9 @@
 // CriticStep and GeneratorStep allocate nothing.
 // Divergence check (docs/reliability.md): one device flag, cleared at the first critic step of the iteration, is
 // raised by any non-finite value in D's gradients (before each D step), D's weights after each step, G's
-// gradients, G's weights after its step, or the losses and scores; GeneratorStep reports it.
+// gradients, G's weights after its step, or the losses and scores; GeneratorStep reports it. The weights are
+// checked through their L2 norm (non-finite iff a weight is, or the sum of squares overflows float: a runaway
+// either way), which the iteration also reports, as the finite-explosion rules (ExplosionDetector) read it.
 // Optional gradient clipping (ClipGradNorm, clip_grad_norm_ per network) scales each network's gradients by
 // max / (‖g‖ + 1e−6) when below 1, before its optimizer step. The reported norms are the norms before clipping.
 // Counters: critic steps and generator steps are counted separately (CriticStepsTaken, StepsTaken); each
@@ -41,17 +43,18 @@ namespace Dcgan.Nn.Training;
 /// What one iteration reports (the columns of losses.csv). DX, DGz1, DGz2 are the objective's scores (mean σ(D)
 /// for bce, the critic's mean output otherwise); LossD and the scores are those of the iteration's last critic step.
 /// Penalty: the gradient penalty's value at the iteration's last computation of it (0 when the iteration computed
-/// none: no penalty, or lazy R1 between its steps); not part of LossD.
+/// none: no penalty, or lazy R1 between its steps); not part of LossD. WeightNormD and WeightNormG: the L2 norm of
+/// each network's parameters after its last optimizer step of the iteration (a runaway shows here first).
 /// </summary>
 public readonly record struct IterationStats(
     float LossD, float LossG, float DX, float DGz1, float DGz2, float GradNormD, float GradNormG, bool NonFinite,
-    float Penalty = 0);
+    float Penalty = 0, float WeightNormD = 0, float WeightNormG = 0);
 
 public sealed class GanTrainer : IDisposable
 {
     // Slots of the scalar buffer read back once per iteration.
     const int ErrDReal = 0, ErrDFake = 1, ErrG = 2, DX = 3, DGz1 = 4, DGz2 = 5, NormD = 6, NormG = 7, PenaltyValue = 8,
-        ScalarCount = 9;
+        WeightNormD = 9, WeightNormG = 10, ScalarCount = 11;
 
     readonly AcceleratorStream stream;
     readonly int batch;
@@ -170,6 +173,12 @@ public sealed class GanTrainer : IDisposable
     /// <summary>Seed of an independent stream: weights of G, of D, the training noise, the fixed noise, WGAN-GP's α.</summary>
     public ulong StreamSeed(char purpose) => Seed * 0x9E3779B97F4A7C15UL + purpose;
 
+    /// <summary>
+    /// The L2 norms of G's and D's initial weights (for this seed and config: a resumed run knows them too), the
+    /// reference of the runaway-weight rule (ExplosionDetector).
+    /// </summary>
+    public (float G, float D) InitialWeightNorms { get; private set; }
+
     /// <summary>Both networks' initial weights (DcganModels.InitializeWeights, from the 'G' and 'D' streams); counters to 0.</summary>
     public void InitializeWeights()
     {
@@ -177,6 +186,12 @@ public sealed class GanTrainer : IDisposable
         DcganModels.InitializeWeights(Discriminator, StreamSeed('D'));
         if (ema is not null)
             Generator.Parameters.Values.CopyTo(stream, (ArrayView<float>)ema.View);
+        var s = scalars.View;
+        reductions.L2Norm(stream, Generator.Parameters.Values, partials.View, s.SubView(WeightNormG, 1));
+        reductions.L2Norm(stream, Discriminator.Parameters.Values, partials.View, s.SubView(WeightNormD, 1));
+        stream.Synchronize();
+        s.CopyToCPU(hostScalars);
+        InitialWeightNorms = (hostScalars[WeightNormG], hostScalars[WeightNormD]);
         SetPosition(0, 0);
     }
 
@@ -253,8 +268,7 @@ public sealed class GanTrainer : IDisposable
         GradientChecks(D, s.SubView(NormD, 1), generatorTensors, discriminatorTensors);
         OptimizerD.Step(stream, D.Parameters);
         timer?.Op("optimizer D", "optimizer");
-        reductions.FlagNonFinite(stream, D.Parameters.Values, nonFinite.View);
-        timer?.Op("non-finite flag", "checks");
+        WeightCheck(D, s.SubView(WeightNormD, 1));
         CriticStepsTaken = criticStep;
         criticStepsThisIteration++;
     }
@@ -284,8 +298,7 @@ public sealed class GanTrainer : IDisposable
         timer?.Op("non-finite flag", "checks");
         OptimizerG.Step(stream, G.Parameters);
         timer?.Op("optimizer G", "optimizer");
-        reductions.FlagNonFinite(stream, G.Parameters.Values, nonFinite.View);
-        timer?.Op("non-finite flag", "checks");
+        WeightCheck(G, s.SubView(WeightNormG, 1));
         if (ema is not null)
         {
             weights.Ema(stream, Recipe.EmaDecay!.Value, G.Parameters.Values, ema.View);
@@ -301,7 +314,15 @@ public sealed class GanTrainer : IDisposable
         criticStepsThisIteration = 0;
         var h = hostScalars;
         return new IterationStats(h[ErrDReal] + h[ErrDFake], h[ErrG], h[DX], h[DGz1], h[DGz2], h[NormD], h[NormG],
-            hostFlag[0] != 0, h[PenaltyValue]);
+            hostFlag[0] != 0, h[PenaltyValue], h[WeightNormD], h[WeightNormG]);
+    }
+
+    /// <summary>After a network's optimizer step: the L2 norm of its weights, and the non-finite flag raised by it.</summary>
+    void WeightCheck(Sequential<float> net, ArrayView<float> norm)
+    {
+        reductions.L2Norm(stream, net.Parameters.Values, partials.View, norm);
+        reductions.FlagNonFinite(stream, norm, nonFinite.View);
+        timer?.Op("weight norm and non-finite flag", "checks");
     }
 
     /// <summary>

@@ -18,15 +18,15 @@ namespace Dcgan.Nn.Training;
 /// goes (so it can be watched live; a kill -9 loses at most the row being written). When a run starts or resumes
 /// from the checkpoint at iteration t, the file is first rewritten atomically with only its rows 1..t: rows after
 /// the checkpoint, a torn last line (no final newline) and malformed rows are dropped, so each iteration appears
-/// once. A file whose header differs (another network) keeps no rows, unless it is the log's legacy header, whose
-/// rows are upgraded (a column added by a later release, filled from the row).
+/// once. A file whose header differs (another network) keeps no rows, unless it is one of the log's legacy headers,
+/// whose rows are upgraded (columns added by a later release, filled from the row or with NaN for "not logged").
 /// </summary>
 internal sealed class CsvLog : IDisposable
 {
     readonly StreamWriter writer;
 
     public CsvLog(string path, string header, int keepThroughIteration, Action<int, string[]>? onKeptRow = null,
-        (string Header, Func<string, string> Upgrade)? legacy = null)
+        IReadOnlyList<(string Header, Func<string, string> Upgrade)>? legacy = null)
     {
         var kept = new StringBuilder(header + "\n");
         int columns = header.Split(',').Length;
@@ -37,7 +37,7 @@ internal sealed class CsvLog : IDisposable
             // The last element is "" after a final newline, or a torn line a crash cut short: never kept.
             string fileHeader = lines[0].TrimEnd('\r');
             var upgrade = fileHeader == header ? (string l) => l
-                : legacy is { } old && fileHeader == old.Header ? old.Upgrade : null;
+                : legacy?.FirstOrDefault(old => old.Header == fileHeader).Upgrade;
             if (lines.Length > 1 && upgrade is not null)
                 foreach (string original in lines.Skip(1).Take(lines.Length - 2))
                 {
@@ -69,7 +69,8 @@ internal sealed class CsvLog : IDisposable
 /// <summary>
 /// losses.csv (columns: TrainingRun.LossesCsvHeader with the objective's score names), and the points of
 /// losses.png. A file of a run made before the recipes (no critic_steps column; one critic step per iteration) is
-/// continued with critic_steps = iteration on its old rows.
+/// continued with critic_steps = iteration on its old rows; one made before the weight norms, with NaN in them.
+/// The kept rows also go to onKeptRow (the explosion rules' history), as the stats they logged.
 /// </summary>
 internal sealed class LossesCsv : IDisposable
 {
@@ -79,14 +80,27 @@ internal sealed class LossesCsv : IDisposable
 
     public IReadOnlyList<LossPoint> Points => points;
 
-    public LossesCsv(string path, IReadOnlyList<string> scoreColumns, string? penaltyColumn, int keepThroughIteration)
+    public LossesCsv(string path, IReadOnlyList<string> scoreColumns, string? penaltyColumn, int keepThroughIteration,
+        Action<int, IterationStats>? onKeptRow = null)
     {
         penalty = penaltyColumn is not null;
+        const string notLogged = ",NaN,NaN";
+        var legacy = new List<(string, Func<string, string>)>
+        {
+            (TrainingRun.LossesCsvHeaderV2(scoreColumns, penaltyColumn), row => row + notLogged),
+        };
+        if (scoreColumns.SequenceEqual(["d_x", "d_g_z1", "d_g_z2"]) && penaltyColumn is null)
+            legacy.Add((TrainingRun.LossesCsvHeaderV1, row => row + "," + row.Split(',')[0] + notLogged));
         log = new CsvLog(path, TrainingRun.LossesCsvHeader(scoreColumns, penaltyColumn), keepThroughIteration,
-            (it, cells) => points.Add(new LossPoint(it, Parse(cells[2]), Parse(cells[3]), Parse(cells[4]), Parse(cells[5]))),
-            scoreColumns.SequenceEqual(["d_x", "d_g_z1", "d_g_z2"])
-                ? (TrainingRun.LossesCsvHeaderV1, row => row + "," + row.Split(',')[0])
-                : null);
+            (it, cells) =>
+            {
+                var f = cells.Select(Parse).ToArray();
+                var stats = new IterationStats((float)f[2], (float)f[3], (float)f[4], (float)f[5], (float)f[6],
+                    (float)f[8], (float)f[9], NonFinite: false, penalty ? (float)f[11] : 0, (float)f[^2], (float)f[^1]);
+                points.Add(new LossPoint(it, f[2], f[3], f[4], f[5]));
+                onKeptRow?.Invoke(it, stats);
+            },
+            legacy);
     }
 
     static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);
@@ -96,7 +110,9 @@ internal sealed class LossesCsv : IDisposable
         var s = row.Stats;
         string line = string.Create(CultureInfo.InvariantCulture,
             $"{row.Iteration},{row.Epoch},{s.LossD:R},{s.LossG:R},{s.DX:R},{s.DGz1:R},{s.DGz2:R},{row.ImagesPerSecond:F1},{s.GradNormD:R},{s.GradNormG:R},{row.CriticSteps}");
-        log.Append(penalty ? line + string.Create(CultureInfo.InvariantCulture, $",{s.Penalty:R}") : line);
+        if (penalty)
+            line += string.Create(CultureInfo.InvariantCulture, $",{s.Penalty:R}");
+        log.Append(line + string.Create(CultureInfo.InvariantCulture, $",{s.WeightNormD:R},{s.WeightNormG:R}"));
         points.Add(new LossPoint(row.Iteration, s.LossD, s.LossG, s.DX, s.DGz1));
     }
 
@@ -107,10 +123,12 @@ internal sealed class LossesCsv : IDisposable
 /// grad_norms.csv: per iteration, the L2 norm of every parameter tensor's gradient (before clipping), columns
 /// iteration, netG.main.0.weight, …, netD.main.0.weight, … — an explosion shows here before the losses go NaN.
 /// </summary>
-internal sealed class GradNormsCsv(string path, IReadOnlyList<string> names, int keepThroughIteration) : IDisposable
+internal sealed class GradNormsCsv(string path, IReadOnlyList<string> names, int keepThroughIteration,
+    Action<ReadOnlySpan<float>>? onKeptRow = null) : IDisposable
 {
     public const string FileName = "grad_norms.csv";
-    readonly CsvLog log = new(path, "iteration," + string.Join(",", names), keepThroughIteration);
+    readonly CsvLog log = new(path, "iteration," + string.Join(",", names), keepThroughIteration,
+        onKeptRow is null ? null : (_, cells) => onKeptRow(cells.Skip(1).Select(c => float.Parse(c, CultureInfo.InvariantCulture)).ToArray()));
     readonly StringBuilder row = new();
 
     public void Append(int iteration, ReadOnlySpan<float> norms)
@@ -204,8 +222,57 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
     /// <summary>The options in force (a rollback lowers the learning rate).</summary>
     public TrainOptions Options { get; set; } = options;
 
-    /// <summary>Every divergence event of this session, in order.</summary>
-    public List<JsonObject> DivergenceEvents { get; } = [];
+    /// <summary>
+    /// Every event of the run, all sessions, in order: divergences, collapse and d-won episodes starting and ending,
+    /// resumes. Each has "kind", "iteration" and "utc". Loaded from run.json when a run is resumed.
+    /// </summary>
+    public List<JsonObject> Events { get; } = [];
+
+    /// <summary>running, done, stopped (divergence), stopped (collapse) or stopped (d-won): what the run is doing or how it ended.</summary>
+    public string State { get; set; } = "running";
+
+    /// <summary>Adds an event of this kind at this iteration, stamped now (fields: the event's own).</summary>
+    public JsonObject AddEvent(string kind, int iteration, JsonObject fields)
+    {
+        var ev = new JsonObject
+        {
+            ["kind"] = kind, ["iteration"] = iteration,
+            ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in fields.ToList())
+        {
+            fields.Remove(key);
+            ev[key] = value;
+        }
+        Events.Add(ev);
+        return ev;
+    }
+
+    /// <summary>
+    /// The events of an earlier session's run.json in this directory: its "events", or, for a run written before
+    /// they existed, its "divergence_events" (then of one session only). A missing or unreadable file gives none.
+    /// </summary>
+    public void LoadEvents(string directory)
+    {
+        try
+        {
+            var old = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "run.json")));
+            if (old?["events"] is JsonArray events)
+                Events.AddRange(events.OfType<JsonObject>().Select(e => (JsonObject)e.DeepClone()));
+            else if (old?["divergence_events"] is JsonArray divergences)
+                foreach (var d in divergences.OfType<JsonObject>())
+                {
+                    var ev = new JsonObject { ["kind"] = "divergence" };
+                    foreach (var (key, value) in d)
+                        ev[key] = value?.DeepClone();
+                    Events.Add(ev);
+                }
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // run.json is a report, not state: a run without a readable one resumes with no history of events.
+        }
+    }
 
     /// <summary>Images of a folder data set left out as unreadable, so far.</summary>
     public int SkippedImages { get; set; }
@@ -249,7 +316,11 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
             ["session_seconds"] = Math.Round(elapsed.TotalSeconds, 1),
         };
         json["skipped_images"] = SkippedImages;
-        json["divergence_events"] = new JsonArray(DivergenceEvents.Select(e => (JsonNode)e.DeepClone()).ToArray());
+        json["state"] = State;
+        json["events"] = new JsonArray(Events.Select(e => (JsonNode)e.DeepClone()).ToArray());
+        // Kept for readers of runs made before "events": the divergences alone.
+        json["divergence_events"] = new JsonArray(Events.Where(e => (string?)e["kind"] == "divergence")
+            .Select(e => (JsonNode)e.DeepClone()).ToArray());
         if (ClassReport is { } report)
             json["fixed_noise_classes_recognised"] = new JsonObject
             {

@@ -69,6 +69,8 @@ public sealed record TrainOptions
     public int FakeCount { get; init; } = 10_000;
     /// <summary>"rollback" (restore the last good checkpoint, halve the learning rate, go on) or "stop".</summary>
     public string OnDivergence { get; init; } = "rollback";
+    /// <summary>"warn": report a collapsed G or a D that has won (CollapseMonitor) and go on; "stop": end the run there.</summary>
+    public string OnCollapse { get; init; } = "warn";
     /// <summary>clip_grad_norm_'s max_norm for each network's gradients; null: no clipping.</summary>
     public double? ClipGradNorm { get; init; }
     /// <summary>Folder data sets: "skip" an unreadable image (reported by name) or "fail" on it.</summary>
@@ -77,6 +79,7 @@ public sealed record TrainOptions
     public string? CacheDir { get; init; }
 
     public static readonly string[] DivergencePolicies = ["rollback", "stop"];
+    public static readonly string[] CollapsePolicies = ["warn", "stop"];
     public static readonly string[] BadImagePolicies = ["skip", "fail"];
 
     /// <summary>Chosen by measurement (README): the default run finishes within 10 minutes on 2 cores with PoCL.</summary>
@@ -172,6 +175,8 @@ public sealed record TrainOptions
             return Bad("fake_count", FakeCount, "at least 1");
         if (OnDivergence is null || !DivergencePolicies.Contains(OnDivergence))
             return Bad("on_divergence", OnDivergence, "rollback or stop");
+        if (OnCollapse is null || !CollapsePolicies.Contains(OnCollapse))
+            return Bad("on_collapse", OnCollapse, "warn or stop");
         if (ClipGradNorm is double c && !(c > 0 && double.IsFinite(c)))
             return Bad("clip_grad_norm", c, "a positive number or null");
         if (OnBadImage is null || !BadImagePolicies.Contains(OnBadImage))

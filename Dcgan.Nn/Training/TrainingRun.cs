@@ -56,10 +56,14 @@ public sealed partial class TrainingRun
 {
     /// <summary>
     /// losses.csv's header for an objective's score columns (bce: d_x, d_g_z1, d_g_z2), with the gradient penalty's
-    /// column last when the recipe has one (gp or r1: its value at the iteration's last computation of it, 0 when lazy
-    /// R1 computed none; not part of loss_d).
+    /// column when the recipe has one (gp or r1: its value at the iteration's last computation of it, 0 when lazy
+    /// R1 computed none; not part of loss_d), then the L2 norms of D's and G's weights after their steps.
     /// </summary>
     public static string LossesCsvHeader(IReadOnlyList<string> scoreColumns, string? penaltyColumn = null) =>
+        LossesCsvHeaderV2(scoreColumns, penaltyColumn) + ",weight_norm_d,weight_norm_g";
+
+    /// <summary>The header before the weight norms were logged (their cells read NaN on those rows when resumed).</summary>
+    internal static string LossesCsvHeaderV2(IReadOnlyList<string> scoreColumns, string? penaltyColumn) =>
         $"iteration,epoch,loss_d,loss_g,{string.Join(",", scoreColumns)},images_per_second,grad_norm_d,grad_norm_g,critic_steps" +
         (penaltyColumn is null ? "" : "," + penaltyColumn);
 
@@ -121,7 +125,10 @@ public sealed partial class TrainingRun
     internal static void Resume(TrainOptions options, ITrainingObserver observer, TrainingHooks? hooks) =>
         new TrainingRun(options, observer, resume: true, hooks).Execute();
 
-    /// <summary>A non-finite loss, gradient or weight in one iteration (caught by Execute).</summary>
+    /// <summary>
+    /// A non-finite loss, gradient or weight in one iteration, or a finite explosion (ExplosionDetector); caught by
+    /// Execute.
+    /// </summary>
     sealed class DivergenceDetected(int iteration, string what) : Exception(what)
     {
         public int Iteration { get; } = iteration;
@@ -154,6 +161,9 @@ public sealed partial class TrainingRun
         using var owned = shared is null ? ComputeDevice.Open(options.Device) : null;
         var device = shared ?? owned!;
         var runInfo = new RunInfo(options, device, dataset.Name, dataset.Count, model);
+        if (resume)
+            runInfo.LoadEvents(outDir);
+        double realDiversity = RealDiversity(dataset);
         var divergenceLog = new DivergenceLog(outDir);
         string statePath = Path.Combine(outDir, TrainState.FileName);
 
@@ -165,7 +175,7 @@ public sealed partial class TrainingRun
             {
                 try
                 {
-                    RunFrom(fromCheckpoint, rollbacks, dataset, device, model, runInfo, wall);
+                    RunFrom(fromCheckpoint, rollbacks, dataset, device, model, runInfo, realDiversity, wall);
                     break;
                 }
                 catch (DivergenceDetected d)
@@ -180,22 +190,21 @@ public sealed partial class TrainingRun
                     string lr = "lr " + LearningRates(recipe), newLr = LearningRates(newRecipe);
                     bool giveUp = options.OnDivergence == "stop" || rollbacks >= MaxRollbacks;
                     string action = giveUp ? "stop" : "rollback";
-                    var ev = new JsonObject
+                    var ev = runInfo.AddEvent("divergence", d.Iteration, new JsonObject
                     {
-                        ["iteration"] = d.Iteration, ["what"] = d.Message, ["action"] = action,
+                        ["what"] = d.Message, ["action"] = action,
                         ["lr"] = recipe.OptimizerD.LearningRate, ["lr_g"] = recipe.OptimizerG.LearningRate,
                         ["restored_iteration"] = giveUp ? null : (good ?? 0),
                         ["new_lr"] = giveUp ? null : newRecipe.OptimizerD.LearningRate,
                         ["new_lr_g"] = giveUp ? null : newRecipe.OptimizerG.LearningRate,
-                        ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                    };
-                    runInfo.DivergenceEvents.Add(ev);
+                    });
                     string logLine = $"{ev["utc"]} iteration {d.Iteration}: {d.Message} ({lr}); " + (giveUp
                         ? $"stopped; {where}"
                         : $"rollback {rollbacks + 1} of {MaxRollbacks}: restored iteration {good ?? 0}, lr now {newLr}");
                     divergenceLog.Add(logLine);
                     if (giveUp)
                     {
+                        runInfo.State = "stopped (divergence)";
                         runInfo.Write(outDir, -1, good ?? 0, wall.Elapsed);
                         string why = options.OnDivergence == "stop"
                             ? "stopped (--on-divergence stop)"
@@ -227,7 +236,7 @@ public sealed partial class TrainingRun
     /// <see cref="DivergenceDetected"/>, after which Execute may call it again with a lower learning rate.
     /// </summary>
     void RunFrom(bool fromCheckpoint, int rollbacks, IImageDataset dataset, ComputeDevice device, ModelConfig model,
-        RunInfo runInfo, Stopwatch wall)
+        RunInfo runInfo, double realDiversity, Stopwatch wall)
     {
         string outDir = options.Out!;
         var recipe = options.ResolveRecipe();
@@ -276,9 +285,17 @@ public sealed partial class TrainingRun
             trainer.SetPosition(position.Iteration, position.CriticSteps);
         }
 
+        // The explosion and d-won rules judge each iteration against the history of the run so far, kept rows included.
+        var explosions = new ExplosionDetector(recipe.Loss, trainer.InitialWeightNorms, trainer.TensorNormNames);
+        var collapse = new CollapseMonitor(recipe.Loss, realDiversity);
         using var csv = new LossesCsv(Path.Combine(outDir, "losses.csv"), trainer.Objective.ScoreColumns,
-            trainer.Recipe.Penalty?.Column, position.Iteration);
-        using var normsCsv = new GradNormsCsv(Path.Combine(outDir, GradNormsCsv.FileName), trainer.TensorNormNames, position.Iteration);
+            trainer.Recipe.Penalty?.Column, position.Iteration, (it, stats) =>
+            {
+                explosions.Remember(stats);
+                collapse.Iteration(it, stats);
+            });
+        using var normsCsv = new GradNormsCsv(Path.Combine(outDir, GradNormsCsv.FileName), trainer.TensorNormNames, position.Iteration,
+            explosions.RememberTensors);
         var grids = new GridHistory(outDir, position.Iteration);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
             dataset.Count, model, options.BatchSize, batchesPerEpoch,
@@ -301,6 +318,10 @@ public sealed partial class TrainingRun
         var classifier = dataset.Labels is not null && dataset.Channels == 1 && dataset.ImageSize == options.ImageSize
             ? new DigitClassifier(dataset, useOnly: Enumerable.Range(0, Math.Min(dataset.Count, 10_000)).ToList())
             : null;
+        var accelerator = device.Accelerator;
+        using var fixedNoiseOnDevice = accelerator.Allocate1D(fixedNoise);
+        var samples = new float[Count(sampler.OutputShape)];
+        int imageLength = samples.Length / GridImages;
         var speed = Stopwatch.StartNew();
         for (int iteration = position.Iteration + 1; iteration <= totalIterations; iteration++)
         {
@@ -328,14 +349,22 @@ public sealed partial class TrainingRun
             observer.Iteration(row);
             if (stats.NonFinite)
                 throw new DivergenceDetected(iteration, WhatIsNotFinite(stats, trainer));
+            if (explosions.Check(stats, trainer.TensorNorms) is string exploded)
+                throw new DivergenceDetected(iteration, exploded);
+            Report(collapse.Iteration(iteration, stats), runInfo, wall);
 
             // An epoch ends in this iteration when its critic steps took the epoch's last batch.
             bool epochEnd = criticAfter / batchesPerEpoch > criticBefore / batchesPerEpoch;
             int endedEpoch = (int)(criticAfter / batchesPerEpoch) - 1;
             bool last = iteration == totalIterations;
-            if (epochEnd || last || (options.SampleEvery is int se && iteration % se == 0))
+            bool gridDue = epochEnd || last || (options.SampleEvery is int se && iteration % se == 0);
+            bool diversityDue = CollapseMonitor.DiversityDue(iteration);
+            if (gridDue || diversityDue)
+                RenderSamples(trainer, sampler, fixedNoiseOnDevice.View, samples);
+            if (diversityDue)
+                Report(collapse.Samples(iteration, CollapseMonitor.Diversity(samples, GridImages, imageLength)), runInfo, wall);
+            if (gridDue)
             {
-                float[] samples = RenderSamples(trainer, sampler, fixedNoise);
                 var shape = sampler.OutputShape;
                 grids.Add(ImageGrid.Compose(samples, shape[0], shape[1], shape[2], shape[3]), iteration, epochEnd ? endedEpoch : null);
                 if (classifier is not null && (epochEnd || last))
@@ -359,7 +388,50 @@ public sealed partial class TrainingRun
                 observer.Saved($"checkpoint at iteration {iteration}");
             }
         }
+        runInfo.State = "done";
         runInfo.Write(outDir, totalIterations, totalIterations, wall.Elapsed);
+    }
+
+    /// <summary>
+    /// Tells the user of a collapse or d-won episode starting or ending, records it in run.json, and with
+    /// --on-collapse stop ends the run at a warning (the last checkpoint stays as it was).
+    /// </summary>
+    void Report(CollapseNews? news, RunInfo runInfo, Stopwatch wall)
+    {
+        if (news is null)
+            return;
+        string outDir = options.Out!;
+        bool stop = news.Warning && options.OnCollapse == "stop";
+        runInfo.AddEvent(news.Kind, news.Iteration, new JsonObject
+        {
+            ["detail"] = news.Detail, ["action"] = news.Warning ? (stop ? "stop" : "warn") : null,
+        });
+        if (!stop)
+        {
+            observer.Message(news.Message);
+            runInfo.Write(outDir, -1, news.Iteration, wall.Elapsed);
+            return;
+        }
+        string statePath = Path.Combine(outDir, TrainState.FileName);
+        int? good = File.Exists(statePath) ? TrainState.ReadHeader(SafetensorsFile.Read(statePath)).Position.Iteration : null;
+        runInfo.State = $"stopped ({news.Kind})";
+        runInfo.Write(outDir, -1, good ?? 0, wall.Elapsed);
+        string where = good is int g
+            ? $"the last checkpoint (iteration {g}) is {statePath}; continue with --resume {outDir} and other learning rates"
+            : "no checkpoint had been saved yet";
+        string what = news.Kind == "d-won" ? "the discriminator has won" : "the generator has collapsed";
+        throw new TrainingCollapsedException(
+            $"{outDir}: training stopped at iteration {news.Iteration} (--on-collapse stop): {what}: {news.Detail}; {where}");
+    }
+
+    /// <summary>The diversity (CollapseMonitor.Diversity) of 64 real images spread over the data set: the collapse rule's reference.</summary>
+    static double RealDiversity(IImageDataset dataset)
+    {
+        int n = Math.Min(GridImages, dataset.Count), length = dataset.ImageLength();
+        var images = new float[n * length];
+        for (int i = 0; i < n; i++)
+            dataset.ReadImage((int)((long)i * dataset.Count / n), images.AsSpan(i * length, length));
+        return CollapseMonitor.Diversity(images, n, length);
     }
 
     /// <summary>
@@ -381,7 +453,11 @@ public sealed partial class TrainingRun
                     return string.Create(CultureInfo.InvariantCulture, $"the gradient of {names[i]} has norm {norms[i]}");
         if (!float.IsFinite(s.GradNormD) || !float.IsFinite(s.GradNormG))
             return string.Create(CultureInfo.InvariantCulture, $"the gradient norms of D and G are {s.GradNormD} and {s.GradNormG}");
-        return "a weight became non-finite in an Adam step (losses and gradients were finite)";
+        foreach (var (net, norm) in new[] { ("D", s.WeightNormD), ("G", s.WeightNormG) })
+            if (!float.IsFinite(norm))
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"the weight norm of {net} is {norm} after its optimizer step (a weight non-finite, or beyond 1.8e19; losses and gradients were finite)");
+        return "a weight became non-finite in an optimizer step (losses and gradients were finite)";
     }
 
     /// <summary>
@@ -483,19 +559,15 @@ public sealed partial class TrainingRun
     /// fixed-noise samples), on a copy of G so the training network's running statistics are not disturbed. With
     /// --ema the copy takes the averaged weights: the grids show the EMA generator.
     /// </summary>
-    static float[] RenderSamples(GanTrainer trainer, Models.Sequential<float> sampler, float[] fixedNoise)
+    static void RenderSamples(GanTrainer trainer, Models.Sequential<float> sampler, ArrayView<float> fixedNoise, float[] images)
     {
-        var accelerator = sampler.Parameters.Values.GetAccelerator();
-        var stream = accelerator.DefaultStream;
+        var stream = sampler.Parameters.Values.GetAccelerator().DefaultStream;
         CopyState(trainer.Generator, sampler, stream);
         if (trainer.EmaWeights is ArrayView<float> ema)
             ema.CopyTo(stream, sampler.Parameters.Values);
-        using var noise = accelerator.Allocate1D(fixedNoise);
-        sampler.Forward(stream, noise.View, training: true);
+        sampler.Forward(stream, fixedNoise, training: true);
         stream.Synchronize();
-        var images = new float[Count(sampler.OutputShape)];
         sampler.Output.CopyToCPU(images);
-        return images;
     }
 
     /// <summary>Copies weights and batchnorm running statistics between two networks of the same config.</summary>
@@ -529,6 +601,9 @@ public sealed partial class TrainingRun
 
 /// <summary>A divergence the run did not recover from (--on-divergence stop, or too many rollbacks): exit 1.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>A collapse or d-won warning with --on-collapse stop: exit 1.</summary>
+public sealed class TrainingCollapsedException(string message) : Exception(message);
 
 /// <summary>Test seams of a run (fault injection); empty in production.</summary>
 internal sealed class TrainingHooks
