@@ -47,8 +47,9 @@ public static class TrainVerb
           --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
           --seed N               seed of weights, noise and data order (default 1)
           --out DIR              output directory (default runs/<timestamp>)
-          --resume DIR           continue the run in DIR from its last checkpoint, with its saved options;
-                                 options given beside it override them (e.g. a larger --iterations)
+          --resume DIR           continue the run in DIR exactly, from its last checkpoint, with its saved options;
+                                 it accepts new --iterations, --epochs, --lr, --lr-d, --lr-g, --download, --device
+                                 and the options below, and refuses any other change (exit 2)
           --checkpoint-every N   save every N iterations (default: every epoch and at the end)
           --sample-every N       also render the fixed-noise grid every N iterations
           --on-divergence P      rollback (default): on a NaN/Inf or exploded loss, gradient or weight norm (see
@@ -81,11 +82,14 @@ public static class TrainVerb
         var options = Parse(cl, baseOptions);
         bool quiet = cl.Flag("quiet");
         cl.RejectUnknown();
+        if (resume is not null && options.Out != resume)
+            throw new UsageException("dcgan train: --resume continues in its own directory; leave out --out");
+        // A resume keeps everything its saved state was computed with (ResumeChanges), or it would not be exact.
+        if (resume is not null && ResumeChanges.Refusal(resume, ResumeChanges.Between(baseOptions, options)) is string refusal)
+            throw new UsageException($"dcgan train: {refusal}");
         // Options valid one by one can still clash (a gradient penalty with batchnorm in D, two penalties): usage.
         if (options.Problem() is string problem)
             throw new UsageException($"dcgan train: option {problem}");
-        if (resume is not null && options.Out != resume)
-            throw new UsageException("dcgan train: --resume continues in its own directory; leave out --out");
 
         var observer = new ConsoleTrainingObserver(stdout, quiet);
         if (resume is null)
@@ -162,7 +166,7 @@ public static class TrainVerb
             SpectralNorm = spectralNorm,
             Ema = OptionalDouble(cl, "ema", o.Ema, min: 0, max: 0.999999),
             Device = cl.String("device", o.Device),
-            Seed = (ulong)cl.Int("seed", (int)Math.Min(o.Seed, int.MaxValue), 0),
+            Seed = cl.OptionalString("seed") is null ? o.Seed : (ulong)cl.Int("seed", 0, 0),
             Out = cl.OptionalString("out") ?? o.Out,
             CheckpointEvery = checkpointEvery,
             SampleEvery = sampleEvery,

@@ -37,6 +37,9 @@ public static class DatasetFactory
     public const string BundledImages = "images-idx3-ubyte.gz";
     public const string BundledLabels = "labels-idx1-ubyte.gz";
 
+    /// <summary>A data set's own channel count, taken when --channels is not given.</summary>
+    public static int DefaultChannels(string name) => name is "bundled" or "mnist" or "fashion-mnist" ? 1 : 3;
+
     public static IImageDataset Open(string name, string? dataRoot, int imageSize, int? channels = null, DatasetOptions? options = null)
     {
         options ??= new DatasetOptions();
@@ -51,7 +54,8 @@ public static class DatasetFactory
             {
                 string dir = FindBundledDirectory()
                     ?? throw new DatasetException($"{BundledFolder}/{BundledImages}: not found next to the program ({AppContext.BaseDirectory}) or above the current directory; expected the bundled MNIST files");
-                return IdxDataset.Open("bundled", Path.Combine(dir, BundledImages), Path.Combine(dir, BundledLabels), imageSize, channels ?? 1);
+                return IdxDataset.Open("bundled", Path.Combine(dir, BundledImages), Path.Combine(dir, BundledLabels), imageSize,
+                    channels ?? DefaultChannels(name));
             }
             case "mnist":
             case "fashion-mnist":
@@ -65,21 +69,21 @@ public static class DatasetFactory
                 string images = FindFirst(dirs, "train-images-idx3-ubyte")
                     ?? throw new DatasetException($"{Path.Combine(root, "train-images-idx3-ubyte")}[.gz]: not found (also looked in {torchvisionDir}); expected the {name} training images{(name == "fashion-mnist" && dataRoot == null ? " (apt install dataset-fashion-mnist)" : "")}");
                 string? labels = FindFirst([Path.GetDirectoryName(images)!], "train-labels-idx1-ubyte");
-                return IdxDataset.Open(name, images, labels, imageSize, channels ?? 1);
+                return IdxDataset.Open(name, images, labels, imageSize, channels ?? DefaultChannels(name));
             }
             case "folder":
             case "celeba":
             {
                 string root = dataRoot ?? throw new DatasetException($"{name}: no data root given; expected --dataroot DIR with JPEG/PNG/BMP/GIF/WebP images");
-                return FolderDataset.Open(name, root, imageSize, channels ?? 3, options.Folder);
+                return FolderDataset.Open(name, root, imageSize, channels ?? DefaultChannels(name), options.Folder);
             }
             case "cifar10":
             {
                 string root = dataRoot ?? throw new DatasetException("cifar10: no data root given; expected --dataroot DIR holding data_batch_1.bin … data_batch_5.bin");
-                return Cifar10Dataset.Open(root, imageSize, channels ?? 3);
+                return Cifar10Dataset.Open(root, imageSize, channels ?? DefaultChannels(name));
             }
             case "fake":
-                return new FakeDataset(options.FakeCount, channels ?? 3, imageSize, options.Seed);
+                return new FakeDataset(options.FakeCount, channels ?? DefaultChannels(name), imageSize, options.Seed);
             default:
                 throw new DatasetException($"--dataset {name}: unknown data set; expected one of {string.Join(", ", Names)}");
         }

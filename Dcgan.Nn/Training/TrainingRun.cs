@@ -122,8 +122,11 @@ public sealed partial class TrainingRun
     /// <summary>Continues the run in options.Out from its last checkpoint (options: saved ones plus overrides).</summary>
     public static void Resume(TrainOptions options, ITrainingObserver observer) => Resume(options, observer, null);
 
-    internal static void Resume(TrainOptions options, ITrainingObserver observer, TrainingHooks? hooks) =>
+    internal static void Resume(TrainOptions options, ITrainingObserver observer, TrainingHooks? hooks)
+    {
+        ResumeChanges.RefuseInexactResume(SavedOptions(options.Out!), options);
         new TrainingRun(options, observer, resume: true, hooks).Execute();
+    }
 
     /// <summary>
     /// A non-finite loss, gradient or weight in one iteration, or a finite explosion (ExplosionDetector); caught by

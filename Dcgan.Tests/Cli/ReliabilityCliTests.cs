@@ -93,13 +93,22 @@ public sealed class ReliabilityCliTests
         AssertOneLineFailure(Run("train", "--resume", run), 1, state, "metadata 'iteration' is missing or not a non-negative integer");
     }
 
+    /// <summary>
+    /// A resume refuses another --ngf or --optimizer before it reads a tensor (ResumeCliTests); a train state whose own
+    /// saved configuration disagrees with its tensors still fails in one line naming the tensor or the optimizer.
+    /// </summary>
     [Test]
-    public void ResumingIntoAnotherShapeNamesTheTensorAndBothShapes()
+    public void AStateDisagreeingWithItsOwnConfigurationNamesWhatDisagrees()
     {
         string run = Path.Combine(dir, "run");
         Assert.That(Run(Tiny(run, 1)).Code, Is.EqualTo(0));
-        AssertOneLineFailure(Run("train", "--resume", run, "--ngf", "6", "--iterations", "2", "--device", Device()), 1,
+        EditStateMetadata(run, "config", v => v.Replace("\"ngf\": 4,", "\"ngf\": 6,"));
+        AssertOneLineFailure(Run("train", "--resume", run, "--iterations", "2", "--device", Device()), 1,
             "train_state.safetensors: tensor 'netG.main.0.weight' has shape [5, 8, 4, 4], this network needs [5, 12, 4, 4]");
+        EditStateMetadata(run, "config", v => v.Replace("\"ngf\": 6,", "\"ngf\": 4,")
+            .Replace("\"optimizer\": null", "\"optimizer\": \"rmsprop\""));
+        AssertOneLineFailure(Run("train", "--resume", run, "--iterations", "2", "--device", Device()), 1,
+            "train_state.safetensors: the generator's optimizer was adam, the run now asks for rmsprop");
     }
 
     [Test]
