@@ -94,6 +94,7 @@ public static class ResumeChanges
         Compare("--checkpoint-every", saved.CheckpointEvery, resumed.CheckpointEvery, allowed: true);
         Compare("--sample-every", saved.SampleEvery, resumed.SampleEvery, allowed: true);
         Compare("--on-divergence", saved.OnDivergence, resumed.OnDivergence, allowed: true);
+        Compare("--on-collapse", saved.OnCollapse, resumed.OnCollapse, allowed: true);
         Compare("--clip-grad-norm", saved.ClipGradNorm, resumed.ClipGradNorm, allowed: true);
         Compare("--on-bad-image", saved.OnBadImage, resumed.OnBadImage, allowed: true);
         Compare("--cache-dir", saved.CacheDir, resumed.CacheDir, allowed: true);

@@ -165,7 +165,7 @@ public sealed partial class TrainingRun
         var device = shared ?? owned!;
         var runInfo = new RunInfo(options, device, dataset.Name, dataset.Count, model);
         if (resume)
-            runInfo.LoadEvents(outDir);
+            RecordResume(runInfo);
         double realDiversity = RealDiversity(dataset);
         var divergenceLog = new DivergenceLog(outDir);
         string statePath = Path.Combine(outDir, TrainState.FileName);
@@ -232,6 +232,27 @@ public sealed partial class TrainingRun
             if (folderData is not null)
                 ReportSkipped(outDir, folderData, runInfo);
         }
+    }
+
+    /// <summary>
+    /// A resume continues run.json's events and adds its own: where it resumed, and the allowed option changes
+    /// (ResumeChanges; the refused ones never get here), each change's note told to the user.
+    /// </summary>
+    void RecordResume(RunInfo runInfo)
+    {
+        string outDir = options.Out!;
+        runInfo.LoadEvents(outDir);
+        var (position, json) = TrainState.ReadHeader(SafetensorsFile.Read(Path.Combine(outDir, TrainState.FileName)));
+        var changes = ResumeChanges.Between(TrainOptions.FromJson(json, TrainState.FileName), options);
+        runInfo.AddEvent("resume", position.Iteration, new JsonObject
+        {
+            ["changes"] = new JsonArray(changes.Select(c => (JsonNode)new JsonObject
+            {
+                ["option"] = c.Option, ["saved"] = c.Saved, ["resumed"] = c.Resumed, ["note"] = c.Note,
+            }).ToArray()),
+        });
+        foreach (var c in changes.Where(c => c.Note is not null))
+            observer.Message($"{c.Option} {c.Resumed} (the run had {c.Saved}): {c.Note}");
     }
 
     /// <summary>

@@ -182,7 +182,7 @@ public abstract class RecipeTrainingTests : BackendTest
         var recorder = new RecordingObserver();
         TrainingRun.Start(Tiny("wgan", 3), recorder);
         var csv = File.ReadAllLines(Path.Combine(outDir, "losses.csv"));
-        Assert.That(csv[0], Is.EqualTo("iteration,epoch,loss_d,loss_g,d_real,d_fake1,d_fake2,images_per_second,grad_norm_d,grad_norm_g,critic_steps"));
+        Assert.That(csv[0], Is.EqualTo("iteration,epoch,loss_d,loss_g,d_real,d_fake1,d_fake2,images_per_second,grad_norm_d,grad_norm_g,critic_steps,weight_norm_d,weight_norm_g"));
         foreach (var r in recorder.Rows)
         {
             // L_D = mean D(G(z)) − mean D(x) on the last critic step's batches; L_G = −mean D(G(z)) after D's step.
@@ -204,7 +204,7 @@ public abstract class RecipeTrainingTests : BackendTest
             Assert.That(r.Stats.LossD, Is.EqualTo(r.Stats.DGz1 - r.Stats.DX).Within(1e-6));
             Assert.That(r.Stats.Penalty, Is.GreaterThan(0f).And.Matches<float>(float.IsFinite));
         }
-        Assert.That(csv.Skip(1).Select(l => float.Parse(l.Split(',')[^1], CultureInfo.InvariantCulture)),
+        Assert.That(csv.Skip(1).Select(l => float.Parse(l.Split(',')[^3], CultureInfo.InvariantCulture)),
             Is.EqualTo(recorder.Rows.Select(r => r.Stats.Penalty)));
     }
 
@@ -251,8 +251,8 @@ public abstract class RecipeTrainingTests : BackendTest
 
         var csv = File.ReadAllLines(Path.Combine(outDir, "losses.csv"));
         Assert.That(csv[0], Is.EqualTo(TrainingRun.LossesCsvHeader(["d_x", "d_g_z1", "d_g_z2"])));
-        Assert.That(csv[1..3], Is.EqualTo(v1Rows.Select((r, i) => r + "," + (i + 1).ToString(CultureInfo.InvariantCulture))),
-            "the old rows are kept, with critic_steps = iteration");
+        Assert.That(csv[1..3], Is.EqualTo(v1Rows.Select((r, i) => r + "," + (i + 1).ToString(CultureInfo.InvariantCulture) + ",NaN,NaN")),
+            "the old rows are kept, with critic_steps = iteration and the weight norms not logged (NaN)");
         Assert.That(csv.Skip(1).Select(l => l.Split(',')[0]), Is.EqualTo(new[] { "1", "2", "3", "4" }));
         var state = SafetensorsFile.Read(Path.Combine(outDir, TrainState.FileName));
         Assert.That(state.Metadata["format"], Is.EqualTo("dcgan-train-state-2"));
