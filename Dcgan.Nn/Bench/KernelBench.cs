@@ -12,6 +12,7 @@ using System.Diagnostics;
 using System.Numerics;
 using Dcgan.Kernels.Conv;
 using Dcgan.Nn.Devices;
+using Dcgan.Nn.Models;
 using Dcgan.Nn.Ops;
 using Dcgan.Nn.Tensors;
 using ILGPU;
@@ -150,6 +151,17 @@ public static class KernelBench
 }
 
 /// <summary>
+/// One conv of a DCGAN net as the conv kernels see it: Name "D1".."D5" (D's convs) or "G1".."G5" (G's transposed
+/// convs, Transposed), Geometry "in->out size->size", and Shape, the ConvShape it launches (for a transposed conv the
+/// shape of the conv it is the adjoint of, ConvTranspose2d.Shape).
+/// </summary>
+public sealed record DcganConvLayer(string Net, string Name, string Geometry, bool Transposed, ConvShape Shape)
+{
+    /// <summary>"32px D1 1->64 32->16": the benchmark's label (a transposed conv's adds the role each pass plays).</summary>
+    public string Label => $"{Net} {Name} {Geometry}";
+}
+
+/// <summary>
 /// One conv pass at every conv of both DCGAN nets (batch 64, ngf = ndf = 64): D's convs and G's transposed convs
 /// seen as the conv they run as (a transposed conv's forward is conv backward-data, its input gradient conv
 /// forward, its weight gradient conv backward-weight).
@@ -157,6 +169,9 @@ public static class KernelBench
 public sealed class ConvBenchOp(ConvPass pass) : KernelBenchOp
 {
     public const int Batch = 64;
+
+    /// <summary>The nets timed, at pytorch/examples' widths (nz 100, ngf = ndf = 64): 64×64 RGB, and 32×32 grayscale (the default run's).</summary>
+    public static IReadOnlyList<ModelConfig> Nets { get; } = [new(ImageSize: 64, Channels: 3), new(ImageSize: 32, Channels: 1)];
 
     public override string Name => pass switch
     {
@@ -167,41 +182,45 @@ public sealed class ConvBenchOp(ConvPass pass) : KernelBenchOp
 
     public override IReadOnlyList<string> VariantNames => Conv2dOps<float>.VariantNames;
 
-    public override IReadOnlyList<KernelBenchCase> Cases { get; } = Layers(pass).Select(l => new ConvBenchCase(pass, l.Label, l.Shape)).ToList();
+    public override IReadOnlyList<KernelBenchCase> Cases { get; } = Nets.SelectMany(net => NetLayers(net, Batch))
+        .Select(l => new ConvBenchCase(pass, l.Transposed ? $"{l.Net} {l.Name} {Role(pass)} {l.Geometry}" : l.Label, l.Shape)).ToList();
 
-    /// <summary>Every conv of the 64×64 RGB and the 32×32 grayscale net, labelled with the role this pass plays.</summary>
-    static IEnumerable<(string Label, ConvShape Shape)> Layers(ConvPass pass)
+    static string Role(ConvPass pass) => pass switch
     {
-        string role = pass switch
+        ConvPass.Forward => "G convT input-grad",
+        ConvPass.BackwardData => "G convT forward",
+        _ => "G convT weight-grad",
+    };
+
+    /// <summary>
+    /// Every conv of the DCGAN net of <paramref name="config"/> at a batch size, D's then G's, as DcganModels builds
+    /// them (Dcgan.Tests/Kernels/ConvDispatchTests checks this list against the models' layers).
+    /// </summary>
+    public static IEnumerable<DcganConvLayer> NetLayers(ModelConfig config, int batch)
+    {
+        string net = $"{config.ImageSize}px";
+        int depth = config.Stages;
+        // D: channels → ndf → … (doubling), halving the size, then a k4 s1 p0 conv to 1×1.
+        int c = config.Channels, h = config.ImageSize;
+        for (int l = 0; l < depth; l++)
         {
-            ConvPass.Forward => "G convT input-grad",
-            ConvPass.BackwardData => "G convT forward",
-            _ => "G convT weight-grad",
-        };
-        foreach (var (net, size, channels, depth) in new[] { ("64px", 64, 3, 4), ("32px", 32, 1, 3) })
+            int oc = config.Ndf << l;
+            yield return new(net, $"D{l + 1}", $"{c}->{oc} {h}->{h / 2}", false, ConvShape.Create(batch, c, h, h, oc, 4, 2, 1));
+            c = oc;
+            h /= 2;
+        }
+        yield return new(net, $"D{depth + 1}", $"{c}->1 {h}->1", false, ConvShape.Create(batch, c, h, h, 1, 4, 1, 0));
+        // G: nz → ngf·2^(depth−1) from 1×1 to 4×4, then halving channels and doubling the size, ending at channels.
+        int gc = config.Ngf << (depth - 1);
+        yield return new(net, "G1", $"{config.Nz}->{gc} 1->4", true, ConvTranspose2d.Shape(batch, config.Nz, 1, 1, gc, 4, 1, 0));
+        int gh = 4;
+        for (int l = depth - 1; l >= 0; l--)
         {
-            // D: channels → 64 → … (doubling), halving the size, then a k4 s1 p0 conv to 1×1.
-            int c = channels, h = size;
-            for (int l = 0; l < depth; l++)
-            {
-                int oc = 64 << l;
-                yield return ($"{net} D{l + 1} {c}->{oc} {h}->{h / 2}", ConvShape.Create(Batch, c, h, h, oc, 4, 2, 1));
-                c = oc;
-                h /= 2;
-            }
-            yield return ($"{net} D{depth + 1} {c}->1 {h}->1", ConvShape.Create(Batch, c, h, h, 1, 4, 1, 0));
-            // G: 100 → 64·2^(depth−1) from 1×1 to 4×4, then halving channels and doubling the size, ending at channels.
-            int gc = 64 << (depth - 1);
-            yield return ($"{net} G1 {role} 100->{gc} 1->4", ConvTranspose2d.Shape(Batch, 100, 1, 1, gc, 4, 1, 0));
-            int gh = 4;
-            for (int l = depth - 1; l >= 0; l--)
-            {
-                int outC = l == 0 ? channels : 64 << (l - 1);
-                yield return ($"{net} G{depth - l + 1} {role} {gc}->{outC} {gh}->{gh * 2}",
-                    ConvTranspose2d.Shape(Batch, gc, gh, gh, outC, 4, 2, 1));
-                gc = outC;
-                gh *= 2;
-            }
+            int outC = l == 0 ? config.Channels : config.Ngf << (l - 1);
+            yield return new(net, $"G{depth - l + 1}", $"{gc}->{outC} {gh}->{gh * 2}", true,
+                ConvTranspose2d.Shape(batch, gc, gh, gh, outC, 4, 2, 1));
+            gc = outC;
+            gh *= 2;
         }
     }
 }

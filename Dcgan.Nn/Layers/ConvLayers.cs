@@ -112,6 +112,9 @@ public sealed class Conv2dLayer<T> : ConvLayerBase<T> where T : unmanaged, IFloa
     readonly Conv2dOps<T> ops;
     readonly ConvShape shape;
 
+    /// <summary>The conv's geometry (batch included).</summary>
+    public ConvShape Shape => shape;
+
     public Conv2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name,
         int batch, int inChannels, int size, int outChannels, int k, int stride, int pad, bool spectralNorm = false)
         : this(device, parameters, name, ConvShape.Create(batch, inChannels, size, size, outChannels, k, stride, pad), spectralNorm) { }
@@ -141,6 +144,9 @@ public sealed class ConvTranspose2dLayer<T> : ConvLayerBase<T> where T : unmanag
 {
     readonly ConvTranspose2dOps<T> ops;
     readonly ConvShape shape; // the adjoint conv's shape: C/H/W describe our output, OC/OH/OW our input
+
+    /// <summary>The shape of the conv this layer is the adjoint of (ConvTranspose2d.Shape): C/H/W our output, OC/OH/OW our input.</summary>
+    public ConvShape Shape => shape;
 
     public ConvTranspose2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name,
         int batch, int inChannels, int size, int outChannels, int k, int stride, int pad, bool spectralNorm = false)

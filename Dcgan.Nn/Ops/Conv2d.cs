@@ -19,6 +19,8 @@
 //   (PoCL: one-channel input gradients → 2; the rule and its numbers are in Choose)
 //   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and the fast variants'
 //                                                  extra launches and workspace only cost there
+// Dcgan.Tests/Kernels/ConvDispatchTests.cs asserts the outcome, layer by layer and pass by pass, for the default run's
+// net and the 64px one: change its table together with this dispatch.
 //
 // Workspace: versions 2 to 6 stage an im2col matrix (or its gradient, or packed panels) in one device buffer owned
 // by this object, grown on demand (never shrunk) and reused, so steady-state launches allocate nothing. The batch

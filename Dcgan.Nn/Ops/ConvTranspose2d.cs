@@ -6,6 +6,8 @@
 //   BackwardData    dX_t = conv Forward(x := dY_t, w)           dX_t[n,ci,h,w] = Σ dY_t[n,co,h·s−p+kh, …]·w[ci,co,kh,kw]
 //   BackwardWeight  dW  += conv BackwardWeight(x := dY_t, dY := x_t)   dW[ci,co,kh,kw] += Σ x_t[n,ci,h,w]·dY_t[n,co,h·s−p+kh, …]
 //
+// The kernel variant of each pass is therefore the conv dispatch's for the conv pass in the table
+// (ConvTranspose2dOps.Choose, ConvTranspose2d.ConvPassOf).
 // Index mapping (ConvTranspose2d.Shape): conv OC = ci (transposed in-channels), conv C = co (out-channels),
 // conv OH×OW = the transposed input H×W, conv H×W = the transposed output Hout = (H−1)·s − 2p + k.
 // The conv weight [OC,C,K,K] is then exactly PyTorch's transposed layout [in, out, K, K].
@@ -46,6 +48,14 @@ public static class ConvTranspose2d
             throw new InvalidOperationException($"conv-transpose shape {shape} does not map back to {h}x{w}");
         return shape;
     }
+
+    /// <summary>The conv pass that runs a transposed conv's pass (the table in the file header).</summary>
+    public static ConvPass ConvPassOf(ConvPass transposedPass) => transposedPass switch
+    {
+        ConvPass.Forward => ConvPass.BackwardData,
+        ConvPass.BackwardData => ConvPass.Forward,
+        _ => ConvPass.BackwardWeight,
+    };
 }
 
 /// <summary>
@@ -59,6 +69,9 @@ public sealed class ConvTranspose2dOps<T> where T : unmanaged, IFloatingPointIee
 
     /// <summary>Holds no kernels of its own: wraps the device's (cached) Conv2dOps.</summary>
     public static ConvTranspose2dOps<T> On(ComputeDevice device) => new(Conv2dOps<T>.On(device));
+
+    /// <summary>The conv variant production launches use for this transposed conv's pass: Conv2dOps.Choose of its conv pass.</summary>
+    public int Choose(ConvPass pass, ConvShape shape) => conv.Choose(ConvTranspose2d.ConvPassOf(pass), shape);
 
     /// <summary>y = conv_transpose2d(x, w): conv's backward-data with dY := x. Overwrites y.</summary>
     public void Forward(AcceleratorStream stream, ConvShape shape, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y)
