@@ -260,11 +260,14 @@ public abstract class RecipeTrainingTests : BackendTest
 
         if (DeviceSpec == "opencl")
         {
-            // Where the fixture was made, the resumed run is the run the old release would have made.
-            string resumed = string.Join("\n", RecordingObserver.WithoutSpeed(csv));
+            // Where the fixture was made, the resumed run is the run the old release would have made (which did not
+            // log the weight norms: the old rows have NaN there).
+            static string WithoutWeightNorms(IEnumerable<string> lines) =>
+                string.Join("\n", RecordingObserver.WithoutSpeed(lines).Select(l => string.Join(",", l.Split(',')[..^2])));
+            string resumed = WithoutWeightNorms(csv);
             Directory.Delete(outDir, recursive: true);
             TrainingRun.Start(saved with { Iterations = 4, Device = DeviceSpec, Out = outDir }, new RecordingObserver());
-            Assert.That(string.Join("\n", RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")))), Is.EqualTo(resumed));
+            Assert.That(WithoutWeightNorms(File.ReadAllLines(Path.Combine(outDir, "losses.csv"))), Is.EqualTo(resumed));
         }
     }
 
