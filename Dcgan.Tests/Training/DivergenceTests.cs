@@ -54,6 +54,30 @@ public abstract class DivergenceTests : BackendTest
     string[] CsvRows() => File.ReadAllLines(Path.Combine(outDir, "losses.csv"))[1..];
 
     [Test]
+    public void AFiniteExplosionIsCaughtInItsFirstIteration()
+    {
+        // The issue's run: `--dataset fake --image-size 16 --batch-size 4 --iterations 30 --lr 1e8` used to print
+        // done with Loss_D 6.7e17 and save those weights; no number of it is NaN. (Narrower nets here, for the CPU
+        // accelerator's sake; the whole-width run is caught the same way: README, "When things go wrong".)
+        var options = new TrainOptions
+        {
+            Dataset = "fake", FakeCount = 64, ImageSize = 16, BatchSize = 4, Ngf = 16, Ndf = 16, Iterations = 30,
+            LearningRate = 1e8, Device = DeviceSpec, Out = outDir, OnDivergence = "stop",
+        };
+        var recorder = new RecordingObserver();
+        var e = Assert.Throws<TrainingDivergedException>(() => TrainingRun.Start(options, recorder))!;
+
+        Assert.That(recorder.Rows, Has.Count.EqualTo(1), "caught in the iteration it happened");
+        // Which rule sees it first depends on the backend's rounding (D's batchnorm hides the size of its weights from
+        // the losses): the weight norm, an absurd loss, or a gradient overflowing to Inf.
+        Assert.That(e.Message, Does.Match(@"training diverged at iteration 1: (the weight norm of [DG] is [0-9.E+]+, [0-9.E+]+× its initial|Loss_[DG] is [-0-9.E+]+, above 100|the gradient norm).*\(lr 1E\+08\); stopped \(--on-divergence stop\); no checkpoint had been saved yet"));
+        Assert.That(File.Exists(Path.Combine(outDir, "netG.safetensors")), Is.False, "the exploded weights are never saved");
+        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")))!;
+        Assert.That((string?)run["state"], Is.EqualTo("stopped (divergence)"));
+        Assert.That((string?)run["events"]![0]!["kind"], Is.EqualTo("divergence"));
+    }
+
+    [Test]
     public void RollbackRestoresTheLastCheckpointHalvesTheLearningRateAndFinishes()
     {
         var recorder = new RecordingObserver();
