@@ -7,11 +7,15 @@
 //                    runs peak at 19); other objectives: |Loss_D| or |Loss_G| above 10⁴ (healthy peak: 40, WGAN-GP's
 //                    first iterations)
 //   absurd gradient  either network's gradient norm above 10⁵ (healthy peak: 570, D of the dcgan recipe)
-//   jump             either network's gradient norm above JumpFactor × the median of its last HistoryLength
-//                    iterations, once WarmupIterations have been seen (healthy peak: 53×, D of the dcgan recipe,
-//                    whose gradient is tiny while it is confident and spikes when a batch fools it)
-//   runaway weights  either network's weight norm above RunawayFactor × its initial norm (healthy peak: 1.2×; with
-//                    --lr 0.01, 50× the default, 9× after three epochs, and the samples degrade but do not explode)
+//   jump             a network's gradient norm above its factor × the median of its last HistoryLength iterations,
+//                    once WarmupIterations have been seen: D 300× (healthy peak: 53×, dcgan's D, whose gradient is
+//                    tiny while it is confident and spikes when a batch fools it), G 30× (healthy peak: 4×). The
+//                    explosion of `--d-norm none --lr 0.002` (Loss_D 306 at iteration 1155) starts with G's gradient
+//                    at 56× its median at iteration 1141: the G rule catches it 14 iterations before the losses.
+//   runaway weights  either network's weight norm above RunawayFactor × its initial norm (healthy peak: 1.1× over
+//                    the default run's 6,250 iterations; after three epochs at --lr 0.01, 0.03 and 0.1, 50-500× the
+//                    default: 9×, 15× and 27×, the last one's samples garbage). It alone sees the --lr 1e8 run's first
+//                    D step on the CPU accelerator: D's batchnorm hides the size of its weights from the losses.
 //
 // A resumed run feeds the history its kept rows of losses.csv and grad_norms.csv first, so it judges each iteration
 // exactly as the uninterrupted run would. The message names the tensors whose gradient norms grew most against their
@@ -27,8 +31,8 @@ public sealed class ExplosionDetector
     public const double GradientNormLimit = 1e5;
     public const int HistoryLength = 200;
     public const int WarmupIterations = 100;
-    public const double JumpFactor = 1000;
-    public const double RunawayFactor = 100;
+    public const double JumpFactorD = 300, JumpFactorG = 30;
+    public const double RunawayFactor = 20;
 
     readonly string loss;
     readonly double lossLimit;
@@ -79,7 +83,7 @@ public sealed class ExplosionDetector
 
     string? Judge(IterationStats s) =>
         AbsurdLoss("Loss_D", s.LossD) ?? AbsurdLoss("Loss_G", s.LossG)
-        ?? Gradient("D", s.GradNormD, normD) ?? Gradient("G", s.GradNormG, normG)
+        ?? Gradient("D", s.GradNormD, normD, JumpFactorD) ?? Gradient("G", s.GradNormG, normG, JumpFactorG)
         ?? Runaway("D", s.WeightNormD, initialWeightNorms.D) ?? Runaway("G", s.WeightNormG, initialWeightNorms.G);
 
     string? AbsurdLoss(string name, float value)
@@ -92,14 +96,14 @@ public sealed class ExplosionDetector
             : $"{name} is {F(value)}, beyond ±{limit}";
     }
 
-    string? Gradient(string net, float norm, History history)
+    string? Gradient(string net, float norm, History history, double jumpFactor)
     {
         if (norm > GradientNormLimit)
             return $"the gradient norm of {net} is {F(norm)}, above {F(GradientNormLimit)}";
         if (history.Count < WarmupIterations)
             return null;
         double median = history.Median(0, scratch);
-        return norm > JumpFactor * median
+        return norm > jumpFactor * median
             ? $"the gradient norm of {net} is {F(norm)}, {F(norm / median)}× the median {F(median)} of its last {history.Count} iterations"
             : null;
     }
