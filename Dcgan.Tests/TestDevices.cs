@@ -41,31 +41,20 @@ public sealed class TestDevices
         }
     }
 
+    /// <summary>The open device for a spec; a missing backend skips the test (fails it for OpenCL when required).</summary>
     public static ComputeDevice Get(string spec)
     {
+        if (TryGet(spec) is ComputeDevice device)
+            return device;
+        string reason;
         lock (Open)
-        {
-            if (Open.TryGetValue(spec, out var device))
-                return device;
-            if (!Missing.TryGetValue(spec, out var reason))
-            {
-                try
-                {
-                    Open[spec] = device = ComputeDevice.Open(spec);
-                    return device;
-                }
-                catch (DeviceSelectionException e)
-                {
-                    Missing[spec] = reason = e.Message;
-                }
-            }
-            bool required = spec.StartsWith("opencl", StringComparison.Ordinal)
-                && Environment.GetEnvironmentVariable("DCGAN_REQUIRE_OPENCL") == "1";
-            if (required)
-                Assert.Fail($"OpenCL is required (DCGAN_REQUIRE_OPENCL=1) but absent: {reason}");
-            Assert.Ignore($"backend '{spec}' not present: {reason}");
-            throw new InvalidOperationException("unreachable");
-        }
+            reason = Missing[spec];
+        bool required = spec.StartsWith("opencl", StringComparison.Ordinal)
+            && Environment.GetEnvironmentVariable("DCGAN_REQUIRE_OPENCL") == "1";
+        if (required)
+            Assert.Fail($"OpenCL is required (DCGAN_REQUIRE_OPENCL=1) but absent: {reason}");
+        Assert.Ignore($"backend '{spec}' not present: {reason}");
+        throw new InvalidOperationException("unreachable");
     }
 
     [OneTimeTearDown]

@@ -120,6 +120,15 @@ public sealed class CollapseMonitor
         return null;
     }
 
+    /// <summary>The episodes under way: what, and since which iteration (a run that ends inside one says so).</summary>
+    public IEnumerable<(string What, int Since)> Ongoing()
+    {
+        if (dWonSince is int d)
+            yield return ("the discriminator winning", d);
+        if (collapseSince is int c)
+            yield return ("the generator collapsed", c);
+    }
+
     /// <summary>
     /// Diversity of n images of length l: the mean over pixels of the variance across the images, over the mean of
     /// each image's own pixel variance. Near 0 when the images are copies of one another, whatever their contrast.

@@ -412,6 +412,8 @@ public sealed partial class TrainingRun
                 observer.Saved($"checkpoint at iteration {iteration}");
             }
         }
+        foreach (var (what, since) in collapse.Ongoing())
+            observer.Message($"warning: the run ended with {what} (since iteration {since}; run.json's events)");
         runInfo.State = "done";
         runInfo.Write(outDir, totalIterations, totalIterations, wall.Elapsed);
     }

@@ -38,8 +38,9 @@ public abstract class CollapseRunTests : BackendTest
         TrainingRun.Start(Small(700, lrD: 0.00002, lrG: 0.002), recorder);
 
         var warnings = recorder.Messages.Where(m => m.Contains("collapsed")).ToList();
-        Assert.That(warnings, Has.Count.EqualTo(1), string.Join("\n", recorder.Messages));
+        Assert.That(warnings, Has.Count.EqualTo(2), string.Join("\n", recorder.Messages));
         Assert.That(warnings[0], Does.StartWith("warning: the generator has collapsed (iteration 600): the fixed-noise samples' diversity is"));
+        Assert.That(warnings[1], Is.EqualTo("warning: the run ended with the generator collapsed (since iteration 600; run.json's events)"));
         var events = Events();
         Assert.That(events.Select(e => (string?)e!["kind"]), Is.EqualTo(new[] { "collapse" }));
         Assert.That((int?)events[0]!["iteration"], Is.EqualTo(600));
