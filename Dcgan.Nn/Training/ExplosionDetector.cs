@@ -6,12 +6,14 @@
 //   absurd loss      bce: Loss_D or Loss_G above 100 (a BCE term that large needs logits beyond ±100; healthy
 //                    runs peak at 19); other objectives: |Loss_D| or |Loss_G| above 10⁴ (healthy peak: 40, WGAN-GP's
 //                    first iterations)
-//   absurd gradient  either network's gradient norm above 10⁵ (healthy peak: 570, D of the dcgan recipe)
+//   absurd gradient  either network's gradient norm above 10⁵ (healthy peak: 660, D of the default run)
 //   jump             a network's gradient norm above its factor × the median of its last HistoryLength iterations,
-//                    once WarmupIterations have been seen: D 300× (healthy peak: 53×, dcgan's D, whose gradient is
-//                    tiny while it is confident and spikes when a batch fools it), G 30× (healthy peak: 4×). The
-//                    explosion of `--d-norm none --lr 0.002` (Loss_D 306 at iteration 1155) starts with G's gradient
-//                    at 56× its median at iteration 1141: the G rule catches it 14 iterations before the losses.
+//                    once WarmupIterations have been seen: D 300× (healthy peak: 60×, the default run's D, whose
+//                    gradient is tiny while it is confident and spikes when a batch fools it), G 30× (healthy peak:
+//                    4× over the presets; 10× at 15-50× the default learning rate). `--d-norm none --lr 0.002`
+//                    trains for 1,100 iterations and then explodes: G's gradient at 165× its median at iteration
+//                    1118 is seen 37 iterations before Loss_D passes 100. The warm-up (200) skips the first
+//                    iterations' swings (G 21× at iteration 101 of lsgan at --lr 0.003, a healthy run).
 //   runaway weights  either network's weight norm above RunawayFactor × its initial norm (healthy peak: 1.1× over
 //                    the default run's 6,250 iterations; after three epochs at --lr 0.01, 0.03 and 0.1, 50-500× the
 //                    default: 9×, 15× and 27×, the last one's samples garbage). It alone sees the --lr 1e8 run's first
@@ -30,7 +32,7 @@ public sealed class ExplosionDetector
     public const double OtherLossLimit = 1e4;
     public const double GradientNormLimit = 1e5;
     public const int HistoryLength = 200;
-    public const int WarmupIterations = 100;
+    public const int WarmupIterations = 200;
     public const double JumpFactorD = 300, JumpFactorG = 30;
     public const double RunawayFactor = 20;
 
