@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Dcgan.Nn.Checkpoints;
 using Dcgan.Nn.Training;
 
@@ -56,6 +57,25 @@ public abstract class TrainingRunTests : BackendTest
         TrainingRun.Resume(saved with { Iterations = 4 }, new RecordingObserver());
         string[] resumed = RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
         Assert.That(resumed, Is.EqualTo(straight));
+    }
+
+    [Test]
+    public void RunJsonKeepsTheEventsOfEverySessionAndEachResumesChanges()
+    {
+        TrainingRun.Start(Tiny(2), new RecordingObserver());
+        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")))!;
+        Assert.That((string?)run["state"], Is.EqualTo("done"));
+        Assert.That(run["events"]!.AsArray(), Is.Empty);
+
+        var recorder = new RecordingObserver();
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 4, LearningRate = 1e-4 }, recorder);
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir) with { Iterations = 5 }, new RecordingObserver());
+
+        var events = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")))!["events"]!.AsArray();
+        Assert.That(events.Select(e => ((string?)e!["kind"], (int?)e["iteration"])), Is.EqualTo(new[] { ("resume", 2), ("resume", 4) }));
+        var changes = events[0]!["changes"]!.AsArray().Select(c => $"{c!["option"]} {c["saved"]} -> {c["resumed"]}");
+        Assert.That(changes, Is.EqualTo(new[] { "--iterations 2 -> 4", "--lr 0.0002 -> 0.0001" }));
+        Assert.That(events[1]!["changes"]!.AsArray().Select(c => (string?)c!["option"]), Is.EqualTo(new[] { "--iterations" }));
     }
 
     [Test]
