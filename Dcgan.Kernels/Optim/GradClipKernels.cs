@@ -54,6 +54,19 @@ public static class GradClipKernels
     }
 
     /// <summary>
+    /// One work-item: total[0] = √(Σ_s norms[s]²), in increasing s: the global norm of the segments together (a
+    /// network's gradient norm from its tensors' norms; rounding aside, the norm of all their elements).
+    /// </summary>
+    public static void NormOfNorms<T>(Index1D i, ArrayView<T> norms, ArrayView<T> total)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        for (int s = 0; s < norms.Length; s++)
+            sum += norms[s] * norms[s];
+        total[0] = T.Sqrt(sum);
+    }
+
+    /// <summary>
     /// One work-item per element: g[i] ·= maxNorm / (norm[0] + eps) when that coefficient is below 1. The norm is
     /// read from device memory (computed by an earlier launch on the same stream), so the host never waits.
     /// </summary>

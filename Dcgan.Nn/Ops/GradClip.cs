@@ -27,6 +27,7 @@ public sealed class GradClipOps<T> where T : unmanaged, IFloatingPointIeee754<T>
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<int>, ArrayView<int>, int, ArrayView<T>> partials;
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, int, ArrayView<T>> norms;
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, T, T, ArrayView<T>> clip;
+    readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>> normOfNorms;
 
     public static GradClipOps<T> On(ComputeDevice device) => device.Kernels.Get(a => new GradClipOps<T>(a));
 
@@ -36,6 +37,15 @@ public sealed class GradClipOps<T> where T : unmanaged, IFloatingPointIeee754<T>
             GradClipKernels.SegmentSumSquaresPartials);
         norms = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, int, ArrayView<T>>(GradClipKernels.SegmentNorms);
         clip = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, T, ArrayView<T>>(GradClipKernels.ClipByNorm);
+        normOfNorms = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>>(GradClipKernels.NormOfNorms);
+    }
+
+    /// <summary>total[0] = √(Σ norms[s]²): the global norm of segments whose norms SegmentNorms computed.</summary>
+    public void NormOfNorms(AcceleratorStream stream, ArrayView<T> norms, ArrayView<T> total)
+    {
+        if (total.Length != 1)
+            throw new ArgumentException($"total must be a 1-element view, has {total.Length} elements");
+        normOfNorms(stream, 1, norms, total);
     }
 
     /// <summary>

@@ -22,9 +22,10 @@
 // CriticStep and GeneratorStep allocate nothing.
 // Divergence check (docs/reliability.md): one device flag, cleared at the first critic step of the iteration, is
 // raised by any non-finite value in D's gradients (before each D step), D's weights after each step, G's
-// gradients, G's weights after its step, or the losses and scores; GeneratorStep reports it. The weights are
-// checked through their L2 norm (non-finite iff a weight is, or the sum of squares overflows float: a runaway
-// either way), which the iteration also reports, as the finite-explosion rules (ExplosionDetector) read it.
+// gradients, G's weights after its step, or the losses and scores; GeneratorStep reports it. Gradients and weights
+// are checked through their L2 norms (non-finite iff an element is, or the sum of squares overflows float: a
+// runaway either way), which the iteration also reports, as the finite-explosion rules (ExplosionDetector) read
+// them: the global gradient norm is computed from the per-tensor norms, so the gradients are read once.
 // Optional gradient clipping (ClipGradNorm, clip_grad_norm_ per network) scales each network's gradients by
 // max / (‖g‖ + 1e−6) when below 1, before its optimizer step. The reported norms are the norms before clipping.
 // Counters: critic steps and generator steps are counted separately (CriticStepsTaken, StepsTaken); each
@@ -326,18 +327,20 @@ public sealed class GanTrainer : IDisposable
     }
 
     /// <summary>
-    /// Before a network's optimizer step: its global gradient norm, the norm of each of its parameter tensors
-    /// (segments [first, first + count) of the norm buffer), the non-finite flag over its gradients, then the
-    /// optional clip, which reads the global norm from device memory.
+    /// Before a network's optimizer step: the norm of each of its parameter tensors (segments [first, first + count)
+    /// of the norm buffer), its global gradient norm from those (one pass over the gradients in all), then the
+    /// optional clip, which reads the global norm from device memory. A non-finite gradient makes its tensor's norm
+    /// and the global norm non-finite: the global norm goes to the flag here, the tensor is named by the host.
     /// </summary>
     void GradientChecks(Sequential<float> net, ArrayView<float> norm, int first, int count)
     {
         var g = net.Parameters.Gradients;
-        reductions.L2Norm(stream, g, partials.View, norm);
         int parts = normParts;
+        var norms = tensorNorms.View.SubView(first, count);
         gradClip.SegmentNorms(stream, g, segmentOffsets.View.SubView(first, count), segmentLengths.View.SubView(first, count),
-            tensorNormScratch.View.SubView(first * parts, count * parts), tensorNorms.View.SubView(first, count));
-        reductions.FlagNonFinite(stream, g, nonFinite.View);
+            tensorNormScratch.View.SubView(first * parts, count * parts), norms);
+        gradClip.NormOfNorms(stream, norms, norm);
+        reductions.FlagNonFinite(stream, norm, nonFinite.View);
         if (ClipGradNorm is double max)
             gradClip.ClipByNorm(stream, g, norm, max);
         timer?.Op("gradient norms and checks", "checks");
