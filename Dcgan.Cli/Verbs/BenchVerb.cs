@@ -30,7 +30,8 @@ public static class BenchVerb
 
           step      whole training iterations (D real + D fake + G, both Adam steps) on random data: the first step
                     must be finite, then --warmup steps, then --iterations timed steps. Prints images/s, the median
-                    ms per iteration, managed bytes allocated per iteration (must be ~0), device memory held, and a
+                    ms per iteration, the useful work (GFLOP of the conv passes per iteration, GFLOP/s, % of the
+                    FP32 peak probe), managed bytes allocated per iteration (must be ~0), device memory held, and a
                     per-op breakdown from a separate profiling pass (a stream synchronize after every layer pass and
                     op; --no-profile skips it). --json FILE writes the same fields as bench/pytorch_dcgan_step.py.
                     --conv-variant N runs every conv pass with variant N instead of the dispatch table.
@@ -189,6 +190,9 @@ public static class BenchVerb
         stdout.WriteLine();
         stdout.WriteLine($"images/s                 {r.ImagesPerSecond:F1}");
         stdout.WriteLine($"ms/iteration (median)    {r.MsPerIterationMedian:F1}   (all: {string.Join(", ", r.MsPerIteration.Select(t => t.ToString("F1")))})");
+        stdout.WriteLine(r.UsefulGflopPerIteration is double useful
+            ? $"useful work              {useful:F3} GFLOP/iteration (conv passes), {r.UsefulGflops:F1} GFLOP/s, {r.PercentOfPeak:F0}% of the FP32 peak {r.PeakGflops:F1} GFLOP/s ({r.PeakSource})"
+            : $"useful work              not counted for a recipe with a gradient penalty (FP32 peak {r.PeakGflops:F1} GFLOP/s)");
         stdout.WriteLine($"losses (last)            D {r.LossD:F4}  G {r.LossG:F4}");
         stdout.WriteLine($"device memory            {r.DeviceMemoryBytes / (1024.0 * 1024.0):F1} MiB ({r.DeviceMemoryNote})");
         stdout.WriteLine($"managed bytes/iteration  {r.ManagedBytesPerIteration:F0} (this thread), {r.ManagedBytesPerIterationAllThreads:F0} (all threads)");
@@ -220,6 +224,8 @@ public static class BenchVerb
                 ["managed_bytes_per_iteration"] = r.ManagedBytesPerIteration,
                 ["managed_bytes_per_iteration_all_threads"] = r.ManagedBytesPerIterationAllThreads,
                 ["profiled_ms_per_iteration"] = r.ProfiledMsPerIteration,
+                ["useful_gflop_per_iteration"] = r.UsefulGflopPerIteration, ["useful_gflops"] = r.UsefulGflops,
+                ["peak_gflops"] = r.PeakGflops, ["peak_source"] = r.PeakSource, ["percent_of_peak"] = r.PercentOfPeak,
                 ["per_op"] = r.PerOp.Select(k => new { op = k.Op, kind = k.Kind, ms_per_iteration = k.MsPerIteration,
                     calls_per_iteration = k.CallsPerIteration }),
                 ["per_kind"] = r.PerKind.Select(k => new { kind = k.Kind, ms_per_iteration = k.MsPerIteration,

@@ -6,6 +6,8 @@
 //   2. Warm up (ILGPU compiles on first launch; the conv workspace grows to its final size).
 //   3. Time `iterations` Steps (each ends with a stream synchronize and the scalar read-back): median ms,
 //      images/s = batch / median. Managed bytes allocated over the timed Steps / iterations (must be ~0).
+//   Useful work: the FLOPs of the conv passes the recipe's iteration runs (UsefulFlops), over the median time, and
+//   that against the device's FP32 peak (KernelBench.Peak: the multiply-add probe on CPUs, run here once).
 //   4. Profile (a separate pass, after timing): StepProfiler runs the trainer's own iterations with its profiling
 //      seam set, synchronizing the stream after every layer pass and every other op, and sums wall time per op.
 //      Synchronizing costs a little per op, so the profiled total is reported next to the unprofiled median.
@@ -36,7 +38,15 @@ public sealed record StepBenchResult(
     int Iterations, int Warmup, double[] MsPerIteration, double MsPerIterationMedian, double ImagesPerSecond,
     float LossD, float LossG, long DeviceMemoryBytes, string DeviceMemoryNote, double ManagedBytesPerIteration,
     double ManagedBytesPerIterationAllThreads, double ProfiledMsPerIteration, IReadOnlyList<StepOpTime> PerOp,
-    IReadOnlyList<StepOpTime> PerKind, string PerOpMethod);
+    IReadOnlyList<StepOpTime> PerKind, string PerOpMethod, double? UsefulGflopPerIteration = null,
+    double PeakGflops = double.NaN, string PeakSource = "")
+{
+    /// <summary>Useful GFLOP/s: the conv passes' work over the median iteration; null where not counted (penalties).</summary>
+    public double? UsefulGflops => UsefulGflopPerIteration / (MsPerIterationMedian / 1e3);
+
+    /// <summary>UsefulGflops as a percentage of the device's FP32 peak.</summary>
+    public double? PercentOfPeak => 100 * UsefulGflops / PeakGflops;
+}
 
 public static class StepBench
 {
@@ -111,6 +121,7 @@ public static class StepBench
             (perOp, perKind, profiled) = profiler.Run(trainer, realBatch, n);
         }
 
+        var peak = KernelBench.Peak(device);
         return new StepBenchResult("ours", device.Describe(), o.BatchSize, o.ImageSize, o.Channels, o.Nz, o.Ngf, o.Ndf,
             o.Iterations, o.Warmup, times, median, imagesPerIteration / (median / 1e3), last.LossD, last.LossG,
             DeviceMemoryBytes(device, trainer),
@@ -118,7 +129,36 @@ public static class StepBench
             "output and input gradient, batchnorm statistics) and the conv workspace",
             (double)threadBytes / o.Iterations, (double)totalBytes / o.Iterations, profiled, perOp, perKind,
             "separate pass after timing: the trainer's own iterations with a stream synchronize after each layer " +
-            "pass and each other op (its profiling seam); wall ms per iteration summed over calls");
+            "pass and each other op (its profiling seam); wall ms per iteration summed over calls",
+            UsefulFlops(config, o.BatchSize, recipe) / 1e9, peak.Gflops, peak.Source);
+    }
+
+    /// <summary>
+    /// FLOPs of the conv passes one iteration of the recipe runs (every conv pass costs 2·N·OC·OH·OW·C·K² of its
+    /// conv shape; a transposed conv's passes are those of the conv it is the adjoint of), with k critic steps:
+    ///   D: forward 2k + 1 times (real and fake per critic step, then G's step); weight gradient 2k times; input
+    ///      gradient 2k times for every layer but the first (the chain inside D) and once for all (G's step)
+    ///   G: forward k times (one G(z) per critic step); weight gradient once; input gradient once, but not for
+    ///      its first layer (no gradient w.r.t. the noise)
+    /// Batchnorm, activations, losses and optimizers are not counted. Null for a recipe with a gradient penalty,
+    /// whose double backward this count does not model.
+    /// </summary>
+    public static double? UsefulFlops(ModelConfig config, int batch, GanRecipe recipe)
+    {
+        if (recipe.Penalty is not null)
+            return null;
+        int k = recipe.CriticSteps;
+        double total = 0;
+        foreach (var layer in ConvBenchOp.NetLayers(config, batch))
+        {
+            var s = layer.Shape;
+            double flops = 2.0 * s.N * s.OC * s.OH * s.OW * s.C * s.K * s.K;
+            bool first = layer.Name is "D1" or "G1";
+            total += layer.Name[0] == 'D'
+                ? flops * ((2 * k + 1) + 2 * k + (first ? 1 : 2 * k + 1))
+                : flops * (k + 1 + (first ? 0 : 1));
+        }
+        return total;
     }
 
     /// <summary>One iteration: the recipe's critic steps on the same batch, then the generator step.</summary>

@@ -69,3 +69,34 @@ public abstract class StepBenchTests : BackendTest
 public sealed class StepBenchTestsCpu : StepBenchTests { protected override string DeviceSpec => "cpu"; }
 public sealed class StepBenchTestsOpenCl : StepBenchTests { protected override string DeviceSpec => "opencl"; }
 public sealed class StepBenchTestsCuda : StepBenchTests { protected override string DeviceSpec => "cuda"; }
+
+/// <summary>The useful-work count of `bench step`, against the default run's layers written out by hand.</summary>
+public sealed class StepUsefulFlopsTests
+{
+    static double Conv(int n, int c, int oc, int oh, int k = 4) => 2.0 * n * oc * oh * oh * c * k * k;
+
+    // The default run's nets at batch 16, 32×32 grey, ngf = ndf = 64: D's convs, and G's transposed convs as the
+    // convs they are the adjoints of (input and output swapped).
+    static readonly double[] D = [Conv(16, 1, 64, 16), Conv(16, 64, 128, 8), Conv(16, 128, 256, 4), Conv(16, 256, 1, 1)];
+    static readonly double[] G = [Conv(16, 256, 100, 1), Conv(16, 128, 256, 4), Conv(16, 64, 128, 8), Conv(16, 1, 64, 16)];
+
+    [Test]
+    public void TheDefaultRunsIterationIsSixGflop()
+    {
+        // D: 3 forwards, 2 weight gradients, input gradients 3× (1× for the first layer); G: 1 forward, 1 weight
+        // gradient, 1 input gradient but for the first layer.
+        double expected = 5 * D.Sum() + 3 * D.Skip(1).Sum() + D[0] + 2 * G.Sum() + G.Skip(1).Sum();
+        double? counted = StepBench.UsefulFlops(new ModelConfig(32, 1), 16, GanRecipe.Dcgan);
+        Assert.That(counted, Is.EqualTo(expected));
+        Assert.That(counted / 16 / 1e9, Is.EqualTo(0.3755).Within(1e-4), "≈ 0.38 GFLOP per image, as the speed issue measured");
+    }
+
+    [Test]
+    public void CriticStepsMultiplyDsWorkAndGsForwardAndPenaltiesAreNotCounted()
+    {
+        var five = GanRecipe.Dcgan with { CriticSteps = 5 };
+        double expected = 21 * D.Sum() + 11 * D.Skip(1).Sum() + D[0] + 6 * G.Sum() + G.Skip(1).Sum();
+        Assert.That(StepBench.UsefulFlops(new ModelConfig(32, 1), 16, five), Is.EqualTo(expected).Within(1e-9).Percent);
+        Assert.That(StepBench.UsefulFlops(new ModelConfig(32, 1), 16, GanRecipe.Named("wgan-gp")), Is.Null);
+    }
+}
