@@ -2,7 +2,8 @@
 # Ours vs PyTorch, whole DCGAN training iterations, same machine, same run.
 #
 # Builds Release, then for each configuration runs `dcgan bench step` and bench/pytorch_dcgan_step.py back to
-# back (ours first, then PyTorch, per configuration) and prints images/s of each and the ratio ours/PyTorch:
+# back (ours first, then PyTorch, per configuration) and prints images/s of each, the ratio ours/PyTorch, and ours'
+# useful conv GFLOP/s as a share of the device's FP32 peak (`bench step`'s "useful work"):
 #   64px   64x64 RGB, batch 64, ngf = ndf = 64 (pytorch/examples' CelebA setting)
 #   32px   32x32 grayscale, batch 64, ngf = ndf = 64 (`dcgan train`'s default)
 #   default  32x32 grayscale, batch 16: the default run's configuration
@@ -63,12 +64,13 @@ for cfg in $configs; do
     wgan-gp) args=(--image-size 32 --channels 1 --batch-size 64 --ngf 64 --ndf 64 --nz 100 --recipe wgan-gp) ;;
     *) echo "compare.sh: unknown config $cfg (64px, 32px, default, wgan-gp)" >&2; exit 2 ;;
   esac
-  ours_runs=() theirs_runs=()
+  ours_runs=() theirs_runs=() peak_runs=()
   for round in $(seq 1 "$rounds"); do
     echo "=== $cfg round $round/$rounds: ours (dcgan bench step --device $device) ==="
     "${dcgan[@]}" bench step --device "$device" "${args[@]}" --iterations "$iterations" --warmup "$warmup" \
       --json "$out/ours-$cfg-$round.json" | tee "$out/ours-$cfg-$round.txt"
     ours_runs+=("$(json_field "$out/ours-$cfg-$round.json" images_per_second)")
+    peak_runs+=("$(json_field "$out/ours-$cfg-$round.json" percent_of_peak)")
     if [ "$have_torch" = 1 ]; then
       echo "=== $cfg round $round/$rounds: PyTorch ($torch_device, $torch_threads threads${TORCH_ENV:+, env $TORCH_ENV}) ==="
       # shellcheck disable=SC2086
@@ -88,7 +90,9 @@ for cfg in $configs; do
   fi
   echo "$cfg rounds: ours ${ours_runs[*]}  pytorch ${theirs_runs[*]:-n/a}" >> "$out/rounds.txt"
   [ "$theirs" != n/a ] && theirs=$(printf '%.1f' "$theirs")
-  summary+=("$(printf '%-6s ours %8.1f img/s   pytorch %8s img/s   ours/pytorch %s' "$cfg" "$ours" "$theirs" "$ratio")")
+  # Ours' useful conv GFLOP/s as a share of the FP32 peak probe (None: a penalty recipe, not counted).
+  peak=$(printf '%s\n' "${peak_runs[@]}" | "$python" -c "import statistics,sys; v=[float(l) for l in sys.stdin if l.strip() != 'None']; print(f'{statistics.median(v):.0f}%' if v else 'n/a')")
+  summary+=("$(printf '%-6s ours %8.1f img/s   pytorch %8s img/s   ours/pytorch %s   ours %s of the FP32 peak' "$cfg" "$ours" "$theirs" "$ratio" "$peak")")
 done
 
 echo
