@@ -260,14 +260,15 @@ public abstract class RecipeTrainingTests : BackendTest
 
         if (DeviceSpec == "opencl")
         {
-            // Where the fixture was made, the resumed run is the run the old release would have made (which did not
-            // log the weight norms: the old rows have NaN there).
-            static string WithoutWeightNorms(IEnumerable<string> lines) =>
-                string.Join("\n", RecordingObserver.WithoutSpeed(lines).Select(l => string.Join(",", l.Split(',')[..^2])));
-            string resumed = WithoutWeightNorms(csv);
+            // Where the fixture was made, the resumed run is the run the old release would have made: the same losses
+            // and scores, bit for bit. Not the same gradient norms to the last bit (the global norm is summed from the
+            // per-tensor norms since), and no weight norms (the old rows have NaN there).
+            static string WithoutNorms(IEnumerable<string> lines) =>
+                string.Join("\n", lines.Select(l => l.Split(',')).Select(c => string.Join(",", c[..7].Concat(c[10..^2]))));
+            string resumed = WithoutNorms(csv);
             Directory.Delete(outDir, recursive: true);
             TrainingRun.Start(saved with { Iterations = 4, Device = DeviceSpec, Out = outDir }, new RecordingObserver());
-            Assert.That(WithoutWeightNorms(File.ReadAllLines(Path.Combine(outDir, "losses.csv"))), Is.EqualTo(resumed));
+            Assert.That(WithoutNorms(File.ReadAllLines(Path.Combine(outDir, "losses.csv"))), Is.EqualTo(resumed));
         }
     }
 
