@@ -164,14 +164,18 @@ public sealed partial class TrainingRun
         using var owned = shared is null ? ComputeDevice.Open(options.Device) : null;
         var device = shared ?? owned!;
         var runInfo = new RunInfo(options, device, dataset.Name, dataset.Count, model);
-        if (resume)
-            RecordResume(runInfo);
         double realDiversity = RealDiversity(dataset);
         var divergenceLog = new DivergenceLog(outDir);
         string statePath = Path.Combine(outDir, TrainState.FileName);
 
         bool fromCheckpoint = resume;
-        int rollbacks = resume ? TrainState.ReadRollbacks(SafetensorsFile.Read(statePath)) : 0;
+        int rollbacks = 0;
+        if (resume)
+        {
+            var state = SafetensorsFile.Read(statePath);
+            rollbacks = TrainState.ReadRollbacks(state);
+            RecordResume(runInfo, state);
+        }
         try
         {
             while (true)
@@ -183,8 +187,7 @@ public sealed partial class TrainingRun
                 }
                 catch (DivergenceDetected d)
                 {
-                    int? good = File.Exists(statePath)
-                        ? TrainState.ReadHeader(SafetensorsFile.Read(statePath)).Position.Iteration : null;
+                    int? good = LastCheckpointIteration(statePath);
                     string where = good is int g
                         ? $"the last good checkpoint (iteration {g}) is {statePath}" : "no checkpoint had been saved yet";
                     var recipe = options.ResolveRecipe();
@@ -238,11 +241,10 @@ public sealed partial class TrainingRun
     /// A resume continues run.json's events and adds its own: where it resumed, and the allowed option changes
     /// (ResumeChanges; the refused ones never get here), each change's note told to the user.
     /// </summary>
-    void RecordResume(RunInfo runInfo)
+    void RecordResume(RunInfo runInfo, SafetensorsFile state)
     {
-        string outDir = options.Out!;
-        runInfo.LoadEvents(outDir);
-        var (position, json) = TrainState.ReadHeader(SafetensorsFile.Read(Path.Combine(outDir, TrainState.FileName)));
+        runInfo.LoadEvents(options.Out!);
+        var (position, json) = TrainState.ReadHeader(state);
         var changes = ResumeChanges.Between(TrainOptions.FromJson(json, TrainState.FileName), options);
         runInfo.AddEvent("resume", position.Iteration, new JsonObject
         {
@@ -439,7 +441,7 @@ public sealed partial class TrainingRun
             return;
         }
         string statePath = Path.Combine(outDir, TrainState.FileName);
-        int? good = File.Exists(statePath) ? TrainState.ReadHeader(SafetensorsFile.Read(statePath)).Position.Iteration : null;
+        int? good = LastCheckpointIteration(statePath);
         runInfo.State = $"stopped ({news.Kind})";
         runInfo.Write(outDir, -1, good ?? 0, wall.Elapsed);
         string where = good is int g
@@ -449,6 +451,10 @@ public sealed partial class TrainingRun
         throw new TrainingCollapsedException(
             $"{outDir}: training stopped at iteration {news.Iteration} (--on-collapse stop): {what}: {news.Detail}; {where}");
     }
+
+    /// <summary>The iteration of the run's last checkpoint (the train state at statePath), or null when none was saved.</summary>
+    static int? LastCheckpointIteration(string statePath) =>
+        File.Exists(statePath) ? TrainState.ReadHeader(SafetensorsFile.Read(statePath)).Position.Iteration : null;
 
     /// <summary>The diversity (CollapseMonitor.Diversity) of 64 real images spread over the data set: the collapse rule's reference.</summary>
     static double RealDiversity(IImageDataset dataset)

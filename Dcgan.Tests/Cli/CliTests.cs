@@ -5,13 +5,7 @@ namespace Dcgan.Tests.Cli;
 /// <summary>The `dcgan` verbs as a user runs them: output, exit codes, one-line errors.</summary>
 public sealed class CliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Test]
     public void DevicesListsTheCpuAcceleratorAndTheAutoChoice()

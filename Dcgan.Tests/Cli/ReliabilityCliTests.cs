@@ -19,13 +19,7 @@ public sealed class ReliabilityCliTests
     [TearDown]
     public void RemoveDir() => Directory.Delete(dir, recursive: true);
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     static void AssertOneLineFailure((int Code, string Out, string Err) r, int code, params string[] contains)
     {
