@@ -186,10 +186,10 @@ public static class StepBench
         foreach (var optimizer in new[] { trainer.OptimizerG, trainer.OptimizerD })
             floats += optimizer.State.Sum(s => s.View.Length);
         int b = trainer.BatchSize;
-        // Trainer: real batch, noise, dLogits, 8 scalars, the norm's partials, the int flag; the objective's
+        // Trainer: real batch, noise, dLogits, the scalars, the norm's partials, the int flag; the objective's
         // targets (bce: ones, zeros, and the constant 1).
         floats += trainer.Discriminator.Layers[0].InputGradient.Length + trainer.Generator.Layers[0].InputGradient.Length
-            + 3L * b + 1 + 8 + ReductionOps<float>.PartialsFor(device.Accelerator) + 1
+            + 3L * b + 1 + GanTrainer.ScalarCount + ReductionOps<float>.PartialsFor(device.Accelerator) + 1
             + (long)trainer.TensorNormNames.Count * (GradClipOps<float>.PartsFor(device.Accelerator) + 1);
         floats += Conv2dOps<float>.On(device).WorkspaceElements;
         return floats * sizeof(float);

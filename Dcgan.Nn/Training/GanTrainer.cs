@@ -55,7 +55,9 @@ public sealed class GanTrainer : IDisposable
 {
     // Slots of the scalar buffer read back once per iteration.
     const int ErrDReal = 0, ErrDFake = 1, ErrG = 2, DX = 3, DGz1 = 4, DGz2 = 5, NormD = 6, NormG = 7, PenaltyValue = 8,
-        WeightNormD = 9, WeightNormG = 10, ScalarCount = 11;
+        WeightNormD = 9, WeightNormG = 10;
+    /// <summary>Slots of the scalar buffer (StepBench accounts the trainer's device memory with it).</summary>
+    internal const int ScalarCount = 11;
 
     readonly AcceleratorStream stream;
     readonly int batch;
