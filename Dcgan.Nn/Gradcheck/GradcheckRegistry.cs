@@ -12,6 +12,7 @@ public static class GradcheckRegistry
         .. BatchNorm2dCase.All(),
         .. ActivationCase.All(),
         .. BceWithLogitsCase.All(),
+        .. SoftmaxCrossEntropyCase.All(),
         .. CriticLossCase.All(),
         .. SpectralNormCase.All(),
         .. PenaltyHeadCase.All(),
