@@ -466,28 +466,36 @@ public sealed class QualityStatisticsTests
 
     // ---- precision and recall -----------------------------------------------------------------------------------
 
-    /// <summary>n features per mode around mode centres 10·e_mode (d ≥ modes), spread 1 in the 3 dimensions after the
-    /// centre's: well-separated modes whose k-NN balls cover them.</summary>
-    static float[] Modes(int seed, int perMode, IReadOnlyList<int> modes, int d)
+    /// <summary>
+    /// count features around mode centres 10·e_mode (d ≥ modes), spread <paramref name="spread"/> in the 3 dimensions
+    /// after the centre's: well-separated modes whose k-NN balls cover them. The modes take turns when
+    /// <paramref name="balanced"/> (exactly count / modes each), else each feature draws its mode (iid, as a
+    /// generator's samples: KID's unbiased estimator assumes iid sets, and exactly balanced ones sit ~0.3 below 0 here).
+    /// Also returns each feature's mode, as a classifier certain of it would label it.
+    /// </summary>
+    static (float[] Features, int[] Labels) Modes(int seed, int count, IReadOnlyList<int> modes, int d,
+        double spread = 1, bool balanced = true)
     {
-        var noise = Normal(seed, perMode * modes.Count, d);
-        var x = new float[perMode * modes.Count * d];
-        for (int s = 0; s < perMode * modes.Count; s++)
+        var noise = Normal(seed, count, d);
+        var pick = new Random(seed + 1);
+        var x = new float[count * d];
+        var labels = new int[count];
+        for (int s = 0; s < count; s++)
         {
-            int mode = modes[s % modes.Count];
+            int mode = labels[s] = modes[balanced ? s % modes.Count : pick.Next(modes.Count)];
             x[s * d + mode] = 10;
             for (int k = 0; k < 3; k++)
-                x[s * d + (mode + 1 + k) % d] += noise[s * d + k];
+                x[s * d + (mode + 1 + k) % d] += (float)(spread * noise[s * d + k]);
         }
-        return x;
+        return (x, labels);
     }
 
     [Test]
     public void PrecisionRecallOfAGeneratorCoveringHalfTheModes()
     {
         const int d = 16;
-        var real = Modes(50, 200, Enumerable.Range(0, 10).ToArray(), d);
-        var fake = Modes(51, 200, [0, 1, 2, 3, 4], d);
+        var real = Modes(50, 2000, Enumerable.Range(0, 10).ToArray(), d).Features;
+        var fake = Modes(51, 1000, [0, 1, 2, 3, 4], d).Features;
         var pr = QualityStatistics.PrecisionRecall(real, fake, d);
         TestContext.Out.WriteLine($"half the modes: precision {pr.Precision:F4}, recall {pr.Recall:F4}");
         // Not 1: a fresh sample near a mode's edge can fall outside every 3-NN ball of 200 reals (measured 0.951).
@@ -495,6 +503,70 @@ public sealed class QualityStatisticsTests
         // At most 0.5 (the other modes have no fake within reach); measured 0.482.
         Assert.That(pr.Recall, Is.InRange(0.45, 0.5));
         Assert.That(pr.K, Is.EqualTo(3));
+    }
+
+    /// <summary>
+    /// What collapse does to each statistic, on ten modes in 16 dimensions, 2,000 features a set (the table of
+    /// docs/metrics.md is this test's output). The classifier score labels each feature by its mode with certainty.
+    /// </summary>
+    [Test]
+    public void WhatModeCollapseDoesToEachStatistic()
+    {
+        const int d = 16, n = 2000;
+        int[] all = [.. Enumerable.Range(0, 10)];
+        var real = Modes(60, n, all, d, balanced: false).Features;
+        var reference = Gaussian.Fit(real, d);
+        var rows = new Dictionary<string, (double Score, double Fd, KidResult Kid, PrecisionRecallResult Pr)>();
+        void Row(string name, (float[] Features, int[] Labels) fake)
+        {
+            var probabilities = OneHot(n, i => fake.Labels[i]);
+            var row = (QualityStatistics.ClassifierScore(probabilities, 10).Score,
+                QualityStatistics.FrechetDistance(reference, Gaussian.Fit(fake.Features, d)),
+                QualityStatistics.KernelInceptionDistance(real, fake.Features, d, subsets: 100, subsetSize: 1000, seed: 1),
+                QualityStatistics.PrecisionRecall(real, fake.Features, d));
+            rows[name] = row;
+            TestContext.Out.WriteLine($"| {name} | {row.Item1:F2} | {row.Item2:F2} | {row.Item3.Mean:F2} ± {row.Item3.Std:F2} | " +
+                                      $"{row.Item4.Precision:F2} | {row.Item4.Recall:F2} |");
+        }
+        TestContext.Out.WriteLine("| fake set | classifier score | FD | KID | precision | recall |");
+        Row("a fresh sample of all 10 modes", Modes(61, n, all, d, balanced: false));
+        Row("5 of the 10 modes", Modes(61, n, [0, 1, 2, 3, 4], d, balanced: false));
+        Row("1 mode", Modes(61, n, [0], d));
+        Row("all 10 modes, spread ÷ 4 within each", Modes(61, n, all, d, spread: 0.25, balanced: false));
+        Row("one feature vector repeated", (Enumerable.Range(0, n).SelectMany(_ => Modes(61, 1, [0], d).Features).ToArray(), new int[n]));
+        Row("all 10 modes, spread × 2 within each", Modes(61, n, all, d, spread: 2, balanced: false));
+
+        var fresh = rows["a fresh sample of all 10 modes"];
+        Assert.That(fresh.Score, Is.GreaterThan(9.9));
+        Assert.That(Math.Abs(fresh.Kid.Mean), Is.LessThan(3 * fresh.Kid.Std));
+        Assert.That(fresh.Pr.Precision, Is.GreaterThan(0.9));
+        Assert.That(fresh.Pr.Recall, Is.GreaterThan(0.9));
+        // Losing modes: every statistic but precision sees it.
+        var half = rows["5 of the 10 modes"];
+        var one = rows["1 mode"];
+        Assert.That(half.Score, Is.EqualTo(5).Within(0.1));
+        Assert.That(half.Fd, Is.GreaterThan(20 * fresh.Fd));
+        Assert.That(half.Kid.Mean, Is.GreaterThan(10 * half.Kid.Std));
+        Assert.That(half.Pr.Precision, Is.GreaterThan(0.9));
+        Assert.That(half.Pr.Recall, Is.InRange(0.4, 0.55));
+        Assert.That(one.Score, Is.EqualTo(1).Within(Exact));
+        Assert.That(one.Fd, Is.GreaterThan(half.Fd));
+        Assert.That(one.Kid.Mean, Is.GreaterThan(half.Kid.Mean));
+        Assert.That(one.Pr.Recall, Is.LessThan(0.15));
+        // Collapse within each mode: the score cannot see it, FD and KID barely do, recall does.
+        var narrow = rows["all 10 modes, spread ÷ 4 within each"];
+        Assert.That(narrow.Score, Is.GreaterThan(9.9));
+        Assert.That(narrow.Fd, Is.LessThan(0.1 * half.Fd));
+        Assert.That(narrow.Pr.Precision, Is.GreaterThan(0.9));
+        Assert.That(narrow.Pr.Recall, Is.LessThan(0.3));
+        // One image: precision 1 (it is a real-looking point), recall 0 (its k-NN ball has radius 0).
+        var single = rows["one feature vector repeated"];
+        Assert.That(single.Pr.Precision, Is.EqualTo(1.0));
+        Assert.That(single.Pr.Recall, Is.EqualTo(0.0));
+        // The other failure: too much spread costs precision, not recall.
+        var wide = rows["all 10 modes, spread × 2 within each"];
+        Assert.That(wide.Pr.Precision, Is.LessThan(0.7));
+        Assert.That(wide.Pr.Recall, Is.GreaterThan(0.9));
     }
 
     [Test]
