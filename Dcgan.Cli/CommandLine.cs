@@ -63,6 +63,19 @@ public sealed class CommandLine
         return parsed;
     }
 
+    /// <summary>A finite number in [min, max] (or (min, max] with exclusiveMin), invariant culture.</summary>
+    public double Double(string name, double fallback, double min = double.MinValue, double max = double.MaxValue,
+        bool exclusiveMin = false)
+    {
+        string? v = OptionalString(name);
+        if (v is null)
+            return fallback;
+        if (!double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double d)
+            || !double.IsFinite(d) || d < min || (exclusiveMin && d == min) || d > max)
+            throw new UsageException($"dcgan {verb}: --{name} '{v}' must be a number in {(exclusiveMin ? "(" : "[")}{min}, {max}]");
+        return d;
+    }
+
     /// <summary>Call after reading every option: anything not read is unknown to this verb.</summary>
     public void RejectUnknown()
     {

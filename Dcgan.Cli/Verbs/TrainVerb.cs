@@ -52,6 +52,9 @@ public static class TrainVerb
                                  and the options below, and refuses any other change (exit 2)
           --checkpoint-every N   save every N iterations (default: every epoch and at the end)
           --sample-every N       also render the fixed-noise grid every N iterations
+          --eval-count N         images the quality metric scores at each epoch end into metrics.csv (default
+                                 1024, a multiple of 64; 0: none); digits at 32x32 or with --classifier only
+          --classifier FILE      the metric's classifier (dcgan classifier train); default: the shipped one
           --on-divergence P      rollback (default): on a NaN/Inf or exploded loss, gradient or weight norm (see
                                  README, "When things go wrong"), restore the last good checkpoint, halve --lr and
                                  go on (at most 3 times); stop: exit 1 at once
@@ -124,7 +127,7 @@ public static class TrainVerb
         if (!TrainOptions.BadImagePolicies.Contains(onBadImage))
             throw new UsageException($"dcgan train: --on-bad-image '{onBadImage}' must be skip or fail");
         double? clip = cl.OptionalString("clip-grad-norm") is null ? o.ClipGradNorm
-            : Double(cl, "clip-grad-norm", 0, min: 0, max: 1e12, exclusiveMin: true);
+            : cl.Double("clip-grad-norm", 0, min: 0, max: 1e12, exclusiveMin: true);
         string recipe = cl.String("recipe", o.Recipe);
         if (!GanRecipe.Presets.Contains(recipe))
             throw new UsageException($"dcgan train: unknown --recipe '{recipe}' (one of {string.Join(", ", GanRecipe.Presets)})");
@@ -175,7 +178,16 @@ public static class TrainVerb
             OnBadImage = onBadImage,
             CacheDir = cl.OptionalString("cache-dir") ?? o.CacheDir,
             ClipGradNorm = clip,
+            EvalCount = EvalCount(cl, o.EvalCount),
+            Classifier = cl.OptionalString("classifier") ?? o.Classifier,
         };
+    }
+
+    static int EvalCount(CommandLine cl, int fallback)
+    {
+        int count = cl.Int("eval-count", fallback, 0, Nn.Evaluation.DataSplit.MaxReference);
+        return count % 64 == 0 ? count
+            : throw new UsageException($"dcgan train: --eval-count {count} must be a multiple of 64 (the generator renders 64 at a time)");
     }
 
     static string? OneOf(CommandLine cl, string name, string? fallback, string[] allowed)
@@ -189,19 +201,7 @@ public static class TrainVerb
 
     static double? OptionalDouble(CommandLine cl, string name, double? fallback, double min = double.MinValue,
         double max = double.MaxValue, bool exclusiveMin = false) =>
-        cl.OptionalString(name) is null ? fallback : Double(cl, name, 0, min, max, exclusiveMin);
-
-    static double Double(CommandLine cl, string name, double fallback, double min = double.MinValue, double max = double.MaxValue,
-        bool exclusiveMin = false)
-    {
-        string? v = cl.OptionalString(name);
-        if (v is null)
-            return fallback;
-        if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || !double.IsFinite(d)
-            || d < min || (exclusiveMin && d == min) || d > max)
-            throw new UsageException($"dcgan train: --{name} '{v}' must be a number in {(exclusiveMin ? "(" : "[")}{min}, {max}]");
-        return d;
-    }
+        cl.OptionalString(name) is null ? fallback : cl.Double(name, 0, min, max, exclusiveMin);
 }
 
 /// <summary>The console face of a run: pytorch/examples' log line, and a progress bar with ETA and images/s.</summary>
