@@ -20,7 +20,11 @@ public static class Program
           devices                           list every device ILGPU finds and which one --device auto picks
           train [options]                   train a DCGAN (default: bundled MNIST digits, 32x32); see dcgan train --help
           sample --checkpoint FILE          images from a generator checkpoint (ours or PyTorch's); see dcgan sample --help
+          eval --checkpoint FILE|--images FILE
+                                            the quality metric: classifier score, Fréchet distance, KID, precision,
+                                            recall, against held-out real images; see dcgan eval --help
           score --images FILE               which digits a grid (or an images tensor) shows, by the training run's classifier
+          classifier train [options]        train the classifier dcgan eval judges with (one ships for the bundled digits)
           gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)
           bench kernels [--device D] [--op OP] [--variant N]
                                             validate, then time every kernel variant at the DCGAN layer shapes
@@ -53,8 +57,10 @@ public static class Program
                 "train" => TrainVerb.Run(verbArgs, stdout),
                 "sample" => SampleVerb.Run(verbArgs, stdout),
                 "score" => ScoreVerb.Run(verbArgs, stdout),
+                "eval" => EvalVerb.Run(verbArgs, stdout),
+                "classifier" => ClassifierVerb.Run(verbArgs, stdout),
                 "bench" => BenchVerb.Run(verbArgs, stdout),
-                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, score, gradcheck, bench; see dcgan --help)"),
+                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, eval, score, classifier, gradcheck, bench; see dcgan --help)"),
             };
         }
         catch (Exception e) when (e is UsageException or DeviceSelectionException { IsBadSyntax: true })

@@ -39,22 +39,10 @@ public static class ScoreVerb
         int gridSize = cl.Int("image-size", 32, 8, 1024);
         cl.RejectUnknown();
 
-        float[] images;
-        int count, size;
-        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-        {
-            var file = SafetensorsFile.Read(path);
-            var t = file.Get("images");
-            if (t.Dtype != SafetensorsDtype.F32 || t.Shape.Length != 4 || t.Shape[1] != 1 || t.Shape[2] != t.Shape[3] || t.Shape[0] < 1)
-                throw new CheckpointException($"{path}: 'images' is {t}, expected F32 [N, 1, S, S] (greyscale digits)");
-            (count, size) = ((int)t.Shape[0], (int)t.Shape[2]);
-            images = file.GetFloat32("images");
-        }
-        else
-        {
-            size = gridSize;
-            images = ImageGrid.ReadGreyscale(path, size, out count);
-        }
+        var set = ImagesFile.Read(path, gridSize);
+        if (set.Channels != 1)
+            throw new CheckpointException($"{path}: images have {set.Channels} channels; the digit classifier judges greyscale digits");
+        var (images, count, size) = (set.Pixels, set.Count, set.Size);
 
         using var digits = DatasetFactory.Open("bundled", null, size);
         var classifier = new DigitClassifier(digits);

@@ -92,21 +92,37 @@ public static class GeneratorSampler
 
     /// <summary>Runs the generator of <paramref name="checkpoint"/> on z; returns images [N, nc, H, W] in [-1, 1].</summary>
     public static float[] Generate(ComputeDevice device, SafetensorsFile checkpoint, ModelConfig config, float[] z, int count,
-        BatchNormMode mode, out int[] shape)
+        BatchNormMode mode, out int[] shape) => Generate(device, checkpoint, config, z, count, mode, batch: count, out shape);
+
+    /// <summary>
+    /// As above, <paramref name="batch"/> images per pass (z holds count vectors, count a multiple of batch): with
+    /// --bn-mode batch each pass normalises with its own batch's statistics, as training renders its grids.
+    /// </summary>
+    public static float[] Generate(ComputeDevice device, SafetensorsFile checkpoint, ModelConfig config, float[] z, int count,
+        BatchNormMode mode, int batch, out int[] shape)
     {
-        if (mode == BatchNormMode.Batch && count < 2)
+        if (mode == BatchNormMode.Batch && batch < 2)
             throw new ArgumentException("--bn-mode batch needs at least 2 samples (batch statistics of one value are undefined)");
+        if (batch < 1 || count % batch != 0 || z.Length != count * config.Nz)
+            throw new ArgumentException($"{count} images in batches of {batch} from {z.Length / config.Nz} latent vectors");
         // A spectrally normalised G (--spectral-norm g|both) saves weight_orig/_u/_v: build the same network.
         bool spectralNorm = checkpoint.Names.Any(n => n.EndsWith(".weight_orig", StringComparison.Ordinal));
-        using var generator = DcganModels.Generator<float>(device, config, count, spectralNorm);
+        using var generator = DcganModels.Generator<float>(device, config, batch, spectralNorm);
         StateDict.Load(checkpoint, generator);
         var accelerator = device.Accelerator;
-        using var noise = accelerator.Allocate1D(z);
-        generator.Forward(accelerator.DefaultStream, noise.View, training: mode == BatchNormMode.Batch);
-        accelerator.Synchronize();
-        shape = generator.OutputShape;
-        var images = new float[generator.Output.Length];
-        generator.Output.CopyToCPU(images);
+        using var noise = accelerator.Allocate1D<float>(batch * config.Nz);
+        int length = (int)generator.Output.Length;
+        var images = new float[(long)length * (count / batch)];
+        var chunk = new float[length];
+        for (int start = 0; start < count; start += batch)
+        {
+            noise.View.CopyFromCPU(z.AsSpan(start * config.Nz, batch * config.Nz).ToArray());
+            generator.Forward(accelerator.DefaultStream, noise.View, training: mode == BatchNormMode.Batch);
+            accelerator.Synchronize();
+            generator.Output.CopyToCPU(chunk);
+            chunk.CopyTo(images.AsSpan(start / batch * length));
+        }
+        shape = [count, .. generator.OutputShape[1..]];
         return images;
     }
 }
