@@ -280,6 +280,9 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
     /// <summary>The latest digit-class report of the fixed-noise samples (labelled greyscale data sets only).</summary>
     public Evaluation.DigitReport? ClassReport { get; set; }
 
+    /// <summary>The quality metric's classifier, real-data reference and latest result; null when the run has no metric.</summary>
+    public JsonObject? Quality { get; set; }
+
     int lastTotal;
 
     /// <summary>Rewrites run.json atomically; a negative totalIterations keeps the last one written.</summary>
@@ -329,6 +332,8 @@ internal sealed class RunInfo(TrainOptions options, ComputeDevice device, string
                 ["samples"] = report.Samples,
                 ["per_class"] = new JsonArray(report.ConfidentPerClass.Select(c => (JsonNode)c).ToArray()),
             };
+        if (Quality is not null)
+            json["quality"] = Quality.DeepClone();
         WriteJson(directory, json);
     }
 

@@ -65,6 +65,14 @@ public sealed record TrainOptions
     public int? CheckpointEvery { get; init; }
     /// <summary>Also render the fixed-noise grid every N iterations (grids are always rendered per epoch).</summary>
     public int? SampleEvery { get; init; }
+    /// <summary>
+    /// Images the quality metric (Evaluation/QualityMetric.cs) scores at every epoch end and at the end of the run, a
+    /// multiple of 64 (0: none). Runs only where a classifier judges the images: the shipped one for digits
+    /// (bundled, mnist) at its size, or <see cref="Classifier"/>.
+    /// </summary>
+    public int EvalCount { get; init; } = DefaultEvalCount;
+    /// <summary>The metric's classifier file (dcgan classifier train); null: the shipped one where it applies.</summary>
+    public string? Classifier { get; init; }
     /// <summary>Number of images of the "fake" data set.</summary>
     public int FakeCount { get; init; } = 10_000;
     /// <summary>"rollback" (restore the last good checkpoint, halve the learning rate, go on) or "stop".</summary>
@@ -85,6 +93,8 @@ public sealed record TrainOptions
     /// <summary>Chosen by measurement (README): the default run finishes within 10 minutes on 2 cores with PoCL.</summary>
     public const int DefaultEpochs = 10;
     public const int DefaultBatchSize = 16;
+    /// <summary>16 batches of 64: about 1.5% of an epoch's time in the default run (docs/metrics.md).</summary>
+    public const int DefaultEvalCount = 1024;
 
     static readonly JsonSerializerOptions Json = new()
     {
@@ -173,6 +183,8 @@ public sealed record TrainOptions
             return Bad("checkpoint_every/sample_every", $"{CheckpointEvery}/{SampleEvery}", "at least 1 or null");
         if (FakeCount < 1)
             return Bad("fake_count", FakeCount, "at least 1");
+        if (EvalCount < 0 || EvalCount % 64 != 0 || EvalCount > Evaluation.DataSplit.MaxReference)
+            return Bad("eval_count", EvalCount, $"a multiple of 64 up to {Evaluation.DataSplit.MaxReference} (0: no metric)");
         if (OnDivergence is null || !DivergencePolicies.Contains(OnDivergence))
             return Bad("on_divergence", OnDivergence, "rollback or stop");
         if (OnCollapse is null || !CollapsePolicies.Contains(OnCollapse))

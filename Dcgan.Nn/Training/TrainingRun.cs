@@ -5,6 +5,7 @@
 //   fake_samples_iter_NNNNNNN.png    the same grid every --sample-every iterations
 //   progress.gif                     every grid so far, in order
 //   losses.csv / losses.png          one row per iteration / the curves
+//   metrics.csv                      the quality metric (Evaluation/QualityMetric.cs) of --eval-count samples per epoch
 //   run.json                         configuration, device, versions, seed, timings
 //   netG.safetensors, netD.safetensors            latest weights, PyTorch state-dict names
 //   netG_ema.safetensors             with --ema: the averaged generator, its batchnorm statistics re-estimated
@@ -165,6 +166,7 @@ public sealed partial class TrainingRun
         var device = shared ?? owned!;
         var runInfo = new RunInfo(options, device, dataset.Name, dataset.Count, model);
         double realDiversity = RealDiversity(dataset);
+        using var metric = OpenQualityMetric(dataset, device, model, runInfo);
         var divergenceLog = new DivergenceLog(outDir);
         string statePath = Path.Combine(outDir, TrainState.FileName);
 
@@ -182,7 +184,7 @@ public sealed partial class TrainingRun
             {
                 try
                 {
-                    RunFrom(fromCheckpoint, rollbacks, dataset, device, model, runInfo, realDiversity, wall);
+                    RunFrom(fromCheckpoint, rollbacks, dataset, device, model, runInfo, realDiversity, metric, wall);
                     break;
                 }
                 catch (DivergenceDetected d)
@@ -262,7 +264,7 @@ public sealed partial class TrainingRun
     /// <see cref="DivergenceDetected"/>, after which Execute may call it again with a lower learning rate.
     /// </summary>
     void RunFrom(bool fromCheckpoint, int rollbacks, IImageDataset dataset, ComputeDevice device, ModelConfig model,
-        RunInfo runInfo, double realDiversity, Stopwatch wall)
+        RunInfo runInfo, double realDiversity, QualityMetric? metric, Stopwatch wall)
     {
         string outDir = options.Out!;
         var recipe = options.ResolveRecipe();
@@ -322,6 +324,7 @@ public sealed partial class TrainingRun
             });
         using var normsCsv = new GradNormsCsv(Path.Combine(outDir, GradNormsCsv.FileName), trainer.TensorNormNames, position.Iteration,
             explosions.RememberTensors);
+        using var metricsCsv = metric is null ? null : new CsvLog(Path.Combine(outDir, MetricsCsvFile), MetricsCsvHeader, position.Iteration);
         var grids = new GridHistory(outDir, position.Iteration);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
             dataset.Count, model, options.BatchSize, batchesPerEpoch,
@@ -348,6 +351,10 @@ public sealed partial class TrainingRun
         using var fixedNoiseOnDevice = accelerator.Allocate1D(fixedNoise);
         var samples = new float[Count(sampler.OutputShape)];
         int imageLength = samples.Length / GridImages;
+        // The metric's own latent vectors, drawn once from their own stream: the same images every epoch and every session.
+        using var evalNoise = metric is null ? null
+            : accelerator.Allocate1D(NormalRngReference.Normal(trainer.StreamSeed('q'), 0, options.EvalCount * options.Nz));
+        var evalImages = metric is null ? [] : new float[options.EvalCount * (samples.Length / GridImages)];
         var speed = Stopwatch.StartNew();
         for (int iteration = position.Iteration + 1; iteration <= totalIterations; iteration++)
         {
@@ -399,6 +406,24 @@ public sealed partial class TrainingRun
                     runInfo.ClassReport = report;
                     observer.Message($"[{(epochEnd ? endedEpoch : epoch)}] fixed-noise samples: {report}");
                 }
+            }
+            if (metric is not null && (epochEnd || last))
+            {
+                var clock = Stopwatch.StartNew();
+                for (int start = 0; start < options.EvalCount; start += GridImages)
+                    RenderSamples(trainer, sampler, evalNoise!.View.SubView((long)start * options.Nz, GridImages * options.Nz),
+                        evalImages.AsSpan(start * imageLength, GridImages * imageLength));
+                var quality = metric.Score(evalImages);
+                double seconds = clock.Elapsed.TotalSeconds;
+                int shownEpoch = epochEnd ? endedEpoch : epoch;
+                metricsCsv!.Append(string.Create(CultureInfo.InvariantCulture,
+                    $"{iteration},{shownEpoch},{quality.Count},{quality.ClassifierScore:R},{quality.ClassifierScoreStd:R},{quality.FrechetDistance:R},{quality.Kid:R},{quality.KidStd:R},{quality.Precision:R},{quality.Recall:R},{quality.ClassesPresent},{seconds:F3}"));
+                var latest = quality.ToJson();
+                latest["iteration"] = iteration;
+                latest["epoch"] = shownEpoch;
+                latest["seconds"] = Math.Round(seconds, 3);
+                runInfo.Quality!["latest"] = latest;
+                observer.Message($"[{shownEpoch}] quality of {quality.Count} samples: {quality.Summary()} ({seconds:F1} s)");
             }
             bool checkpoint = last || (options.CheckpointEvery is int ce ? iteration % ce == 0 : epochEnd);
             if (checkpoint)
@@ -552,6 +577,50 @@ public sealed partial class TrainingRun
         }
     }
 
+    public const string MetricsCsvFile = "metrics.csv";
+    public const string MetricsCsvHeader =
+        "iteration,epoch,images,classifier_score,classifier_score_std,frechet_distance,kid,kid_std,precision,recall,classes_present,seconds";
+
+    /// <summary>
+    /// The quality metric of this run, or null: --eval-count 0, or no classifier for these images (the shipped one
+    /// judges digits, bundled or mnist, at its size; --classifier names any other). The real held-out images'
+    /// numbers at --eval-count go to run.json and the log once, as the ceiling the per-epoch numbers climb towards.
+    /// </summary>
+    QualityMetric? OpenQualityMetric(IImageDataset dataset, ComputeDevice device, ModelConfig model, RunInfo runInfo)
+    {
+        if (options.EvalCount == 0)
+            return null;
+        string? path = options.Classifier;
+        if (path is null && options.Dataset is "bundled" or "mnist" && model.Channels == 1)
+            path = ClassifierFile.FindShipped("bundled", model.ImageSize);
+        if (path is null)
+        {
+            if (dataset.Labels is not null)
+                observer.Message($"no quality metric: no classifier ships for {dataset.Name} at {model.ImageSize}x{model.ImageSize}x{model.Channels} " +
+                                 "(make one with dcgan classifier train and pass --classifier FILE)");
+            return null;
+        }
+        var metric = QualityMetric.Open(device, path, options.Classifier is null ? null : options.DataRoot);
+        try
+        {
+            metric.RequireShape(model.Channels, model.ImageSize, "this run's images");
+            var real = metric.RealReference(options.EvalCount);
+            runInfo.Quality = new JsonObject
+            {
+                ["classifier"] = path, ["classifier_dataset"] = metric.Provenance.Dataset, ["images"] = options.EvalCount,
+                ["real_held_out"] = real.ToJson(),
+            };
+            observer.Message($"quality metric: {options.EvalCount} samples per epoch against {metric.ReferenceCount} real images; " +
+                             $"real held-out images: {real.Summary()}");
+            return metric;
+        }
+        catch
+        {
+            metric.Dispose();
+            throw;
+        }
+    }
+
     public const string EmaGeneratorFile = "netG_ema.safetensors";
 
     /// <summary>Batches of 64 noise vectors whose batch statistics re-estimate the EMA generator's running statistics.</summary>
@@ -591,7 +660,7 @@ public sealed partial class TrainingRun
     /// fixed-noise samples), on a copy of G so the training network's running statistics are not disturbed. With
     /// --ema the copy takes the averaged weights: the grids show the EMA generator.
     /// </summary>
-    static void RenderSamples(GanTrainer trainer, Models.Sequential<float> sampler, ArrayView<float> fixedNoise, float[] images)
+    static void RenderSamples(GanTrainer trainer, Models.Sequential<float> sampler, ArrayView<float> fixedNoise, Span<float> images)
     {
         var stream = sampler.Parameters.Values.GetAccelerator().DefaultStream;
         CopyState(trainer.Generator, sampler, stream);
@@ -599,7 +668,7 @@ public sealed partial class TrainingRun
             ema.CopyTo(stream, sampler.Parameters.Values);
         sampler.Forward(stream, fixedNoise, training: true);
         stream.Synchronize();
-        sampler.Output.CopyToCPU(images);
+        sampler.Output.CopyToCPU(ref images[0], images.Length);
     }
 
     /// <summary>Copies weights and batchnorm running statistics between two networks of the same config.</summary>
