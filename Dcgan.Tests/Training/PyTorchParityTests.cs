@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Dcgan.Nn.Checkpoints;
 using Dcgan.Nn.Models;
@@ -7,6 +6,7 @@ using Dcgan.Nn.Optim;
 using Dcgan.Nn.Reference;
 using Dcgan.Nn.Sampling;
 using Dcgan.Nn.Training;
+using Dcgan.Tests.PyTorch;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -24,7 +24,6 @@ namespace Dcgan.Tests.Training;
 /// </summary>
 public abstract class PyTorchParityTests : BackendTest
 {
-    const string Python = "/usr/bin/python3";
     static readonly ModelConfig Config = new(ImageSize: 16, Channels: 3, Nz: 6, Ngf: 4, Ndf: 5);
     const int Batch = 4, Fixed = 5, Steps = 3;
 
@@ -58,26 +57,6 @@ public abstract class PyTorchParityTests : BackendTest
         "wgan-gp-sn" => new TrainOptions { Recipe = "wgan-gp", SpectralNorm = "d", CriticSteps = 2 },
         _ => throw new ArgumentException(name),
     };
-
-    static void RequireTorch()
-    {
-        bool ok = File.Exists(Python) && RunProcess(Python, "-c \"import torch\"", out _) == 0;
-        if (ok)
-            return;
-        if (Environment.GetEnvironmentVariable("DCGAN_REQUIRE_TORCH") == "1")
-            Assert.Fail("DCGAN_REQUIRE_TORCH=1 but /usr/bin/python3 cannot import torch (apt-get install python3-torch)");
-        Assert.Ignore("PyTorch not installed (apt-get install python3-torch libopenblas0-pthread)");
-    }
-
-    static int RunProcess(string file, string args, out string output)
-    {
-        var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(info)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        output = p.StandardOutput.ReadToEnd() + stderr.Result;
-        p.WaitForExit();
-        return p.ExitCode;
-    }
 
     [TestCase("dcgan")]
     [TestCase("wgan")]
@@ -138,7 +117,7 @@ public abstract class PyTorchParityTests : BackendTest
     /// </summary>
     List<string> Compare(GanRecipe ours, GanRecipe theirs, string? sabotage = null)
     {
-        RequireTorch();
+        TorchPython.Require();
         var mismatches = new List<string>();
         string work = Directory.CreateTempSubdirectory("dcgan-torch-").FullName;
         try
@@ -184,8 +163,7 @@ public abstract class PyTorchParityTests : BackendTest
             StateDict.Save(Path.Combine(work, "ours_netG.safetensors"), trainer.Generator);
             StateDict.Save(Path.Combine(work, "ours_netD.safetensors"), trainer.Discriminator);
 
-            string script = Path.Combine(AppContext.BaseDirectory, "PyTorch", "dcgan_reference.py");
-            int code = RunProcess(Python, $"\"{script}\" \"{work}\"", out string log);
+            int code = TorchPython.Run($"\"{TorchPython.Script("dcgan_reference.py")}\" \"{work}\"", out string log);
             Assert.That(code, Is.EqualTo(0), log);
             var torch = SafetensorsFile.Read(Path.Combine(work, "torch_out.safetensors"));
 
