@@ -128,6 +128,34 @@ public abstract class SoftmaxCrossEntropyTests : BackendTest
     }
 
     [Test]
+    public void TwoClassesAreBceOnTheLogitDifference()
+    {
+        // Rows [a, b]: p₁ = σ(b − a), so ℓ = BCE(b − a, y) and dZ[i, 1] = −dZ[i, 0] = BCE's dZ[i]. a and b are
+        // multiples of 1/64 in [−8, 8], so b − a is exact in float32 and both ops see the same numbers.
+        const int n = 19;
+        const double dLoss = 0.75;
+        var rng = new Random(23);
+        double[] z = Enumerable.Range(0, 2 * n).Select(_ => rng.Next(-512, 513) / 64.0).ToArray();
+        int[] y = Enumerable.Range(0, n).Select(_ => rng.Next(2)).ToArray();
+        var (loss, dZ, _) = Run(Device, z, y, 2, dLoss);
+
+        var a = Device.Accelerator;
+        var bce = BceWithLogitsOps<float>.On(Device);
+        using var diff = DeviceTensor<float>.FromHost(a, Enumerable.Range(0, n).Select(i => (float)(z[2 * i + 1] - z[2 * i])).ToArray(), n);
+        using var t = DeviceTensor<float>.FromHost(a, y.Select(v => (float)v).ToArray(), n);
+        using var bceLoss = DeviceTensor<float>.FromHost(a, NaNs(1), 1);
+        using var dl = DeviceTensor<float>.FromHost(a, [(float)dLoss], 1);
+        using var bceDz = DeviceTensor<float>.FromHost(a, NaNs(n), n);
+        bce.Forward(a.DefaultStream, diff.View, t.View, bceLoss.View);
+        bce.Backward(a.DefaultStream, diff.View, t.View, dl.View, bceDz.View);
+        double[] expected = ToDouble(bceDz.ToHost());
+
+        AssertClose([bceLoss.ToHost()[0]], [loss], Loss, "loss vs BCE's");
+        AssertClose(expected, Enumerable.Range(0, n).Select(i => dZ[2 * i + 1]).ToArray(), Softmax, "dZ[:, 1] vs BCE's dZ");
+        AssertClose(expected.Select(v => -v).ToArray(), Enumerable.Range(0, n).Select(i => dZ[2 * i]).ToArray(), Softmax, "dZ[:, 0] vs −BCE's dZ");
+    }
+
+    [Test]
     public void SoftmaxRowsSumToOne()
     {
         // 64 rows of 10 at scales from 0.1 to 1e4: each row's probabilities sum to 1 within a few float32 ulp.
