@@ -29,6 +29,13 @@ public static class ParityTolerances
     public static readonly Tolerance Loss = new(1e-5, 1e-5,
         "float32 log1p/exp per element and a float32 mean over the batch");
 
+    /// <summary>
+    /// Softmax and the softmax cross-entropy's dZ: exp of z − max, where the subtraction rounds an argument of up to
+    /// 24 in size (the tests' logit spread) by ≤ 1.4e-6 relative of exp; a float32 sum of C ≤ 10 terms, a division.
+    /// </summary>
+    public static readonly Tolerance Softmax = new(1e-6, 1e-5,
+        "exp of a rounded z − max (≤ 1.4e-6 relative for |z − max| ≤ 24), a float32 sum of ≤ 10 terms and a division");
+
     /// <summary>Adam: sqrt and division per element, a few float32 roundings.</summary>
     public static readonly Tolerance Optimizer = new(1e-6, 1e-5,
         "a handful of float32 roundings per element (moments, sqrt, division)");

@@ -24,6 +24,10 @@ internal static class PythonReference
         Assert.Ignore($"{missing} not installed ({install})");
     }
 
+    /// <summary>Skips the test (or fails it under DCGAN_REQUIRE_TORCH=1) when python3 has no torch.</summary>
+    public static void RequireTorch() =>
+        Require(CanImport("torch"), "PyTorch", "apt-get install python3-torch libopenblas0-pthread");
+
     /// <summary>The path of a script of Dcgan.Tests/PyTorch as copied to the output.</summary>
     public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "PyTorch", name);
 

@@ -58,9 +58,6 @@ public abstract class PyTorchParityTests : BackendTest
         _ => throw new ArgumentException(name),
     };
 
-    static void RequireTorch() =>
-        PythonReference.Require(PythonReference.CanImport("torch"), "PyTorch", "apt-get install python3-torch libopenblas0-pthread");
-
     [TestCase("dcgan")]
     [TestCase("wgan")]
     [TestCase("hinge")]
@@ -120,7 +117,7 @@ public abstract class PyTorchParityTests : BackendTest
     /// </summary>
     List<string> Compare(GanRecipe ours, GanRecipe theirs, string? sabotage = null)
     {
-        RequireTorch();
+        PythonReference.RequireTorch();
         var mismatches = new List<string>();
         string work = Directory.CreateTempSubdirectory("dcgan-torch-").FullName;
         try
