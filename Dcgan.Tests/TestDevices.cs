@@ -4,10 +4,9 @@
 // A missing backend skips its fixtures visibly (Assert.Ignore, shown as skipped with the reason), except
 // OpenCL when DCGAN_REQUIRE_OPENCL=1 (set by .ci/run): CI must never pass by silently skipping PoCL.
 //
-// Training runs started by tests (TrainingRun, and the CLI verbs run in-process) take these devices too, through
-// TrainingRun.SharedDevices: each run opening its own would recompile every kernel on PoCL (~10-40 s a run).
+// Commands started by tests (TrainingRun, and the CLI verbs run in-process) take these devices too, through
+// DeviceLease.Shared: each opening its own would recompile every kernel on PoCL (~10-40 s a command).
 using Dcgan.Nn.Devices;
-using Dcgan.Nn.Training;
 
 namespace Dcgan.Tests;
 
@@ -18,7 +17,7 @@ public sealed class TestDevices
     static readonly Dictionary<string, string> Missing = [];
 
     [OneTimeSetUp]
-    public void ShareWithTrainingRuns() => TrainingRun.SharedDevices = TryGet;
+    public void ShareWithCommands() => DeviceLease.Shared = TryGet;
 
     /// <summary>The open device for a spec, or null when it cannot be opened (the caller then reports why).</summary>
     static ComputeDevice? TryGet(string spec)
@@ -60,7 +59,7 @@ public sealed class TestDevices
     [OneTimeTearDown]
     public void DisposeAll()
     {
-        TrainingRun.SharedDevices = null;
+        DeviceLease.Shared = null;
         foreach (var device in Open.Values)
             device.Dispose();
         Open.Clear();

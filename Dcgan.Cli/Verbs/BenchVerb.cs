@@ -86,7 +86,8 @@ public static class BenchVerb
         if (variantList.Any(v => v > 0 && ops.All(o => v > o.VariantNames.Count)))
             throw new UsageException($"dcgan bench kernels: --variant {variantText} does not exist for the chosen ops");
 
-        using var device = ComputeDevice.Open(deviceSpec);
+        using var lease = DeviceLease.Open(deviceSpec);
+        var device = lease.Device;
         string ilgpu = typeof(ILGPU.Context).Assembly.GetName().Version?.ToString(3) ?? "unknown";
         string commit = GitCommit();
         var peak = KernelBench.Peak(device);
@@ -169,7 +170,8 @@ public static class BenchVerb
             throw new UsageException($"dcgan bench step: {e.Message}");
         }
 
-        using var device = ComputeDevice.Open(deviceSpec);
+        using var lease = DeviceLease.Open(deviceSpec);
+        var device = lease.Device;
         string ilgpu = typeof(ILGPU.Context).Assembly.GetName().Version?.ToString(3) ?? "unknown";
         string commit = GitCommit();
         stdout.WriteLine($"bench step on {device.Describe()}; ILGPU {ilgpu}; commit {commit}");

@@ -71,7 +71,8 @@ public static class ClassifierVerb
         using var dataset = DatasetFactory.Open(datasetName, dataRoot, imageSize, channels);
         var config = new ClassifierConfig(imageSize, dataset.Channels, Classes: 10, width, features);
         var split = DataSplit.For(dataset.Count, options.Seed);
-        using var device = ComputeDevice.Open(deviceSpec);
+        using var lease = DeviceLease.Open(deviceSpec);
+        var device = lease.Device;
         stdout.WriteLine($"classifier {imageSize}x{imageSize}x{dataset.Channels} on {dataset.Name}: {split.Train.Length} training images, " +
                          $"{split.HeldOut.Length} held out (seed {options.Seed}); {device.Describe()}");
         var (net, accuracy) = ClassifierTraining.Train(device, dataset, config, options, e => stdout.WriteLine(string.Create(

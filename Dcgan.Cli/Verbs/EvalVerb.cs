@@ -74,7 +74,8 @@ public static class EvalVerb
             _ => throw new UsageException($"dcgan eval: --bn-mode '{bnMode}' must be batch or eval"),
         };
 
-        using var device = ComputeDevice.Open(deviceSpec);
+        using var lease = DeviceLease.Open(deviceSpec);
+        var device = lease.Device;
         ImageSet images;
         string what;
         if (checkpointPath is not null)

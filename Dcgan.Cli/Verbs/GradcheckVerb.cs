@@ -43,7 +43,8 @@ public static class GradcheckVerb
             cases = cases.Where(c => c.Op == op).ToList();
         }
 
-        using var device = ComputeDevice.Open(deviceSpec);
+        using var lease = DeviceLease.Open(deviceSpec);
+        var device = lease.Device;
         var tolerance = GradcheckTolerance.Float64;
         stdout.WriteLine($"gradcheck on {device.Describe()}: backward kernels in float64 vs central finite differences");
         stdout.WriteLine($"loss L = sum(r * y), r ~ U(0.5, 1.5), h = 1e-6, seed {seed}; " +

@@ -78,7 +78,8 @@ public static class SampleVerb
             z = GeneratorSampler.Noise((ulong)seed, n, config.Nz);
         }
 
-        using var device = ComputeDevice.Open(deviceSpec);
+        using var lease = DeviceLease.Open(deviceSpec);
+        var device = lease.Device;
         float[] images = GeneratorSampler.Generate(device, checkpoint, config, z, n, mode, out int[] shape);
         ImageGrid.SavePng(outPath, images, shape[0], shape[1], shape[2], shape[3]);
         stdout.WriteLine($"{n} images {shape[2]}x{shape[3]}x{shape[1]} from {checkpointPath} (nz {config.Nz}, ngf {config.Ngf}, " +

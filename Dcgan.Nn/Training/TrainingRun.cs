@@ -92,12 +92,6 @@ public sealed partial class TrainingRun
         this.hooks = hooks ?? new TrainingHooks();
     }
 
-    /// <summary>
-    /// Test seam: an already open device for a --device spec (not disposed by the run), or null to open one. The
-    /// tests share one device per backend, so that PoCL compiles each kernel once per test session, not per run.
-    /// </summary>
-    internal static Func<string, ComputeDevice?>? SharedDevices { get; set; }
-
     /// <summary>Starts a new run in options.Out (or runs/&lt;timestamp&gt;).</summary>
     public static string Start(TrainOptions options, ITrainingObserver observer) => Start(options, observer, null);
 
@@ -161,9 +155,8 @@ public sealed partial class TrainingRun
         if (dataset.Count < options.BatchSize)
             throw new ArgumentException($"--batch-size {options.BatchSize}: the data set has only {dataset.Count} images");
         var model = new ModelConfig(options.ImageSize, dataset.Channels, options.Nz, options.Ngf, options.Ndf);
-        var shared = SharedDevices?.Invoke(options.Device);
-        using var owned = shared is null ? ComputeDevice.Open(options.Device) : null;
-        var device = shared ?? owned!;
+        using var lease = DeviceLease.Open(options.Device);
+        var device = lease.Device;
         var runInfo = new RunInfo(options, device, dataset.Name, dataset.Count, model);
         double realDiversity = RealDiversity(dataset);
         using var metric = OpenQualityMetric(dataset, device, model, runInfo);
