@@ -11,9 +11,13 @@ every epoch. The fixed noise is 64 vectors drawn once.
 
 At the end of every epoch G(fixed noise) in train mode (as pytorch/examples renders its grids) is written to
 <out>/grid_epoch_NNN.safetensors (float32 tensor "images" [64, 1, 32, 32] in [-1, 1]); `dcgan score` rates it
-with the same digit classifier as the training run.
+with the same digit classifier as the training run. With --samples N it also writes <out>/samples.safetensors at the
+end: N images of G on fresh noise, 64 per pass in train mode (batch statistics, as `dcgan eval --bn-mode batch`
+renders ours), for `dcgan eval --images` to score with the same metric as our runs.
+--seconds S stops at the first epoch end past S seconds of training: the same wall-clock budget as one of our runs.
 
-usage: pytorch_dcgan_train.py --out DIR [--epochs 10] [--batch-size 32] [--seed 1] [--threads N]
+usage: pytorch_dcgan_train.py --out DIR [--epochs 10] [--batch-size 32] [--seed 1] [--threads N] [--samples N]
+                              [--seconds S]
 """
 import argparse
 import gzip
@@ -57,6 +61,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--samples", type=int, default=0)
+    ap.add_argument("--seconds", type=float, default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -97,6 +103,14 @@ def main():
         save(os.path.join(args.out, f"grid_epoch_{epoch:03d}.safetensors"), {"images": grid})
         print(f"[{epoch}/{args.epochs}] {(epoch + 1) * per_epoch} iterations, Loss_D {(errD_real + errD_fake).item():.4f} "
               f"Loss_G {errG.item():.4f}, {time.time() - start:.0f} s", flush=True)
+        if args.seconds is not None and time.time() - start >= args.seconds:
+            break
+    if args.samples > 0:
+        chunks = []
+        with torch.no_grad():
+            for _ in range((args.samples + 63) // 64):
+                chunks.append(netG(torch.randn(64, nz, 1, 1)))
+        save(os.path.join(args.out, "samples.safetensors"), {"images": torch.cat(chunks)[:args.samples]})
 
 
 if __name__ == "__main__":
