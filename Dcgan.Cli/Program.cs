@@ -6,6 +6,7 @@ using Dcgan.Cli.Verbs;
 using Dcgan.Nn.Checkpoints;
 using Dcgan.Nn.Data;
 using Dcgan.Nn.Devices;
+using Dcgan.Nn.Reporting;
 using Dcgan.Nn.Training;
 
 namespace Dcgan.Cli;
@@ -23,6 +24,8 @@ public static class Program
           eval --checkpoint FILE|--images FILE
                                             the quality metric: classifier score, Fréchet distance, KID, precision,
                                             recall, against held-out real images; see dcgan eval --help
+          report DIR [--out FILE]           report.html of a training run: options, losses, D's outputs, quality,
+                                            the fixed-noise grids, gradient norms (dcgan train writes one itself)
           score --images FILE               which digits a grid (or an images tensor) shows, by the training run's classifier
           classifier train [options]        train the classifier dcgan eval judges with (one ships for the bundled digits)
           gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)
@@ -60,7 +63,8 @@ public static class Program
                 "eval" => EvalVerb.Run(verbArgs, stdout),
                 "classifier" => ClassifierVerb.Run(verbArgs, stdout),
                 "bench" => BenchVerb.Run(verbArgs, stdout),
-                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, eval, score, classifier, gradcheck, bench; see dcgan --help)"),
+                "report" => ReportVerb.Run(verbArgs, stdout),
+                _ => throw new UsageException($"dcgan: unknown verb '{verb}' (verbs: devices, train, sample, eval, report, score, classifier, gradcheck, bench; see dcgan --help)"),
             };
         }
         catch (Exception e) when (e is UsageException or DeviceSelectionException { IsBadSyntax: true })
@@ -75,7 +79,7 @@ public static class Program
             stderr.WriteLine(e switch
             {
                 DeviceSelectionException or DatasetException or CheckpointException or TrainingDivergedException
-                    or TrainingCollapsedException
+                    or TrainingCollapsedException or ReportException
                     or OutOfDeviceMemoryException or ArgumentException or IOException or UnauthorizedAccessException
                     => $"dcgan: {FirstLine(e.Message)}",
                 _ when DeviceMemory.IsOutOfMemory(e) =>

@@ -1,0 +1,451 @@
+// report.html: one self-contained page per run directory, a pure function of the directory's files (the same files
+// give the same bytes: no clock, no absolute path of the machine that rendered it).
+//
+//   the run          options, resolved recipe, device, versions, seed, wall time, images/s, state, events
+//   losses           Loss_D and Loss_G per iteration, smoothed (a slider), raw faint behind, log scale toggle
+//   D's outputs      D(x) and D(G(z)) with the 0.5 line; for critic losses their means and W = d_real − d_fake1
+//   sample quality   metrics.csv per epoch, the real held-out numbers as reference lines
+//   samples          the fixed-noise grid at every saved step (slider, play), real_samples.png beside it
+//   gradient norms   every parameter tensor's gradient norm over the iterations as a heatmap
+//
+// The static HTML holds the panels, their explanations and tables, and the note of each panel whose file this run
+// lacks; the page's script (report.js, inlined with uPlot's) draws the charts from the inline JSON (ReportData).
+// Nothing is fetched: styles and scripts are inline, images are relative URLs or, with embedImages, data: URIs.
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Text;
+using System.Text.Json.Nodes;
+using Dcgan.Nn.Checkpoints;
+
+namespace Dcgan.Nn.Reporting;
+
+/// <summary>What the page found in a run directory, and which panels had no data (their files are absent).</summary>
+public sealed record ReportResult(string Html, IReadOnlyList<string> Absent);
+
+/// <summary>Facts of a run the page's parts share: its name and the columns its losses.csv has.</summary>
+internal sealed record RunFacts(string Name, string Loss, string? Penalty, IReadOnlyList<string> ScoreColumns)
+{
+    public static RunFacts Of(RunDirectory run)
+    {
+        string name = System.IO.Path.GetFileName(System.IO.Path.GetFullPath(run.Path).TrimEnd(System.IO.Path.DirectorySeparatorChar));
+        var csv = run.Losses;
+        string[] scores = csv is null ? []
+            : csv.Has("d_x") ? ["d_x", "d_g_z1", "d_g_z2"]
+            : csv.Has("d_real") ? ["d_real", "d_fake1", "d_fake2"]
+            : [];
+        // Runs from before the recipes have no recipe in run.json: they trained with BCE.
+        string loss = (string?)run.RunJson?["recipe"]?["loss"] ?? (scores.FirstOrDefault() == "d_real" ? "critic" : "bce");
+        string? penalty = csv is null ? null : csv.Has("gp") ? "gp" : csv.Has("r1") ? "r1" : null;
+        return new RunFacts(name, loss, penalty, scores.Where(s => csv!.Has(s)).ToArray());
+    }
+}
+
+public static class RunReport
+{
+    public const string FileName = "report.html";
+
+    /// <summary>
+    /// Writes the report of a run directory to outFile (default DIR/report.html) atomically. Images are linked
+    /// relative to outFile's folder, or embedded as data: URIs with embedImages.
+    /// </summary>
+    public static ReportResult Write(string runDirectory, string? outFile = null, bool embedImages = false)
+    {
+        outFile ??= Path.Combine(runDirectory, FileName);
+        var result = Render(runDirectory, Path.GetDirectoryName(Path.GetFullPath(outFile))!, embedImages);
+        AtomicFile.WriteAllBytes(outFile, Encoding.UTF8.GetBytes(result.Html));
+        return result;
+    }
+
+    /// <summary>The page of a run directory, its images linked relative to pageDirectory (or embedded).</summary>
+    public static ReportResult Render(string runDirectory, string pageDirectory, bool embedImages = false)
+    {
+        var run = RunDirectory.Read(runDirectory);
+        var facts = RunFacts.Of(run);
+        Func<string, string> imageSource = embedImages
+            ? file => "data:image/png;base64," + Convert.ToBase64String(File.ReadAllBytes(run.Combine(file)))
+            : file => RelativeUrl(pageDirectory, run.Combine(file));
+        return new ReportPage(run, facts, imageSource).Render();
+    }
+
+    /// <summary>The URL of a file relative to a page's folder: '/'-separated, each segment percent-encoded.</summary>
+    internal static string RelativeUrl(string pageDirectory, string file) =>
+        string.Join("/", Path.GetRelativePath(Path.GetFullPath(pageDirectory), Path.GetFullPath(file))
+            .Split(Path.DirectorySeparatorChar).Select(Uri.EscapeDataString));
+}
+
+/// <summary>The HTML of one report (see the file header).</summary>
+internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, string> imageSource)
+{
+    readonly StringBuilder html = new();
+    readonly List<string> absent = [];
+    JsonObject? Json => run.RunJson;
+
+    public ReportResult Render()
+    {
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        html.Append($"<title>{H(facts.Name)}: dcgan run report</title>\n");
+        // First of all scripts: errors of any later one are kept for the self-test (?selftest=1) to report.
+        html.Append("<script>window.reportErrors = []; window.onerror = function (message, source, line) { " +
+                    "window.reportErrors.push(message + ' (line ' + line + ')'); };</script>\n");
+        Inline("style", Resource("uPlot.min.css"));
+        Inline("style", Resource("report.css"));
+        html.Append("</head>\n<body>\n");
+        Header();
+        RunPanel();
+        LossesPanel();
+        ScoresPanel();
+        QualityPanel();
+        GridsPanel();
+        GradNormsPanel();
+        html.Append("<footer>Made by <code>dcgan report</code> from the files of this run directory. Charts: uPlot 1.6.32 " +
+                    "(MIT licence, in the page's source).</footer>\n");
+        html.Append("<script type=\"application/json\" id=\"report-data\">")
+            .Append(ReportData.Json(run, facts, imageSource)).Append("</script>\n");
+        Inline("script", "/* uPlot 1.6.32, " + Resource("LICENSE").Replace("*/", "* /") + " */\n" + UplotScript());
+        Inline("script", Resource("report.js"));
+        html.Append("</body>\n</html>\n");
+        return new ReportResult(html.ToString(), absent);
+    }
+
+    // ---- the panels -----------------------------------------------------------------------------------------------
+
+    void Header()
+    {
+        html.Append($"<header>\n<h1>dcgan run <code>{H(facts.Name)}</code></h1>\n<p class=\"summary\">");
+        var parts = new List<string>();
+        if (Json?["state"] is JsonNode state)
+            parts.Add($"<span class=\"state state-{H(StateClass(state.ToString()))}\">{H(state.ToString())}</span>");
+        if (Iterations() is var (done, total))
+            parts.Add(total is int t ? $"iteration {done:N0} of {t:N0}" : $"iteration {done:N0}");
+        if ((string?)Json?["recipe"]?["summary"] is string recipe)
+            parts.Add(H(recipe));
+        if ((string?)Json?["device"]?["id"] is string device)
+            parts.Add("on " + H(device));
+        html.Append(string.Join(" · ", parts)).Append("</p>\n<nav>");
+        foreach (var (id, title) in new[] { ("run", "the run"), ("losses", "losses"), ("scores", "D's outputs"),
+                     ("quality", "sample quality"), ("samples", "samples"), ("grad-norms", "gradient norms") })
+            html.Append($"<a href=\"#{id}\">{title}</a> ");
+        html.Append("</nav>\n</header>\n");
+    }
+
+    void RunPanel()
+    {
+        Open("run", "The run",
+            "What was trained, on which data and device, with which options and recipe, and what happened on the way (events).",
+            "Healthy: state done, and no divergence, collapse or d-won events; a resume is an event too, with the options it changed.");
+        if (Json is null)
+        {
+            Absent("run.json", "This run directory has no run.json (a run made before it existed): its options, device and events are not known.");
+        }
+        else
+        {
+            html.Append("<div class=\"tables\">\n");
+            FactsTable();
+            RecipeTable();
+            OptionsTable();
+            html.Append("</div>\n");
+        }
+        EventsTable();
+        Close();
+    }
+
+    void FactsTable()
+    {
+        var rows = new List<(string, string)>();
+        rows.Add(("state", Text(Json!["state"]) ?? "(not recorded: a run from before states)"));
+        if (Iterations() is var (done, total))
+            rows.Add(("iterations", total is int t ? $"{done:N0} of {t:N0}" : $"{done:N0}"));
+        if (Json!["dataset"] is JsonObject d)
+            rows.Add(("data", $"{Text(d["name"])} ({Text(d["images"])} images, {Text(d["channels"])} channel(s))"));
+        if (Json["model"] is JsonObject m)
+            rows.Add(("model", $"{Text(m["image_size"])}×{Text(m["image_size"])}, nz {Text(m["nz"])}, ngf {Text(m["ngf"])}, ndf {Text(m["ndf"])}"));
+        if (Json["device"] is JsonObject dev)
+            rows.Add(("device", $"{Text(dev["id"])}: {Text(dev["name"])} ({Text(dev["backend"])})"));
+        if (Json["seed"] is JsonNode seed)
+            rows.Add(("seed", seed.ToString()));
+        if (Json["session_seconds"] is JsonValue s && s.TryGetValue(out double seconds))
+            rows.Add(("wall time", Duration(seconds) + (HasResume() ? " (the last session; the run was resumed)" : "")));
+        if (MedianImagesPerSecond() is double ips)
+            rows.Add(("images/s", ips.ToString("N0", CultureInfo.InvariantCulture) + " (median over losses.csv's iterations)"));
+        if (Text(Json["started_utc"]) is string started)
+            rows.Add(("started (UTC)", started));
+        if (Text(Json["updated_utc"]) is string updated)
+            rows.Add(("run.json updated (UTC)", updated));
+        if (Json["versions"] is JsonObject v)
+            rows.Add(("versions", string.Join(", ", v.Select(p => $"{p.Key} {Text(p.Value)}"))));
+        if (Json["fixed_noise_classes_recognised"] is JsonObject c)
+            rows.Add(("fixed-noise digits", $"{Text(c["classes"])}/10 classes recognised ({Text(c["confident_samples"])} of {Text(c["samples"])} samples are confident digits)"));
+        Table("run", null, rows);
+    }
+
+    void RecipeTable()
+    {
+        if (Json!["recipe"] is not JsonObject recipe)
+            return;
+        Table("recipe", Text(recipe["summary"]),
+            recipe.Where(p => p.Key != "summary").Select(p => (p.Key, Text(p.Value) ?? "none")).ToList());
+    }
+
+    void OptionsTable()
+    {
+        if (Json!["config"] is not JsonObject config)
+            return;
+        var given = config.Where(p => p.Value is not null).Select(p => (p.Key, Text(p.Value) ?? "")).ToList();
+        var unset = config.Where(p => p.Value is null).Select(p => p.Key).ToList();
+        Table("options", "The options of dcgan train as run.json keeps them (a rollback lowers the learning rate).", given,
+            unset.Count == 0 ? null : "Not set (the recipe's or data set's default): " + string.Join(", ", unset) + ".");
+    }
+
+    void EventsTable()
+    {
+        var events = (Json?["events"] as JsonArray ?? Json?["divergence_events"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        bool oldDivergences = Json?["events"] is null && Json?["divergence_events"] is not null;
+        int skipped = Json?["skipped_images"] is JsonValue sv && sv.TryGetValue(out int k) ? k : run.SkippedImages.Count;
+        html.Append("<h3>Events</h3>\n");
+        if (events.Count == 0 && skipped == 0)
+            html.Append("<p class=\"none\" id=\"no-events\">No events: no divergence, collapse warning, resume or skipped image.</p>\n");
+        else
+        {
+            html.Append("<table class=\"events\">\n<thead><tr><th>iteration</th><th>event</th><th>what happened</th><th>time (UTC)</th></tr></thead>\n<tbody>\n");
+            foreach (var e in events)
+            {
+                string kind = Text(e["kind"]) ?? (oldDivergences ? "divergence" : "?");
+                string detail = string.Join("; ", e.Where(p => p.Key is not ("kind" or "iteration" or "utc") && p.Value is not null)
+                    .Select(p => EventField(p.Key, p.Value!)));
+                html.Append($"<tr class=\"event-{H(StateClass(kind))}\"><td>{H(Text(e["iteration"]) ?? "")}</td><td>{H(kind)}</td>" +
+                            $"<td>{H(detail)}</td><td>{H(Text(e["utc"]) ?? "")}</td></tr>\n");
+            }
+            if (skipped > 0)
+            {
+                string names = string.Join("; ", run.SkippedImages.Take(5).Select(l => l.Replace('\t', ' ')));
+                html.Append($"<tr class=\"event-skipped\"><td></td><td>skipped images</td><td>{skipped} unreadable image(s) left out" +
+                            (names.Length > 0 ? $" ({H(names)}{(run.SkippedImages.Count > 5 ? "; …" : "")}; all in skipped_images.txt)" : "") +
+                            "</td><td></td></tr>\n");
+            }
+            html.Append("</tbody>\n</table>\n");
+        }
+        if (run.DivergenceLog is string log)
+            html.Append($"<details><summary>divergence.log</summary><pre class=\"log\">{H(log)}</pre></details>\n");
+    }
+
+    void LossesPanel()
+    {
+        Open("losses", "Losses",
+            facts.Loss switch
+            {
+                "wgan" => "Loss_D is the critic's loss, −W (minus the Wasserstein estimate), Loss_G the generator's, one point per iteration" +
+                          (facts.Penalty is string p ? $", and {p.ToUpperInvariant()} the gradient penalty (apart from Loss_D)" : "") +
+                          "; the bold line is the smoothed value, the faint one the raw values.",
+                _ => "Loss_D is the discriminator's loss, Loss_G the generator's, one point per iteration" +
+                     (facts.Penalty is string p ? $", and {p.ToUpperInvariant()} the gradient penalty (apart from Loss_D)" : "") +
+                     "; the bold line is the smoothed value (TensorBoard's debiased moving average, weight on the slider), the faint one the raw values.",
+            },
+            "Healthy: both stay in a bounded band and keep moving as the networks push against each other; Loss_D near 0 for long " +
+            "with a climbing Loss_G means D has won, a jump of many times the usual level is an explosion.");
+        if (run.Losses is null || run.Losses.RowCount == 0)
+            Absent("losses.csv", "No losses in this run: losses.csv is absent or has no rows yet.");
+        else
+        {
+            html.Append("<div class=\"controls\"><label>smoothing <input type=\"range\" id=\"smoothing\" min=\"0\" max=\"0.999\" step=\"0.001\" value=\"0.9\"> " +
+                        "<output id=\"smoothing-value\">0.900</output></label> <label><input type=\"checkbox\" id=\"log-scale\"> log scale</label> " +
+                        "<span class=\"hint\">(smoothing applies to this chart and the next; drag to zoom, double-click to reset)</span></div>\n");
+            if (run.Losses.RowCount > ReportData.MaxLossRows)
+                html.Append($"<p class=\"hint\">{run.Losses.RowCount:N0} rows: the page holds every {(run.Losses.RowCount + ReportData.MaxLossRows - 1) / ReportData.MaxLossRows}th (losses.csv has them all).</p>\n");
+            Chart("losses");
+        }
+        Close();
+    }
+
+    void ScoresPanel()
+    {
+        bool probabilities = facts.ScoreColumns.FirstOrDefault() == "d_x";
+        Open("scores", probabilities ? "D(x) and D(G(z))" : "The critic's outputs",
+            probabilities
+                ? "D(x) is the discriminator's mean probability that a real batch is real, D(G(z)) the same for generated images, before D's step (1) and after it (2)."
+                : "The critic's mean raw output on the real batch (d_real) and on generated images before and after its step (d_fake1, d_fake2); not probabilities" +
+                  (facts.Loss == "wgan" ? ". W = d_real − d_fake1 estimates the Wasserstein distance up to a constant." : "."),
+            probabilities
+                ? "Healthy: D(x) above D(G(z)) with both moving; 0.5 (the dashed line) is the equilibrium where D cannot tell; D(x) → 1 with D(G(z)) → 0 for long means D has won."
+                : facts.Loss == "wgan"
+                    ? "Healthy: W positive and falling as the samples improve (compare W within one run only); W that grows without bound means the critic is not held Lipschitz."
+                    : "Healthy: real outputs above fake ones with a margin that does not grow without bound" +
+                      (facts.Loss == "hinge" ? "; hinge: real ≥ 1 and fake ≤ −1 everywhere means the critic has won." : "."));
+        if (facts.ScoreColumns.Count == 0)
+            Absent("losses.csv", "No scores of D in this run: losses.csv is absent or has no score columns.");
+        else
+            Chart("scores");
+        Close();
+    }
+
+    void QualityPanel()
+    {
+        Open("quality", "Sample quality",
+            "At every epoch end the run scores its samples with its classifier (docs/metrics.md): classifier score (10 = every class, " +
+            "each recognised with certainty), Fréchet distance and KID of the classifier's features (lower is better), precision (samples " +
+            "that look like real ones) and recall (real ones the samples cover).",
+            "Healthy: score, precision and recall climb and the distances fall towards the dashed lines, which are real held-out images " +
+            "scored the same way (the ceiling); recall falling while precision holds is mode collapse.");
+        if (run.Metrics is null)
+            Absent("metrics.csv", "No quality metric in this run: metrics.csv is absent (a run with --eval-count 0, with no classifier " +
+                                  "for its images, made before the metric existed, or still in its first epoch).");
+        else
+        {
+            html.Append("<div class=\"small-charts\">\n");
+            foreach (string chart in new[] { "quality-score", "quality-fd", "quality-kid", "quality-pr" })
+                Chart(chart);
+            html.Append("</div>\n");
+        }
+        Close();
+    }
+
+    void GridsPanel()
+    {
+        Open("samples", "Fixed-noise samples",
+            "The generator's images of the same 64 noise vectors at every saved step (each epoch end, every --sample-every iterations, " +
+            "the end), with a real batch beside them; move the slider or press play.",
+            "Healthy: blobs turn into varied, sharp images like the real ones; many near-identical images is mode collapse, " +
+            "noise or one flat colour after a jump is a divergence.");
+        html.Append("<div class=\"figures\">\n");
+        if (run.Grids.Count == 0)
+            Absent("fake_samples_*.png", "No fixed-noise grid in this run yet (the first is drawn at the first epoch end or --sample-every).");
+        else
+        {
+            var last = run.Grids[^1];
+            html.Append("<figure class=\"grid\">\n");
+            html.Append($"<img id=\"grid-image\" src=\"{H(imageSource(last.File))}\" alt=\"fixed-noise samples\">\n");
+            html.Append($"<figcaption><span id=\"grid-caption\">{H(GridCaption(last))}</span>\n");
+            html.Append("<span class=\"controls\"><button type=\"button\" id=\"grid-play\">play</button> " +
+                        $"<input type=\"range\" id=\"grid-slider\" min=\"0\" max=\"{run.Grids.Count - 1}\" step=\"1\" value=\"{run.Grids.Count - 1}\"> " +
+                        $"<span id=\"grid-position\">{run.Grids.Count} of {run.Grids.Count}</span></span></figcaption>\n</figure>\n");
+        }
+        if (run.HasRealSamples)
+            html.Append($"<figure class=\"real\"><img id=\"real-image\" src=\"{H(imageSource(RunDirectory.RealSamplesFile))}\" alt=\"real samples\">" +
+                        "<figcaption>real_samples.png: the first real batch</figcaption></figure>\n");
+        else
+            Absent("real_samples.png", "No real_samples.png in this run.");
+        html.Append("</div>\n");
+        Close();
+    }
+
+    void GradNormsPanel()
+    {
+        Open("grad-norms", "Gradient norms per tensor",
+            "The L2 norm of the gradient of every parameter tensor (rows: G's layers, then D's) over the iterations (columns: the largest " +
+            "value in each group of iterations), on a log colour scale; hover for the tensor, iterations and value.",
+            "Healthy: each row keeps its level, steady or slowly drifting; an explosion is a bright vertical streak, and the row that " +
+            "lights up first is where it started (the tick box shows each tensor against its own median).");
+        if (run.GradNorms is null || run.GradNorms.RowCount == 0)
+            Absent("grad_norms.csv", "No per-tensor gradient norms in this run: grad_norms.csv is absent (a run made before they were logged).");
+        else
+        {
+            html.Append("<div class=\"controls\"><label><input type=\"checkbox\" id=\"heatmap-relative\"> relative to each tensor's median</label> " +
+                        "<canvas id=\"heatmap-legend\" width=\"300\" height=\"28\"></canvas></div>\n");
+            html.Append("<div class=\"heatmap\" id=\"chart-grad-norms\" data-chart=\"grad-norms\"><canvas id=\"heatmap\"></canvas>" +
+                        "<div id=\"heatmap-tip\" class=\"tip\" hidden></div></div>\n");
+        }
+        Close();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------------
+
+    void Open(string id, string title, string what, string healthy) =>
+        html.Append($"<section class=\"panel\" id=\"{id}\">\n<h2>{H(title)}</h2>\n<p class=\"explain\">{H(what)}<br>\n{H(healthy)}</p>\n");
+
+    void Close() => html.Append("</section>\n");
+
+    void Chart(string name) => html.Append($"<div class=\"chart\" id=\"chart-{name}\" data-chart=\"{name}\"></div>\n");
+
+    void Absent(string file, string note)
+    {
+        absent.Add(file);
+        html.Append($"<p class=\"absent\">{H(note)}</p>\n");
+    }
+
+    void Table(string id, string? caption, IReadOnlyList<(string Key, string Value)> rows, string? after = null)
+    {
+        html.Append($"<div class=\"table\"><h3>{H(id)}</h3>\n");
+        if (caption is not null)
+            html.Append($"<p class=\"caption\">{H(caption)}</p>\n");
+        html.Append($"<table class=\"facts\" id=\"table-{id}\">\n<tbody>\n");
+        foreach (var (key, value) in rows)
+            html.Append($"<tr><th>{H(key)}</th><td>{H(value)}</td></tr>\n");
+        html.Append("</tbody>\n</table>\n");
+        if (after is not null)
+            html.Append($"<p class=\"caption\">{H(after)}</p>\n");
+        html.Append("</div>\n");
+    }
+
+    void Inline(string element, string text)
+    {
+        if (text.Contains("</" + element, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"inline {element} text holds </{element}");
+        html.Append($"<{element}>\n").Append(text).Append($"\n</{element}>\n");
+    }
+
+    /// <summary>(iterations done, of the total): run.json's, else the last row of losses.csv.</summary>
+    (int Done, int? Total)? Iterations()
+    {
+        if (Json?["iterations_done"] is JsonValue d && d.TryGetValue(out int done))
+            return (done, Json["iterations_total"] is JsonValue t && t.TryGetValue(out int total) ? total : null);
+        if (run.Losses is { RowCount: > 0 } csv && int.TryParse(csv.Cell(csv.RowCount - 1, "iteration"), CultureInfo.InvariantCulture, out int last))
+            return (last, null);
+        return null;
+    }
+
+    double? MedianImagesPerSecond()
+    {
+        if (run.Losses is not { RowCount: > 0 } csv || !csv.Has("images_per_second"))
+            return null;
+        var values = csv.Column("images_per_second").Select(CsvTable.Number).Where(double.IsFinite).Order().ToArray();
+        return values.Length == 0 ? null : values[values.Length / 2];
+    }
+
+    bool HasResume() => Json?["events"] is JsonArray events && events.Any(e => (string?)e?["kind"] == "resume");
+
+    static string GridCaption(GridImage g) =>
+        (g.Epoch is int e ? $"epoch {e}" : "") + (g.Iteration is int it ? (g.Epoch is null ? "" : ", ") + $"iteration {it:N0}" : "")
+        + $" ({g.File})";
+
+    /// <summary>An event's field as text: a resume's option changes as "--lr 0.0002 → 0.0001".</summary>
+    static string EventField(string key, JsonNode value) => key switch
+    {
+        "changes" when value is JsonArray changes => changes.Count == 0 ? "no option changed"
+            : "changed: " + string.Join(", ", changes.OfType<JsonObject>().Select(c =>
+                $"--{Text(c["option"])} {Text(c["saved"])} → {Text(c["resumed"])}")),
+        "what" or "detail" => Text(value) ?? "",
+        _ => $"{key.Replace('_', ' ')} {Text(value)}",
+    };
+
+    /// <summary>A JSON value as plain text (strings without quotes).</summary>
+    static string? Text(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue(out string? s) => s,
+        JsonValue v when v.TryGetValue(out double d) => d.ToString("G6", CultureInfo.InvariantCulture),
+        _ => node.ToJsonString(),
+    };
+
+    static string Duration(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(seconds);
+        return $"{(int)t.TotalHours:D2}:{t.Minutes:D2}:{t.Seconds:D2}";
+    }
+
+    /// <summary>A word usable in a class name: "stopped (divergence)" → "stopped-divergence".</summary>
+    static string StateClass(string s) => new string(s.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-').Replace("--", "-");
+
+    static string H(string s) => WebUtility.HtmlEncode(s);
+
+    static string Resource(string name)
+    {
+        using var stream = typeof(ReportPage).Assembly.GetManifestResourceStream("Dcgan.Nn.Reporting." + name)
+            ?? throw new InvalidOperationException($"embedded resource Dcgan.Nn.Reporting.{name} missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>uPlot's script, its banner's address without the scheme: the page holds no http(s):// text.</summary>
+    static string UplotScript() => Resource("uPlot.iife.min.js").Replace("/*! https://github.com/", "/*! github.com/");
+}
