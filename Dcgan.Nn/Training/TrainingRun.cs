@@ -7,6 +7,7 @@
 //   losses.csv / losses.png          one row per iteration / the curves
 //   metrics.csv                      the quality metric (Evaluation/QualityMetric.cs) of --eval-count samples per epoch
 //   run.json                         configuration, device, versions, seed, timings
+//   report.html                      a page of all the above (Reporting/RunReport.cs), at every checkpoint and at the end
 //   netG.safetensors, netD.safetensors            latest weights, PyTorch state-dict names
 //   netG_ema.safetensors             with --ema: the averaged generator, its batchnorm statistics re-estimated
 //   checkpoints/netG_epoch_N.safetensors (and netD) per epoch
@@ -26,6 +27,7 @@ using Dcgan.Nn.Imaging;
 using Dcgan.Nn.Models;
 using Dcgan.Nn.Ops;
 using Dcgan.Nn.Reference;
+using Dcgan.Nn.Reporting;
 using ILGPU;
 using ILGPU.Runtime;
 using SixLabors.ImageSharp;
@@ -207,6 +209,7 @@ public sealed partial class TrainingRun
                     {
                         runInfo.State = "stopped (divergence)";
                         runInfo.Write(outDir, -1, good ?? 0, wall.Elapsed);
+                        WriteReport(outDir);
                         string why = options.OnDivergence == "stop"
                             ? "stopped (--on-divergence stop)"
                             : $"stopped after {MaxRollbacks} rollbacks, each halving the learning rate";
@@ -429,6 +432,7 @@ public sealed partial class TrainingRun
                 if (dataset is FolderDataset f)
                     runInfo.SkippedImages = f.SkippedCount;
                 runInfo.Write(outDir, totalIterations, iteration, wall.Elapsed);
+                WriteReport(outDir);
                 observer.Saved($"checkpoint at iteration {iteration}");
             }
         }
@@ -436,6 +440,27 @@ public sealed partial class TrainingRun
             observer.Message($"warning: the run ended with {what} (since iteration {since}; run.json's events)");
         runInfo.State = "done";
         runInfo.Write(outDir, totalIterations, totalIterations, wall.Elapsed);
+        WriteReport(outDir);
+    }
+
+    bool reportFailed;
+
+    /// <summary>
+    /// Rewrites report.html from the files just written (it reads the CSV logs whole: cheap at checkpoint frequency).
+    /// The page is a view of the run, not its state: a failure costs one warning line, the first time, never the run.
+    /// </summary>
+    void WriteReport(string outDir)
+    {
+        try
+        {
+            RunReport.Write(outDir);
+        }
+        catch (Exception e)
+        {
+            if (!reportFailed)
+                observer.Message($"warning: {RunReport.FileName} not written: {e.Message} (training goes on; dcgan report {outDir} writes it later)");
+            reportFailed = true;
+        }
     }
 
     /// <summary>
@@ -462,6 +487,7 @@ public sealed partial class TrainingRun
         int? good = LastCheckpointIteration(statePath);
         runInfo.State = $"stopped ({news.Kind})";
         runInfo.Write(outDir, -1, good ?? 0, wall.Elapsed);
+        WriteReport(outDir);
         string where = good is int g
             ? $"the last checkpoint (iteration {g}) is {statePath}; continue with --resume {outDir} and other learning rates"
             : "no checkpoint had been saved yet";
