@@ -86,9 +86,9 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         html.Append($"<title>{H(facts.Name)}: dcgan run report</title>\n");
-        // First of all scripts: errors of any later one are kept for the self-test (?selftest=1) to report.
-        html.Append("<script>window.reportErrors = []; window.onerror = function (message, source, line) { " +
-                    "window.reportErrors.push(message + ' (line ' + line + ')'); };</script>\n");
+        // First of all scripts: errors of any later one are kept for the self-test (?selftest=1) to report; and should
+        // report.js fail before its self-test starts, the result says so instead of being missing.
+        Inline("script", Resource("report-errors.js"));
         Inline("style", Resource("uPlot.min.css"));
         Inline("style", Resource("report.css"));
         html.Append("</head>\n<body>\n");

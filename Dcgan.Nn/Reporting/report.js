@@ -447,5 +447,8 @@
     document.body.appendChild(pre);
   }
 
-  if (new URLSearchParams(location.search).get("selftest") === "1") setTimeout(() => { selfTest(); }, 50);
+  if (new URLSearchParams(location.search).get("selftest") === "1") {
+    window.reportSelfTestStarted = true;
+    setTimeout(() => { selfTest(); }, 50);
+  }
 })();

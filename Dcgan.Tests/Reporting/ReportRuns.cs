@@ -1,0 +1,66 @@
+// The run directories the report tests look at, made once per test run: a real one trained by the command line
+// in-process (PoCL; its report.html written by the training run itself), and helpers to read a page as a browser's
+// parser does (AngleSharp) and its inline data.
+using System.Text.Json.Nodes;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
+using Dcgan.Tests.Cli;
+
+namespace Dcgan.Tests.Reporting;
+
+[SetUpFixture]
+public sealed class ReportRuns
+{
+    static string? root;
+    static string? realRun;
+
+    /// <summary>A folder for this test run's report files, deleted when the tests end.</summary>
+    public static string Root => root ??= Directory.CreateTempSubdirectory("dcgan-report-").FullName;
+
+    /// <summary>
+    /// A real run directory: 3 iterations of tiny networks on the bundled digits, a grid after every iteration and the
+    /// quality metric at the end (so metrics.csv exists). Needs PoCL: skips (or fails in CI) without it.
+    /// </summary>
+    public static string RealRun()
+    {
+        TestDevices.Get("opencl");
+        if (realRun is not null)
+            return realRun;
+        string dir = Path.Combine(Root, "real");
+        var (code, _, err) = CliRunner.Run("train", "--batch-size", "16", "--ngf", "8", "--ndf", "8", "--iterations", "3",
+            "--eval-count", "64", "--sample-every", "1", "--device", "opencl", "--quiet", "--out", dir);
+        Assert.That(code, Is.EqualTo(0), err);
+        return realRun = dir;
+    }
+
+    /// <summary>A copy of a fixture run directory (Reporting/Fixtures/NAME) in a fresh folder.</summary>
+    public static string CopyFixture(string name)
+    {
+        string from = Path.Combine(TestContext.CurrentContext.TestDirectory, "Reporting", "Fixtures", name);
+        string to = Path.Combine(Root, $"{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        return to;
+    }
+
+    public static IDocument Parse(string html) => new HtmlParser().ParseDocument(html);
+
+    /// <summary>The page's inline data (the script element #report-data), parsed.</summary>
+    public static JsonObject Data(IDocument page)
+    {
+        var script = page.QuerySelector("script#report-data");
+        Assert.That(script, Is.Not.Null, "no <script id=\"report-data\">");
+        Assert.That(script!.GetAttribute("type"), Is.EqualTo("application/json"));
+        return JsonNode.Parse(script.TextContent)!.AsObject();
+    }
+
+    [OneTimeTearDown]
+    public void RemoveRoot()
+    {
+        if (root is not null && Directory.Exists(root))
+            Directory.Delete(root, recursive: true);
+        root = null;
+        realRun = null;
+    }
+}
