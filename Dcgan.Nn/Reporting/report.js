@@ -295,11 +295,12 @@
     });
     // Iteration ticks under the cells.
     ctx.fillStyle = "#4a5263";
-    ctx.textAlign = "center";
     const ticks = Math.min(columns, Math.max(2, Math.floor((width - labelWidth) / 110)));
     for (let k = 0; k < ticks; k++) {
       const c = Math.round(k * (columns - 1) / Math.max(1, ticks - 1));
-      ctx.fillText(g.first[c].toLocaleString("en-US"), labelWidth + (c + 0.5) * cellWidth, y + 12);
+      ctx.textAlign = k === 0 ? "left" : k === ticks - 1 ? "right" : "center";  // the end labels stay inside
+      const at = k === 0 ? labelWidth : k === ticks - 1 ? labelWidth + columns * cellWidth : labelWidth + (c + 0.5) * cellWidth;
+      ctx.fillText((k === ticks - 1 ? g.last[c] : g.first[c]).toLocaleString("en-US"), at, y + 12);
     }
     ctx.textAlign = "right";
     ctx.fillText("iteration", labelWidth - 6, y + 12);
@@ -414,6 +415,19 @@
       else drawn.push(name + " (" + charts[name].points + " points)");
     }
     notes.push(drawn.length + " charts drew: " + drawn.join(", "));
+
+    if (charts.losses) {
+      const smoothing = $("smoothing"), log = $("log-scale"), failed = problems.length;
+      smoothing.value = 0.5;
+      smoothing.dispatchEvent(new Event("input"));
+      log.checked = true;
+      log.dispatchEvent(new Event("change"));
+      await new Promise(resolve => setTimeout(resolve, 0));  // uPlot draws in a microtask
+      const canvas = $("chart-losses").querySelector("canvas");
+      if (problems.length > failed || !canvas || blank(canvas) || $("smoothing-value").textContent !== "0.500")
+        fails.push("the losses chart did not redraw with smoothing 0.5 and a log scale: " + problems.slice(failed).join("; "));
+      else notes.push("controls: smoothing 0.500 and log scale redrew the losses");
+    }
     for (const img of Array.from(document.images)) if (!(await loaded(img))) fails.push("image did not load: " + img.getAttribute("src").slice(0, 80));
     notes.push(document.images.length + " images loaded");
 

@@ -1,6 +1,6 @@
 // report.html in a real browser: Debian's chromium, headless, opens the page from file:// with ?selftest=1; the page's
 // own self-test (report.js, active only with that parameter) checks that every chart drew on a non-empty canvas,
-// that every image loaded, that moving the grid slider shows another grid, that hovering the heatmap names a tensor,
+// that the losses redraw with another smoothing and a log scale, that every image loaded, that moving the grid slider shows another grid, that hovering the heatmap names a tensor,
 // and that no script error happened, then writes "ok ..." or "FAIL ..." into <pre id="selftest">. Chromium dumps the
 // DOM after its virtual time budget, and the test reads that element.
 //
@@ -26,6 +26,7 @@ public sealed class ReportBrowserTests
         string result = SelfTest(chromium, Path.Combine(run, RunReport.FileName));
         Assert.That(result, Does.StartWith("ok\n"), result);
         Assert.That(result, Does.Contain("7 charts drew: losses"));
+        Assert.That(result, Does.Contain("controls: smoothing 0.500 and log scale redrew the losses"));
         Assert.That(result, Does.Contain("grid slider: fake_samples_iter_0000003.png -> fake_samples_iter_0000001.png"));
         Assert.That(result, Does.Contain("heatmap hover: netG.main.0.weight | iteration 1"));
     }
