@@ -119,12 +119,10 @@ public sealed partial class RunDirectory
         Metrics = CsvTable.Read(Combine(TrainingRun.MetricsCsvFile)) is { } m && m.Has("iteration") && m.RowCount > 0 ? m : null;
         Grids = FindGrids();
         HasRealSamples = File.Exists(Combine(RealSamplesFile));
-        DivergenceLog = File.Exists(Combine(DivergenceLogFile)) ? ReadText(Combine(DivergenceLogFile)) : null;
+        DivergenceLog = File.Exists(Combine(Training.DivergenceLog.FileName)) ? ReadText(Combine(Training.DivergenceLog.FileName)) : null;
         SkippedImages = File.Exists(Combine(TrainingRun.SkippedImagesFile))
             ? ReadText(Combine(TrainingRun.SkippedImagesFile)).Split('\n', StringSplitOptions.RemoveEmptyEntries) : [];
     }
-
-    const string DivergenceLogFile = "divergence.log";
 
     /// <summary>
     /// Reads a run directory. Throws ReportException when it does not exist or holds neither run.json nor losses.csv

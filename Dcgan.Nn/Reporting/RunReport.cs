@@ -272,8 +272,8 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
                     ? "Healthy: W positive and falling as the samples improve (compare W within one run only); W that grows without bound means the critic is not held Lipschitz."
                     : "Healthy: real outputs above fake ones with a margin that does not grow without bound" +
                       (facts.Loss == "hinge" ? "; hinge: real ≥ 1 and fake ≤ −1 everywhere means the critic has won." : "."));
-        if (facts.ScoreColumns.Count == 0)
-            Absent("losses.csv", "No scores of D in this run: losses.csv is absent or has no score columns.");
+        if (facts.ScoreColumns.Count == 0 || run.Losses is not { RowCount: > 0 })
+            Absent("losses.csv", "No scores of D in this run: losses.csv is absent, has no rows yet or no score columns.");
         else
             Chart("scores");
         Close();

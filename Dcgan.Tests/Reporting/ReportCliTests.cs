@@ -84,6 +84,23 @@ public sealed class ReportCliTests
     }
 
     [Test]
+    public void ARunStoppedByDivergenceLeavesAReportOfWhatHappened()
+    {
+        TestDevices.Get("opencl");
+        string run = Path.Combine(ReportRuns.Root, "diverged-" + Guid.NewGuid().ToString("N"));
+        var (code, _, err) = CliRunner.Run("train", "--dataset", "fake", "--channels", "1", "--image-size", "16", "--batch-size", "4",
+            "--nz", "5", "--ngf", "4", "--ndf", "4", "--iterations", "6", "--lr", "1e30", "--on-divergence", "stop",
+            "--checkpoint-every", "1", "--device", "opencl", "--quiet", "--out", run);
+        Assert.That(code, Is.EqualTo(1), err);
+        var page = ReportRuns.Parse(File.ReadAllText(Path.Combine(run, RunReport.FileName)));
+        Assert.That(page.QuerySelector("header .state")!.TextContent, Is.EqualTo("stopped (divergence)"));
+        var divergence = page.QuerySelector("tr.event-divergence");
+        Assert.That(divergence, Is.Not.Null, "the divergence is in the events table");
+        Assert.That(divergence!.TextContent, Does.Contain("action stop"));
+        Assert.That(page.QuerySelector("pre.log")!.TextContent, Does.Contain("stopped"), "divergence.log is in the page");
+    }
+
+    [Test]
     public void AReportThatCannotBeWrittenCostsAWarningNotTheRun()
     {
         TestDevices.Get("opencl");

@@ -52,6 +52,27 @@ public sealed class ReportDataTests
     }
 
     [Test]
+    public void ARunThatHasJustStartedSaysWhatIsNotThereYet()
+    {
+        string dir = Path.Combine(ReportRuns.Root, "started-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "losses.csv"),
+            "iteration,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_second,grad_norm_d,grad_norm_g,critic_steps,weight_norm_d,weight_norm_g\n");
+        File.WriteAllText(Path.Combine(dir, "grad_norms.csv"), "iteration,netG.main.0.weight,netD.main.0.weight\n");
+        File.WriteAllText(Path.Combine(dir, "run.json"), """{ "state": "running", "iterations_done": 0, "iterations_total": 6250, "events": [] }""");
+
+        var page = ReportRuns.Parse(RunReport.Render(dir, dir).Html);
+        foreach (string panel in new[] { "losses", "scores", "quality", "samples", "grad-norms" })
+            Assert.That(page.QuerySelector($"#{panel} p.absent"), Is.Not.Null, panel);
+        Assert.That(page.QuerySelectorAll("[data-chart]"), Is.Empty, "no chart without data to draw");
+        var data = ReportRuns.Data(page);
+        Assert.That(data["losses"], Is.Null);
+        Assert.That(data["grad_norms"], Is.Null);
+        Assert.That(data["grids"]!.AsArray(), Is.Empty);
+        Assert.That(page.QuerySelector("header .summary")!.TextContent, Does.Contain("iteration 0 of 6,250"));
+    }
+
+    [Test]
     public void ACriticRunShowsTheCriticsOutputsAndTheWassersteinEstimate()
     {
         string dir = Path.Combine(ReportRuns.Root, "wgan-gp-" + Guid.NewGuid().ToString("N"));
