@@ -363,6 +363,8 @@
 
   try {
     if (data.losses) {
+      // A browser may restore the slider's value on reload: show the value in force.
+      $("smoothing-value").textContent = (+$("smoothing").value).toFixed(3);
       $("smoothing").addEventListener("input", () => {
         $("smoothing-value").textContent = (+$("smoothing").value).toFixed(3);
         safely("losses", drawLosses);
