@@ -48,6 +48,7 @@ public sealed class QualityMetric : IDisposable
     readonly ClassifierFeatures features;
     readonly float[] referenceFeatures;
     readonly Gaussian reference;
+    readonly RealManifold manifold;
     readonly float[] heldOutImages;
 
     public string ClassifierPath { get; }
@@ -69,6 +70,7 @@ public sealed class QualityMetric : IDisposable
         ReferenceCount = referenceFeatures.Length / features.FeatureCount;
         HeldOutCount = heldOutImages.Length / features.ImageLength;
         reference = Gaussian.Fit(referenceFeatures, features.FeatureCount);
+        manifold = new RealManifold(referenceFeatures, features.FeatureCount, Neighbours);
     }
 
     /// <summary>
@@ -114,7 +116,7 @@ public sealed class QualityMetric : IDisposable
         var score = QualityStatistics.ClassifierScore(p, features.Classes);
         double fd = QualityStatistics.FrechetDistance(Gaussian.Fit(f, dim), reference);
         var kid = QualityStatistics.KernelInceptionDistance(f, referenceFeatures, dim, KidSubsets, KidSubsetSize, seed);
-        var pr = QualityStatistics.PrecisionRecall(referenceFeatures, f, dim, Neighbours);
+        var pr = QualityStatistics.PrecisionRecall(manifold, f);
         return new QualityReport(count, score.Score, score.SplitStd, fd, kid.Mean, kid.Std, pr.Precision, pr.Recall,
             QualityStatistics.ClassHistogram(p, features.Classes));
     }

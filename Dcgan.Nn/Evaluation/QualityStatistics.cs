@@ -44,6 +44,29 @@ public sealed record PrecisionRecallResult(double Precision, double Recall, int 
 /// on (FD depends on N: compare only at equal N). Saved as safetensors ("mu" F64 [d], "sigma" F64 [d, d], "count"
 /// I64 [1]: pytorch-fid's npz names) so a reference set's statistics are computed once.
 /// </summary>
+/// <summary>A real feature set with each point's k-NN ball (the real side of precision and recall), computed once.</summary>
+public sealed class RealManifold
+{
+    internal FeatureBlocks Blocks { get; }
+    internal double[] SquaredRadii { get; }
+    public int K { get; }
+    public int Dim { get; }
+    public int Count { get; }
+
+    public RealManifold(float[] real, int dim, int k = 3) : this(real, dim, k, new ParallelOptions()) { }
+
+    internal RealManifold(float[] real, int dim, int k, ParallelOptions parallel)
+    {
+        Count = QualityStatistics.Rows(real, dim, nameof(real));
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (Count <= k)
+            throw new ArgumentException($"a {k}-th nearest neighbour needs more than {k} features per set; got {Count} real");
+        (K, Dim) = (k, dim);
+        Blocks = FeatureBlocks.FromFloats(real, dim);
+        SquaredRadii = QualityStatistics.KthNeighbourSquaredDistances(Blocks, k, parallel);
+    }
+}
+
 public sealed class Gaussian
 {
     readonly double[] mean;
@@ -370,18 +393,25 @@ public static class QualityStatistics
     public static PrecisionRecallResult PrecisionRecall(float[] real, float[] fake, int dim, int k = 3) =>
         PrecisionRecall(real, fake, dim, k, new ParallelOptions());
 
-    internal static PrecisionRecallResult PrecisionRecall(float[] real, float[] fake, int dim, int k, ParallelOptions parallel)
+    internal static PrecisionRecallResult PrecisionRecall(float[] real, float[] fake, int dim, int k, ParallelOptions parallel) =>
+        PrecisionRecall(new RealManifold(real, dim, k, parallel), fake, parallel);
+
+    /// <summary>
+    /// As above against real balls computed once (<see cref="RealManifold"/>): the same numbers, without recomputing
+    /// the real set's k-NN radii (half the work at 1,024 fakes against 5,000 reals) for every evaluation of a run.
+    /// </summary>
+    public static PrecisionRecallResult PrecisionRecall(RealManifold real, float[] fake) =>
+        PrecisionRecall(real, fake, new ParallelOptions());
+
+    static PrecisionRecallResult PrecisionRecall(RealManifold real, float[] fake, ParallelOptions parallel)
     {
-        int nr = Rows(real, dim, nameof(real)), nf = Rows(fake, dim, nameof(fake));
-        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        if (nr <= k || nf <= k)
-            throw new ArgumentException($"a {k}-th nearest neighbour needs more than {k} features per set; got {nr} real, {nf} fake");
-        var r = FeatureBlocks.FromFloats(real, dim);
-        var f = FeatureBlocks.FromFloats(fake, dim);
-        var realRadii = KthNeighbourSquaredDistances(r, k, parallel);
+        int k = real.K, nf = Rows(fake, real.Dim, nameof(fake));
+        if (nf <= k)
+            throw new ArgumentException($"a {k}-th nearest neighbour needs more than {k} features per set; got {real.Count} real, {nf} fake");
+        var f = FeatureBlocks.FromFloats(fake, real.Dim);
         var fakeRadii = KthNeighbourSquaredDistances(f, k, parallel);
-        double precision = Covered(f, r, realRadii, parallel).Count(c => c) / (double)nf;
-        double recall = Covered(r, f, fakeRadii, parallel).Count(c => c) / (double)nr;
+        double precision = Covered(f, real.Blocks, real.SquaredRadii, parallel).Count(c => c) / (double)nf;
+        double recall = Covered(real.Blocks, f, fakeRadii, parallel).Count(c => c) / (double)real.Count;
         return new PrecisionRecallResult(precision, recall, k);
     }
 
