@@ -90,15 +90,23 @@ public static class DatasetFactory
     }
 
     /// <summary>data/bundled-mnist next to the program (copied by the build), else in the nearest ancestor of the current directory.</summary>
-    public static string? FindBundledDirectory()
+    public static string? FindBundledDirectory() =>
+        FindShippedFile(Path.Combine(BundledFolder, BundledImages)) is string images ? Path.GetDirectoryName(images) : null;
+
+    /// <summary>
+    /// A file the repository ships (the bundled digits, the metric's classifiers) by its path relative to the
+    /// repository root: beside the program (the build copies them there), else in the nearest ancestor of the
+    /// current directory that has it; null when neither has it.
+    /// </summary>
+    public static string? FindShippedFile(string relativePath)
     {
-        string beside = Path.Combine(AppContext.BaseDirectory, BundledFolder);
-        if (File.Exists(Path.Combine(beside, BundledImages)))
+        string beside = Path.Combine(AppContext.BaseDirectory, relativePath);
+        if (File.Exists(beside))
             return beside;
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir != null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, BundledFolder);
-            if (File.Exists(Path.Combine(candidate, BundledImages)))
+            string candidate = Path.Combine(dir.FullName, relativePath);
+            if (File.Exists(candidate))
                 return candidate;
         }
         return null;

@@ -102,20 +102,8 @@ public static class ClassifierFile
     }
 
     /// <summary>The shipped classifier for a data set at a size, beside the program or above the current directory; null if none.</summary>
-    public static string? FindShipped(string dataset, int imageSize)
-    {
-        string name = ShippedName(dataset, imageSize);
-        string beside = Path.Combine(AppContext.BaseDirectory, ShippedFolder, name);
-        if (File.Exists(beside))
-            return beside;
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir != null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, ShippedFolder, name);
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        return null;
-    }
+    public static string? FindShipped(string dataset, int imageSize) =>
+        DatasetFactory.FindShippedFile(Path.Combine(ShippedFolder, ShippedName(dataset, imageSize)));
 
     static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
