@@ -230,16 +230,20 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
             html.Append($"<details><summary>divergence.log</summary><pre class=\"log\">{H(log)}</pre></details>\n");
     }
 
+    /// <summary>", and GP the gradient penalty (apart from Loss_D)" when the run has one.</summary>
+    string PenaltyNote() =>
+        facts.Penalty is string p ? $", and {p.ToUpperInvariant()} the gradient penalty (apart from Loss_D)" : "";
+
     void LossesPanel()
     {
         Open("losses", "Losses",
             facts.Loss switch
             {
                 "wgan" => "Loss_D is the critic's loss, −W (minus the Wasserstein estimate), Loss_G the generator's, one point per iteration" +
-                          (facts.Penalty is string p ? $", and {p.ToUpperInvariant()} the gradient penalty (apart from Loss_D)" : "") +
+                          PenaltyNote() +
                           "; the bold line is the smoothed value, the faint one the raw values.",
                 _ => "Loss_D is the discriminator's loss, Loss_G the generator's, one point per iteration" +
-                     (facts.Penalty is string p ? $", and {p.ToUpperInvariant()} the gradient penalty (apart from Loss_D)" : "") +
+                     PenaltyNote() +
                      "; the bold line is the smoothed value (TensorBoard's debiased moving average, weight on the slider), the faint one the raw values.",
             },
             "Healthy: both stay in a bounded band and keep moving as the networks push against each other; Loss_D near 0 for long " +

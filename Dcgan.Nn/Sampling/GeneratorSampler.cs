@@ -116,7 +116,7 @@ public static class GeneratorSampler
         var chunk = new float[length];
         for (int start = 0; start < count; start += batch)
         {
-            noise.View.CopyFromCPU(z.AsSpan(start * config.Nz, batch * config.Nz).ToArray());
+            noise.View.CopyFromCPU(ref z[start * config.Nz], batch * config.Nz);
             generator.Forward(accelerator.DefaultStream, noise.View, training: mode == BatchNormMode.Batch);
             accelerator.Synchronize();
             generator.Output.CopyToCPU(chunk);

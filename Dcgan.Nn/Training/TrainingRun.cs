@@ -406,9 +406,7 @@ public sealed partial class TrainingRun
             if (metric is not null && (epochEnd || last))
             {
                 var clock = Stopwatch.StartNew();
-                for (int start = 0; start < options.EvalCount; start += GridImages)
-                    RenderSamples(trainer, sampler, evalNoise!.View.SubView((long)start * options.Nz, GridImages * options.Nz),
-                        evalImages.AsSpan(start * imageLength, GridImages * imageLength));
+                RenderSamples(trainer, sampler, evalNoise!.View, evalImages);
                 var quality = metric.Score(evalImages);
                 double seconds = clock.Elapsed.TotalSeconds;
                 int shownEpoch = epochEnd ? endedEpoch : epoch;
@@ -677,17 +675,23 @@ public sealed partial class TrainingRun
     /// <summary>
     /// G(fixed noise) as pytorch/examples renders it: batchnorm in training mode (batch statistics of the 64
     /// fixed-noise samples), on a copy of G so the training network's running statistics are not disturbed. With
-    /// --ema the copy takes the averaged weights: the grids show the EMA generator.
+    /// --ema the copy takes the averaged weights: the grids show the EMA generator. noise may hold several batches of
+    /// the sampler's 64 (the quality metric's samples): each pass normalises with its own batch, the copy is made once.
     /// </summary>
-    static void RenderSamples(GanTrainer trainer, Models.Sequential<float> sampler, ArrayView<float> fixedNoise, Span<float> images)
+    static void RenderSamples(GanTrainer trainer, Models.Sequential<float> sampler, ArrayView<float> noise, Span<float> images)
     {
         var stream = sampler.Parameters.Values.GetAccelerator().DefaultStream;
         CopyState(trainer.Generator, sampler, stream);
         if (trainer.EmaWeights is ArrayView<float> ema)
             ema.CopyTo(stream, sampler.Parameters.Values);
-        sampler.Forward(stream, fixedNoise, training: true);
-        stream.Synchronize();
-        sampler.Output.CopyToCPU(ref images[0], images.Length);
+        long noisePerPass = Count(sampler.InputShape);
+        int imagesPerPass = (int)sampler.Output.Length;
+        for (int pass = 0; (long)pass * noisePerPass < noise.Length; pass++)
+        {
+            sampler.Forward(stream, noise.SubView(pass * noisePerPass, noisePerPass), training: true);
+            stream.Synchronize();
+            sampler.Output.CopyToCPU(ref images[pass * imagesPerPass], imagesPerPass);
+        }
     }
 
     /// <summary>Copies weights and batchnorm running statistics between two networks of the same config.</summary>

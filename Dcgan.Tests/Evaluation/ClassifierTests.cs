@@ -57,7 +57,8 @@ public abstract class ClassifierTests : BackendTest
         Assert.That(accuracy, Is.GreaterThanOrEqualTo(0.98));
         Assert.That(accuracy, Is.EqualTo(provenance.HeldOutAccuracy).Within(1.0 / split.HeldOut.Length));
         Assert.That(f, Has.Length.EqualTo(split.HeldOut.Length * 128));
-        Assert.That(f.All(float.IsFinite) && p.All(float.IsFinite), Is.True);
+        Assert.That(f, Has.All.Matches<float>(float.IsFinite), "features");
+        Assert.That(p, Has.All.Matches<float>(float.IsFinite), "probabilities");
     }
 
     [Test]
