@@ -44,6 +44,8 @@ public static class TrainVerb
           --spectral-norm W      none | d | g | both: spectrally normalise that network's convolutions (sngan: d)
           --ema D                keep an exponential moving average of G's weights with decay D (e.g. 0.999):
                                  the grids show it, and it is saved as netG_ema.safetensors (0: none)
+          --lr-schedule S        constant (default) | linear | cosine: both learning rates decay to 0 at the run's
+                                 last iteration (linear: (1 - t); cosine: (1 + cos(pi t))/2, t = progress)
           --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
           --seed N               seed of weights, noise and data order (default 1)
           --out DIR              output directory (default runs/<timestamp>)
@@ -135,6 +137,7 @@ public static class TrainVerb
         string? optimizer = OneOf(cl, "optimizer", o.Optimizer, GanRecipe.OptimizerKinds);
         string? dNorm = OneOf(cl, "d-norm", o.DNorm, GanRecipe.DNorms);
         string? spectralNorm = OneOf(cl, "spectral-norm", o.SpectralNorm, GanRecipe.SpectralNorms);
+        string? lrSchedule = OneOf(cl, "lr-schedule", o.LrSchedule, GanRecipe.LrSchedules);
         string? warmup = OneOf(cl, "critic-warmup", o.CriticWarmup is bool w ? (w ? "on" : "off") : null, ["on", "off"]);
         return o with
         {
@@ -168,6 +171,7 @@ public static class TrainVerb
             R1Every = cl.OptionalString("r1-every") is null ? o.R1Every : cl.Int("r1-every", 0, 1, 1000),
             SpectralNorm = spectralNorm,
             Ema = OptionalDouble(cl, "ema", o.Ema, min: 0, max: 0.999999),
+            LrSchedule = lrSchedule,
             Device = cl.String("device", o.Device),
             Seed = cl.OptionalString("seed") is null ? o.Seed : (ulong)cl.Int("seed", 0, 0),
             Out = cl.OptionalString("out") ?? o.Out,

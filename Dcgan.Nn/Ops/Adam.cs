@@ -17,8 +17,11 @@ public sealed record AdamSettings(double LearningRate, double Beta1, double Beta
     /// <summary>lr 2e-4, β1 0.5 (pytorch/examples dcgan defaults), β2 0.999 and eps 1e-8 (torch.optim.Adam defaults).</summary>
     public static readonly AdamSettings Dcgan = new(2e-4, 0.5, 0.999, 1e-8);
 
-    /// <summary>The step-t constants, computed in float64 and rounded to T once.</summary>
-    public AdamStep<T> StepConstants<T>(int t) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The step-t constants, computed in float64 and rounded to T once; <paramref name="learningRateScale"/> multiplies
+    /// the learning rate (a schedule), so a scaled step allocates nothing.
+    /// </summary>
+    public AdamStep<T> StepConstants<T>(int t, double learningRateScale = 1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t < 1)
             throw new ArgumentOutOfRangeException(nameof(t), t, "Adam's step count starts at 1");
@@ -27,7 +30,7 @@ public sealed record AdamSettings(double LearningRate, double Beta1, double Beta
         return new AdamStep<T>(
             T.CreateChecked(Beta1), T.CreateChecked(1 - Beta1),
             T.CreateChecked(Beta2), T.CreateChecked(1 - Beta2),
-            T.CreateChecked(LearningRate / bc1), T.CreateChecked(Math.Sqrt(bc2)), T.CreateChecked(Eps));
+            T.CreateChecked(LearningRate * learningRateScale / bc1), T.CreateChecked(Math.Sqrt(bc2)), T.CreateChecked(Eps));
     }
 }
 
@@ -46,12 +49,12 @@ public sealed class AdamOps<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// m and v start at zero before step 1. All four views have the same length.
     /// </summary>
     public void Step(AcceleratorStream stream, AdamSettings settings, int t,
-        ArrayView<T> p, ArrayView<T> g, ArrayView<T> m, ArrayView<T> v)
+        ArrayView<T> p, ArrayView<T> g, ArrayView<T> m, ArrayView<T> v, double learningRateScale = 1)
     {
         if (g.Length != p.Length || m.Length != p.Length || v.Length != p.Length)
             throw new ArgumentException($"p, g, m, v lengths differ: {p.Length}, {g.Length}, {m.Length}, {v.Length}");
         if (p.Length == 0)
             return;
-        step(stream, (int)p.Length, g, settings.StepConstants<T>(t), p, m, v);
+        step(stream, (int)p.Length, g, settings.StepConstants<T>(t, learningRateScale), p, m, v);
     }
 }

@@ -53,12 +53,13 @@ public sealed class WeightOps<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>One RMSprop step over the arena: updates p and v (square_avg) in place and sets g to 0.</summary>
-    public void RmsPropStep(AcceleratorStream stream, RmsPropSettings s, ArrayView<T> p, ArrayView<T> g, ArrayView<T> v)
+    public void RmsPropStep(AcceleratorStream stream, RmsPropSettings s, ArrayView<T> p, ArrayView<T> g, ArrayView<T> v,
+        double learningRateScale = 1)
     {
         if (g.Length != p.Length || v.Length != p.Length)
             throw new ArgumentException($"p, g, v lengths differ: {p.Length}, {g.Length}, {v.Length}");
         if (p.Length > 0)
             rmsProp(stream, (int)p.Length, g, T.CreateChecked(s.Alpha), T.CreateChecked(1 - s.Alpha),
-                T.CreateChecked(s.LearningRate), T.CreateChecked(s.Eps), p, v);
+                T.CreateChecked(s.LearningRate * learningRateScale), T.CreateChecked(s.Eps), p, v);
     }
 }

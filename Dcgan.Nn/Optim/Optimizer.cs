@@ -35,14 +35,10 @@ public abstract class Optimizer : IDisposable
             if (!(value >= 0 && double.IsFinite(value)))
                 throw new ArgumentOutOfRangeException(nameof(value), value, "a learning-rate scale is a finite number ≥ 0");
             scale = value;
-            ScaleChanged();
         }
     }
 
     double scale = 1;
-
-    /// <summary>Called when <see cref="LearningRateScale"/> changes: rebuild the settings the steps use.</summary>
-    protected abstract void ScaleChanged();
 
     /// <summary>Updates taken so far (Adam's t after the last step; 0 before the first).</summary>
     public int StepsTaken { get; set; }
@@ -120,45 +116,39 @@ public abstract record OptimizerSettings
 public sealed class AdamOptimizer : Optimizer
 {
     readonly AdamSettings settings;
-    AdamSettings scaled;
     readonly AdamOps<float> ops;
 
     public AdamOptimizer(ComputeDevice device, AdamSettings settings, int arenaLength)
         : base(device.Accelerator, arenaLength, "exp_avg", "exp_avg_sq")
     {
-        this.settings = scaled = settings;
+        this.settings = settings;
         ops = AdamOps<float>.On(device);
     }
 
     public override string Kind => "adam";
     public override double LearningRate => settings.LearningRate;
 
-    protected override void ScaleChanged() => scaled = settings with { LearningRate = settings.LearningRate * LearningRateScale };
-
     protected override void Update(AcceleratorStream stream, ArrayView<float> values, ArrayView<float> gradients) =>
-        ops.Step(stream, scaled, StepsTaken, values, gradients, StateView(0).SubView(0, values.Length),
-            StateView(1).SubView(0, values.Length));
+        ops.Step(stream, settings, StepsTaken, values, gradients, StateView(0).SubView(0, values.Length),
+            StateView(1).SubView(0, values.Length), LearningRateScale);
 }
 
 /// <summary>RMSprop, PyTorch semantics (kernel: Dcgan.Kernels/Optim/RmsPropKernels.cs). State: square_avg.</summary>
 public sealed class RmsPropOptimizer : Optimizer
 {
     readonly RmsPropSettings settings;
-    RmsPropSettings scaled;
     readonly WeightOps<float> ops;
 
     public RmsPropOptimizer(ComputeDevice device, RmsPropSettings settings, int arenaLength)
         : base(device.Accelerator, arenaLength, "square_avg")
     {
-        this.settings = scaled = settings;
+        this.settings = settings;
         ops = WeightOps<float>.On(device);
     }
 
     public override string Kind => "rmsprop";
     public override double LearningRate => settings.LearningRate;
 
-    protected override void ScaleChanged() => scaled = settings with { LearningRate = settings.LearningRate * LearningRateScale };
-
     protected override void Update(AcceleratorStream stream, ArrayView<float> values, ArrayView<float> gradients) =>
-        ops.RmsPropStep(stream, scaled, values, gradients, StateView(0).SubView(0, values.Length));
+        ops.RmsPropStep(stream, settings, values, gradients, StateView(0).SubView(0, values.Length), LearningRateScale);
 }

@@ -32,7 +32,8 @@ public sealed record GanRecipe(
     bool DiscriminatorBatchNorm,
     double? EmaDecay = null,
     GradientPenalty? Penalty = null,
-    string SpectralNorm = "none")
+    string SpectralNorm = "none",
+    string LrSchedule = "constant")
 {
     public static readonly string[] Presets = ["dcgan", "wgan", "hinge", "lsgan", "wgan-gp", "sngan", "r1"];
     /// <summary>Which networks' convolutions are spectrally normalised (--spectral-norm).</summary>
@@ -43,6 +44,29 @@ public sealed record GanRecipe(
 
     /// <summary>The r1 preset's γ (docs/recipes.md: how it was chosen).</summary>
     public const double RecommendedR1Gamma = 10;
+
+    /// <summary>
+    /// How both learning rates change over the run (--lr-schedule): constant, or decayed to 0 at the run's last
+    /// iteration, linearly or along a half cosine. A decay lets the last iterations settle instead of orbiting at the
+    /// full step size (docs/recipes.md measures it).
+    /// </summary>
+    public static readonly string[] LrSchedules = ["constant", "linear", "cosine"];
+
+    /// <summary>
+    /// The factor on both learning rates for iteration <paramref name="iteration"/> (1-based) of <paramref name="total"/>:
+    /// 1 at the first, (1 − (i − 1)/T) or ½(1 + cos(π(i − 1)/T)) after. A function of the iteration alone, so a
+    /// resumed run continues the same schedule (as long as it keeps the run's length).
+    /// </summary>
+    public double LearningRateScaleAt(int iteration, int total)
+    {
+        double progress = Math.Clamp((iteration - 1) / (double)Math.Max(total, 1), 0, 1);
+        return LrSchedule switch
+        {
+            "linear" => 1 - progress,
+            "cosine" => 0.5 * (1 + Math.Cos(Math.PI * progress)),
+            _ => 1,
+        };
+    }
 
     public bool SpectralNormD => SpectralNorm is "d" or "both";
     public bool SpectralNormG => SpectralNorm is "g" or "both";
@@ -105,7 +129,8 @@ public sealed record GanRecipe(
                $"D norm {(DiscriminatorBatchNorm ? "batch" : "none")}{clip}" +
                (Penalty is { } p ? $", {p.Describe()}" : "") +
                (SpectralNorm != "none" ? $", spectral norm on {SpectralNorm switch { "d" => "D", "g" => "G", _ => "D and G" }}" : "") +
-               (EmaDecay is double d ? FormattableString.Invariant($", EMA of G's weights (decay {d:G6})") : "");
+               (EmaDecay is double d ? FormattableString.Invariant($", EMA of G's weights (decay {d:G6})") : "") +
+               (LrSchedule != "constant" ? $", learning rates decayed to 0 ({LrSchedule})" : "");
     }
 
     /// <summary>The same recipe with both learning rates multiplied by <paramref name="factor"/>.</summary>

@@ -4,7 +4,8 @@
 //   refused  what the saved state was computed with: the data (--dataset, --data-root, --image-size, --channels,
 //            fake_count), the networks (--nz, --ngf, --ndf), --batch-size and --seed (epoch order and noise), and
 //            every computed part of the recipe (--recipe/--loss, --critic-steps, --critic-warmup, --optimizer,
-//            --beta1, --beta2, --clip-weights, --d-norm, --gp, --r1-gamma, --r1-every, --spectral-norm, --ema)
+//            --beta1, --beta2, --clip-weights, --d-norm, --gp, --r1-gamma, --r1-every, --spectral-norm, --ema,
+//            --lr-schedule)
 //   allowed  the run's length (--iterations, --epochs), the learning rates (a divergence rollback lowers them and
 //            says to resume with a lower --lr), --clip-grad-norm, intervals, policies, --cache-dir, --download and
 //            --device (another device agrees only to rounding)
@@ -142,6 +143,7 @@ public static class ResumeChanges
         ("--r1-every", r => r.Penalty is { Kind: "r1" } p ? p.Every : null, o => o.R1Every),
         ("--spectral-norm", r => r.SpectralNorm, o => o.SpectralNorm),
         ("--ema", r => r.EmaDecay ?? 0, o => o.Ema),
+        ("--lr-schedule", r => r.LrSchedule, o => o.LrSchedule),
     ];
 
     /// <summary>What a recipe computes: its preset's name and learning rates aside.</summary>

@@ -58,6 +58,8 @@ public sealed record TrainOptions
     public string? SpectralNorm { get; init; }
     /// <summary>Decay of an exponential moving average of G's weights (e.g. 0.999); null or 0: none.</summary>
     public double? Ema { get; init; }
+    /// <summary>"constant", "linear" or "cosine" (GanRecipe.LrSchedules); null: the preset's.</summary>
+    public string? LrSchedule { get; init; }
     public string Device { get; init; } = "auto";
     public ulong Seed { get; init; } = 1;
     public string? Out { get; init; }
@@ -163,6 +165,8 @@ public sealed record TrainOptions
             return Bad("clip_weights", cw, "a non-negative number (0: no clipping)");
         if (Ema is double ema && !(ema >= 0 && ema < 1))
             return Bad("ema", ema, "a decay in [0, 1) (0: none)");
+        if (LrSchedule is not null && !GanRecipe.LrSchedules.Contains(LrSchedule))
+            return Bad("lr_schedule", LrSchedule, string.Join(", ", GanRecipe.LrSchedules));
         if (DNorm is not null && !GanRecipe.DNorms.Contains(DNorm))
             return Bad("d_norm", DNorm, "batch or none");
         if (GpLambda is double gp && !(gp >= 0 && gp <= 1e6))
@@ -225,6 +229,7 @@ public sealed record TrainOptions
             EmaDecay = Ema is double e and > 0 ? e : preset.EmaDecay,
             Penalty = ResolvePenalty(preset.Penalty),
             SpectralNorm = SpectralNorm ?? preset.SpectralNorm,
+            LrSchedule = LrSchedule ?? preset.LrSchedule,
         };
     }
 

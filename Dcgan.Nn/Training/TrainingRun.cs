@@ -356,6 +356,9 @@ public sealed partial class TrainingRun
         {
             long criticBefore = trainer.CriticStepsTaken;
             int criticSteps = trainer.CriticStepsForNextIteration;
+            double lrScale = recipe.LearningRateScaleAt(iteration, totalIterations);
+            trainer.OptimizerD.LearningRateScale = lrScale;
+            trainer.OptimizerG.LearningRateScale = lrScale;
             int epoch = 0, batchIndex = 0;
             for (int k = 0; k < criticSteps; k++)
             {

@@ -57,6 +57,20 @@ public sealed class RecipeResolutionTests
     }
 
     [Test]
+    public void LearningRateSchedulesDecayFromOneToZeroOverTheRun()
+    {
+        var linear = new TrainOptions { LrSchedule = "linear" }.ResolveRecipe();
+        var cosine = new TrainOptions { LrSchedule = "cosine" }.ResolveRecipe();
+        Assert.That(new[] { 1, 2, 51, 100 }.Select(i => linear.LearningRateScaleAt(i, 100)),
+            Is.EqualTo(new[] { 1, 0.99, 0.5, 0.01 }).Within(1e-12));
+        Assert.That(new[] { 1, 51, 100 }.Select(i => cosine.LearningRateScaleAt(i, 100)),
+            Is.EqualTo(new[] { 1, 0.5, 0.5 * (1 + Math.Cos(Math.PI * 0.99)) }).Within(1e-12));
+        Assert.That(GanRecipe.Dcgan.LearningRateScaleAt(100, 100), Is.EqualTo(1));
+        Assert.That(linear.Describe(), Does.Contain("decayed to 0 (linear)"));
+        Assert.That(new TrainOptions { LrSchedule = "step" }.Problem(), Does.StartWith("lr_schedule step"));
+    }
+
+    [Test]
     public void SecondOrderPresetsAreThePapers()
     {
         var gp = new TrainOptions { Recipe = "wgan-gp" }.ResolveRecipe();

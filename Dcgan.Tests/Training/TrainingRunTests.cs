@@ -60,6 +60,30 @@ public abstract class TrainingRunTests : BackendTest
     }
 
     [Test]
+    public void ALearningRateScheduleResumesExactlyFromAMidRunCheckpoint()
+    {
+        var scheduled = Tiny(4) with { LrSchedule = "linear", CheckpointEvery = 2 };
+        TrainingRun.Start(scheduled, new RecordingObserver());
+        string[] straight = RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
+        Directory.Delete(outDir, recursive: true);
+
+        // The first session dies before iteration 3, after the checkpoint at 2; the schedule is a function of the
+        // iteration and the run's length, so the resumed session continues it exactly.
+        var crash = new TrainingHooks { BeforeStep = (iteration, _) => { if (iteration == 3) throw new TimeoutException("killed"); } };
+        Assert.Throws<TimeoutException>(() => TrainingRun.Start(scheduled, new RecordingObserver(), crash));
+        TrainingRun.Resume(TrainingRun.SavedOptions(outDir), new RecordingObserver());
+        string[] resumed = RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
+        Assert.That(resumed, Is.EqualTo(straight));
+
+        // And the schedule is not a no-op: the constant rate's run differs from iteration 2 on (iteration 1 has scale 1).
+        Directory.Delete(outDir, recursive: true);
+        TrainingRun.Start(scheduled with { LrSchedule = "constant" }, new RecordingObserver());
+        string[] constant = RecordingObserver.WithoutSpeed(File.ReadAllLines(Path.Combine(outDir, "losses.csv")));
+        Assert.That(constant[1], Is.EqualTo(straight[1]));
+        Assert.That(constant[3], Is.Not.EqualTo(straight[3]));
+    }
+
+    [Test]
     public void RunJsonKeepsTheEventsOfEverySessionAndEachResumesChanges()
     {
         TrainingRun.Start(Tiny(2), new RecordingObserver());
