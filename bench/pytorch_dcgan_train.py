@@ -15,9 +15,12 @@ with the same digit classifier as the training run. With --samples N it also wri
 end: N images of G on fresh noise, 64 per pass in train mode (batch statistics, as `dcgan eval --bn-mode batch`
 renders ours), for `dcgan eval --images` to score with the same metric as our runs.
 --seconds S stops at the first epoch end past S seconds of training: the same wall-clock budget as one of our runs.
+--iterations N stops after N iterations, mid-epoch if need be (for data sets whose epoch is longer than the budget).
+--images FILE trains on another IDX image file (e.g. Fashion-MNIST's train-images-idx3-ubyte.gz) instead of the
+bundled digits.
 
 usage: pytorch_dcgan_train.py --out DIR [--epochs 10] [--batch-size 32] [--seed 1] [--threads N] [--samples N]
-                              [--seconds S]
+                              [--seconds S] [--iterations N] [--images IDX]
 """
 import argparse
 import gzip
@@ -63,12 +66,14 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--samples", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=None)
+    ap.add_argument("--iterations", type=int, default=None)
+    ap.add_argument("--images", default=os.path.join(_root, "data", "bundled-mnist", "images-idx3-ubyte.gz"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
 
-    images = read_idx(os.path.join(_root, "data", "bundled-mnist", "images-idx3-ubyte.gz")).float().unsqueeze(1)
+    images = read_idx(args.images).float().unsqueeze(1)
     images = F.interpolate(images, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
     data = images.round().clamp(0, 255) / 127.5 - 1
 
@@ -83,9 +88,13 @@ def main():
     b = args.batch_size
     per_epoch = len(data) // b
     start = time.time()
+    done = 0
     for epoch in range(args.epochs):
         order = torch.randperm(len(data))
         for i in range(per_epoch):
+            if args.iterations is not None and done >= args.iterations:
+                break
+            done += 1
             real = data[order[i * b:(i + 1) * b]]
             netD.zero_grad()
             errD_real = criterion(netD(real).view(-1), torch.ones(b))
@@ -101,9 +110,10 @@ def main():
         with torch.no_grad():
             grid = netG(fixed)
         save(os.path.join(args.out, f"grid_epoch_{epoch:03d}.safetensors"), {"images": grid})
-        print(f"[{epoch}/{args.epochs}] {(epoch + 1) * per_epoch} iterations, Loss_D {(errD_real + errD_fake).item():.4f} "
+        print(f"[{epoch}/{args.epochs}] {done} iterations, Loss_D {(errD_real + errD_fake).item():.4f} "
               f"Loss_G {errG.item():.4f}, {time.time() - start:.0f} s", flush=True)
-        if args.seconds is not None and time.time() - start >= args.seconds:
+        if (args.seconds is not None and time.time() - start >= args.seconds) or \
+                (args.iterations is not None and done >= args.iterations):
             break
     if args.samples > 0:
         chunks = []
