@@ -31,10 +31,15 @@ internal static class PythonReference
     /// <summary>The path of a script of Dcgan.Tests/PyTorch as copied to the output.</summary>
     public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "PyTorch", name);
 
-    /// <summary>Runs python3 with <paramref name="args"/>; stdout then stderr in <paramref name="output"/>.</summary>
-    public static int Run(string args, out string output)
+    /// <summary>
+    /// Runs python3 with <paramref name="args"/> (in <paramref name="workingDirectory"/> when given); stdout then
+    /// stderr in <paramref name="output"/>.
+    /// </summary>
+    public static int Run(string args, out string output, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(Python, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null)
+            info.WorkingDirectory = workingDirectory;
         using var p = Process.Start(info)!;
         var stderr = p.StandardError.ReadToEndAsync();
         output = p.StandardOutput.ReadToEnd() + stderr.Result;
