@@ -3,7 +3,7 @@
 FMA-throughput probe used by `dcgan bench kernels`.
 
 ILGPU 1.5.3 does not unroll loops, and PoCL vectorises a kernel body only when the hot loop's body is
-straight-line code (docs/benchmarks.md, ../shared/ILGPU-NOTES.md), so the 8x16 tile is written out here.
+straight-line code (docs/benchmarks.md, the background at its top), so the 8x16 tile is written out here.
 Run: python3 scripts/gen_conv_gemm.py   (rewrites the .g.cs file; commit both)
 """
 import os
@@ -78,7 +78,7 @@ w("// Rows past M read row M−1 (valid memory) and are never stored. Sums run o
 w("// register per output: deterministic. C is overwritten, or added to when g.Accumulate != 0.")
 w("//")
 w("// FastTile8x16 (version 4): RegisterTile8x16's fast path alone, as its own kernel, for GEMMs whose tiles are all")
-w("// full and contiguous with one flat reduction loop (ILGPU-NOTES' minimal kernel): no clamps, no row guards.")
+w("// full and contiguous with one flat reduction loop (docs/benchmarks.md's minimal kernel): no clamps, no row guards.")
 w("//")
 w(f"// FmaProbe: {PROBE_CHAINS} independent 16-wide multiply-add chains per work-item, the peak-throughput probe of")
 w("// `dcgan bench kernels`.")

@@ -9,7 +9,7 @@
 // register per output: deterministic. C is overwritten, or added to when g.Accumulate != 0.
 //
 // FastTile8x16 (version 4): RegisterTile8x16's fast path alone, as its own kernel, for GEMMs whose tiles are all
-// full and contiguous with one flat reduction loop (ILGPU-NOTES' minimal kernel): no clamps, no row guards.
+// full and contiguous with one flat reduction loop (docs/benchmarks.md's minimal kernel): no clamps, no row guards.
 //
 // FmaProbe: 24 independent 16-wide multiply-add chains per work-item, the peak-throughput probe of
 // `dcgan bench kernels`.

@@ -4,7 +4,7 @@
 //   auto      CUDA, then an OpenCL GPU, then OpenCL on the CPU (PoCL), then ILGPU's CPU accelerator
 //   cuda[:i]  the i-th CUDA device            opencl[:i]  the i-th OpenCL device      cpu  ILGPU's CPU accelerator
 //
-// PoCL workaround (see ../shared/ILGPU-NOTES.md and docs/architecture.md): PoCL before 4.0 does not report
+// PoCL workaround (docs/architecture.md, "Devices"): PoCL before 4.0 does not report
 // the generic-address-space capability, and ILGPU's default OpenCL filter drops such devices. For PoCL devices
 // only, we set `CLCapabilityContext.GenericAddressSpace` (non-public setter) to true before the accelerator is
 // created, and compile every kernel at OptimizationLevel.O2, whose address-space inference removes the
