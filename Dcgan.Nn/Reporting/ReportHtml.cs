@@ -133,6 +133,11 @@ internal abstract class ReportHtml
 
     protected static bool HasResume(JsonObject? json) => json?["events"] is JsonArray events && events.Any(e => (string?)e?["kind"] == "resume");
 
+    /// <summary>"epoch 2, iteration 1,250 (fake_samples_epoch_002.png)"; report.js's gridCaption writes the same.</summary>
+    protected static string GridCaption(GridImage g) =>
+        (g.Epoch is int e ? $"epoch {e}" : "") + (g.Iteration is int it ? (g.Epoch is null ? "" : ", ") + $"iteration {it:N0}" : "")
+        + $" ({g.File})";
+
     // ---- text ------------------------------------------------------------------------------------------------------
 
     /// <summary>A JSON value as plain text (strings without quotes).</summary>

@@ -301,10 +301,6 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
 
     // ---- helpers --------------------------------------------------------------------------------------------------
 
-    static string GridCaption(GridImage g) =>
-        (g.Epoch is int e ? $"epoch {e}" : "") + (g.Iteration is int it ? (g.Epoch is null ? "" : ", ") + $"iteration {it:N0}" : "")
-        + $" ({g.File})";
-
     /// <summary>An event's field as text: a resume's option changes as "--lr 0.0002 → 0.0001".</summary>
     static string EventField(string key, JsonNode value) => key switch
     {
