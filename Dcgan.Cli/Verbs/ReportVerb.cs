@@ -57,7 +57,7 @@ public static class ReportVerb
             if (outFile is null)
                 throw new UsageException($"dcgan report: comparing {dirs.Length} run directories needs --out FILE (where to write the page)");
             if (dirs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
-                throw new UsageException($"dcgan report: {twice.First()} is given twice");
+                throw new UsageException($"dcgan report: {twice.Last()} is given twice");
             result = CompareReport.Write(dirs, outFile, embed);
         }
         long bytes = new FileInfo(outFile).Length;

@@ -60,9 +60,12 @@ public static class CompareReport
         string Tail(string[] segments, int n) => string.Join("/", segments.Skip(Math.Max(0, segments.Length - n)));
         var labels = parts.Select(p => Tail(p, 1)).ToArray();
         for (int n = 2; n <= parts.Max(p => p.Length) && labels.Distinct().Count() < labels.Length; n++)
+        {
+            bool[] shared = labels.Select(l => labels.Count(o => o == l) > 1).ToArray();
             for (int k = 0; k < labels.Length; k++)
-                if (labels.Count(l => l == labels[k]) > 1)
+                if (shared[k])
                     labels[k] = Tail(parts[k], n);
+        }
         return labels.Select((l, k) => labels.Count(o => o == l) > 1 ? $"{l} ({k + 1})" : l).ToArray();
     }
 
