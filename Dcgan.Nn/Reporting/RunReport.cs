@@ -12,14 +12,16 @@
 // lacks; the page's script (report.js, inlined with uPlot's) draws the charts from the inline JSON (ReportData).
 // Nothing is fetched: styles and scripts are inline, images are relative URLs or, with embedImages, data: URIs.
 // The page's frame (head, panels, tables, tail) is ReportHtml's, shared with the compare page (CompareReport.cs).
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Dcgan.Nn.Checkpoints;
 
 namespace Dcgan.Nn.Reporting;
 
-/// <summary>What the page found in a run directory, and which panels had no data (their files are absent).</summary>
+/// <summary>
+/// A report page, and which panels had no data because their files are absent: a file name ("metrics.csv"), or on a
+/// comparison the run's label and the file ("critic: metrics.csv").
+/// </summary>
 public sealed record ReportResult(string Html, IReadOnlyList<string> Absent);
 
 /// <summary>Facts of a run the page's parts share: its name and the columns its losses.csv has.</summary>
