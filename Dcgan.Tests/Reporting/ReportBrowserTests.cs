@@ -79,6 +79,26 @@ public sealed class ReportBrowserTests
                                          "nearest saved step: iteration 2 (fake_samples_iter_0000002.png)"));
     }
 
+    [Test]
+    public void AnEmbeddedComparePageOfRunsThatLackFilesWorksAlone()
+    {
+        string chromium = Chromium();
+        string old = ReportRuns.CopyFixture("old-run"), other = ReportRuns.CopyFixture("old-run");
+        using (var grid = new Image<Rgb24>(34, 34))
+            grid.SaveAsPng(Path.Combine(old, "fake_samples_epoch_000.png"));
+        File.Delete(Path.Combine(other, "run.json"));
+        string page = Path.Combine(ReportRuns.Root, "alone-compare-" + Guid.NewGuid().ToString("N"), "compare.html");
+        Directory.CreateDirectory(Path.GetDirectoryName(page)!);
+        var (code, output, err) = CliRunner.Run("report", old, other, "--out", page, "--embed-images");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("2 runs, images embedded"));
+        string result = SelfTest(chromium, page);
+        Assert.That(result, Does.StartWith("ok\n"), result);
+        Assert.That(result, Does.Contain("3 charts drew: loss-d"));
+        Assert.That(result, Does.Contain("1 images loaded"));
+        Assert.That(result, Does.Contain("grid slider not tried (1 step)"));
+    }
+
     /// <summary>The text of the page's #selftest element after chromium loaded it with ?selftest=1.</summary>
     static string SelfTest(string chromium, string page)
     {
