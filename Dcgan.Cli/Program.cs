@@ -26,6 +26,7 @@ public static class Program
                                             recall, against held-out real images; see dcgan eval --help
           report DIR [--out FILE]           report.html of a training run: options, losses, D's outputs, quality,
                                             the fixed-noise grids, gradient norms (dcgan train writes one itself)
+          report DIR1 DIR2 … --out FILE     several runs side by side: options diffed, curves overlaid, grids
           score --images FILE               which digits a grid (or an images tensor) shows, by the training run's classifier
           classifier train [options]        train the classifier dcgan eval judges with (one ships for the bundled digits)
           gradcheck [--device D] [--op OP]  prove each op's backward kernels against finite differences (float64)

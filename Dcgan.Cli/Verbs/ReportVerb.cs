@@ -2,11 +2,15 @@ using Dcgan.Nn.Reporting;
 
 namespace Dcgan.Cli.Verbs;
 
-/// <summary>`dcgan report DIR`: the run directory's report.html (Dcgan.Nn/Reporting/RunReport.cs), as training writes it.</summary>
+/// <summary>
+/// `dcgan report DIR`: the run directory's report.html (Dcgan.Nn/Reporting/RunReport.cs), as training writes it;
+/// `dcgan report DIR1 DIR2 … --out FILE`: the runs side by side on one page (CompareReport.cs).
+/// </summary>
 public static class ReportVerb
 {
     const string Help = """
         usage: dcgan report DIR [--out FILE] [--embed-images]
+               dcgan report DIR1 DIR2 … --out FILE [--embed-images]
 
         Writes one self-contained HTML page about a training run (finished, stopped or still running): its options,
         recipe, device and events; Loss_D and Loss_G (smoothing slider, log scale); D(x) and D(G(z)) (or the
@@ -14,7 +18,13 @@ public static class ReportVerb
         every saved step (slider, play) beside real_samples.png; every tensor's gradient norm as a heatmap. Panels
         whose files the run lacks say so. dcgan train writes DIR/report.html itself at every checkpoint.
 
-          DIR              a run directory of dcgan train
+        With several run directories, one page compares them: their facts, recipes and options as one table (the
+        rows that differ highlighted); Loss_D, Loss_G, D's outputs and the quality metric overlaid, one colour per
+        run; their fixed-noise grids side by side at one iteration (a slider over the iterations any run saved a
+        grid at; a run without a grid there shows its nearest one, and says so). A run that lacks a file gets a
+        note in that panel.
+
+          DIR              a run directory of dcgan train (several: a comparison, and --out is required)
           --out FILE       where to write the page (default DIR/report.html); images are linked relative to it
           --embed-images   put the images into the page as data: URIs, so that the one file can travel alone
 
@@ -28,20 +38,35 @@ public static class ReportVerb
             stdout.WriteLine(Help);
             return 0;
         }
-        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
+        string[] dirs = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        if (dirs.Length == 0)
             throw new UsageException("dcgan report: a run directory is required: dcgan report DIR [--out FILE] [--embed-images]");
-        string dir = args[0];
-        var cl = new CommandLine("report", args[1..], new HashSet<string> { "embed-images" });
+        var cl = new CommandLine("report", args[dirs.Length..], new HashSet<string> { "embed-images" });
         string? outFile = cl.OptionalString("out");
         bool embed = cl.Flag("embed-images");
         cl.RejectUnknown();
 
-        outFile ??= Path.Combine(dir, RunReport.FileName);
-        var result = RunReport.Write(dir, outFile, embed);
+        ReportResult result;
+        if (dirs.Length == 1)
+        {
+            outFile ??= Path.Combine(dirs[0], RunReport.FileName);
+            result = RunReport.Write(dirs[0], outFile, embed);
+        }
+        else
+        {
+            if (outFile is null)
+                throw new UsageException($"dcgan report: comparing {dirs.Length} run directories needs --out FILE (where to write the page)");
+            if (dirs.GroupBy(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw new UsageException($"dcgan report: {twice.Last()} is given twice");
+            result = CompareReport.Write(dirs, outFile, embed);
+        }
         long bytes = new FileInfo(outFile).Length;
-        stdout.WriteLine($"wrote {outFile} ({bytes / 1024.0:F0} kB{(embed ? ", images embedded" : "")})");
+        string runs = dirs.Length == 1 ? "" : $", {dirs.Length} runs";
+        stdout.WriteLine($"wrote {outFile} ({bytes / 1024.0:F0} kB{runs}{(embed ? ", images embedded" : "")})");
         if (result.Absent.Count > 0)
-            stdout.WriteLine($"not in this run: {string.Join(", ", result.Absent)} (their panels say so)");
+            stdout.WriteLine(dirs.Length == 1
+                ? $"not in this run: {string.Join(", ", result.Absent)} (their panels say so)"
+                : $"not in every run: {string.Join("; ", result.Absent)} (their panels say so)");
         return 0;
     }
 }

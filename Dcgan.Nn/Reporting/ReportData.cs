@@ -1,5 +1,7 @@
 // The report's data: what the page's script draws, as one JSON object written inline in the page
 // (<script type="application/json" id="report-data">), since a page opened from file:// may not fetch files.
+// report.html's object holds one run's properties below; compare.html's holds one such object per run (WriteRun,
+// without grad_norms) and its own (CompareReport.cs).
 //
 //   losses       the losses.csv columns the charts draw, each cell copied as written (no float is re-rounded),
 //                every row up to MaxLossRows, beyond that every stride-th row; the page smooths and thins them
@@ -30,28 +32,41 @@ internal static partial class ReportData
         ["iteration", "epoch", "classifier_score", "frechet_distance", "kid", "precision", "recall", "classes_present"];
 
     /// <summary>The JSON text of the report's data, safe to place inside a script element.</summary>
-    public static string Json(RunDirectory run, RunFacts facts, Func<string, string> imageSource)
+    public static string Json(RunDirectory run, RunFacts facts, Func<string, string> imageSource) => Write(w =>
+    {
+        w.WriteStartObject();
+        WriteRun(w, run, facts, imageSource);
+        WriteGradNorms(w, run.GradNorms);
+        w.WriteEndObject();
+    });
+
+    /// <summary>The JSON text a writer makes, safe to place inside a script element.</summary>
+    public static string Write(Action<Utf8JsonWriter> write)
     {
         var buffer = new MemoryStream();
         // Relaxed escaping keeps non-ASCII text and base64 readable; ScriptSafe below does what the default encoder
         // would have done for the one place it matters (a "<" that could close the script element).
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteString("name", facts.Name);
-            w.WriteString("loss", facts.Loss);
-            w.WriteBoolean("wasserstein", facts.Loss == "wgan");
-            WriteLosses(w, run, facts);
-            WriteMetrics(w, run);
-            WriteGrids(w, run, imageSource);
-            if (run.HasRealSamples)
-                w.WriteString("real_samples", imageSource(RunDirectory.RealSamplesFile));
-            else
-                w.WriteNull("real_samples");
-            WriteGradNorms(w, run.GradNorms);
-            w.WriteEndObject();
-        }
+            write(w);
         return ScriptSafe(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    /// <summary>
+    /// The properties of one run that both pages draw, into the object being written: name, loss, wasserstein, losses,
+    /// metrics, grids, real_samples (the run page adds grad_norms; the compare page writes one such object per run).
+    /// </summary>
+    public static void WriteRun(Utf8JsonWriter w, RunDirectory run, RunFacts facts, Func<string, string> imageSource)
+    {
+        w.WriteString("name", facts.Name);
+        w.WriteString("loss", facts.Loss);
+        w.WriteBoolean("wasserstein", facts.Loss == "wgan");
+        WriteLosses(w, run, facts);
+        WriteMetrics(w, run);
+        WriteGrids(w, run, imageSource);
+        if (run.HasRealSamples)
+            w.WriteString("real_samples", imageSource(RunDirectory.RealSamplesFile));
+        else
+            w.WriteNull("real_samples");
     }
 
     /// <summary>

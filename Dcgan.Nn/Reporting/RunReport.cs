@@ -11,16 +11,17 @@
 // The static HTML holds the panels, their explanations and tables, and the note of each panel whose file this run
 // lacks; the page's script (report.js, inlined with uPlot's) draws the charts from the inline JSON (ReportData).
 // Nothing is fetched: styles and scripts are inline, images are relative URLs or, with embedImages, data: URIs.
-using System.Globalization;
-using System.Net;
-using System.Reflection;
+// The page's frame (head, panels, tables, tail) is ReportHtml's, shared with the compare page (CompareReport.cs).
 using System.Text;
 using System.Text.Json.Nodes;
 using Dcgan.Nn.Checkpoints;
 
 namespace Dcgan.Nn.Reporting;
 
-/// <summary>What the page found in a run directory, and which panels had no data (their files are absent).</summary>
+/// <summary>
+/// A report page, and which panels had no data because their files are absent: a file name ("metrics.csv"), or on a
+/// comparison the run's label and the file ("critic: metrics.csv").
+/// </summary>
 public sealed record ReportResult(string Html, IReadOnlyList<string> Absent);
 
 /// <summary>Facts of a run the page's parts share: its name and the columns its losses.csv has.</summary>
@@ -61,37 +62,18 @@ public static class RunReport
     public static ReportResult Render(string runDirectory, string pageDirectory, bool embedImages = false)
     {
         var run = RunDirectory.Read(runDirectory);
-        var facts = RunFacts.Of(run);
-        Func<string, string> imageSource = embedImages
-            ? file => "data:image/png;base64," + Convert.ToBase64String(File.ReadAllBytes(run.Combine(file)))
-            : file => RelativeUrl(pageDirectory, run.Combine(file));
-        return new ReportPage(run, facts, imageSource).Render();
+        return new ReportPage(run, RunFacts.Of(run), ReportHtml.ImageSource(run, pageDirectory, embedImages)).Render();
     }
-
-    /// <summary>The URL of a file relative to a page's folder: '/'-separated, each segment percent-encoded.</summary>
-    internal static string RelativeUrl(string pageDirectory, string file) =>
-        string.Join("/", Path.GetRelativePath(Path.GetFullPath(pageDirectory), Path.GetFullPath(file))
-            .Split(Path.DirectorySeparatorChar).Select(Uri.EscapeDataString));
 }
 
 /// <summary>The HTML of one report (see the file header).</summary>
-internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, string> imageSource)
+internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, string> imageSource) : ReportHtml
 {
-    readonly StringBuilder html = new();
-    readonly List<string> absent = [];
     JsonObject? Json => run.RunJson;
 
     public ReportResult Render()
     {
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-        html.Append($"<title>{H(facts.Name)}: dcgan run report</title>\n");
-        // First of all scripts: errors of any later one are kept for the self-test (?selftest=1) to report; and should
-        // report.js fail before its self-test starts, the result says so instead of being missing.
-        Inline("script", Resource("report-errors.js"));
-        Inline("style", Resource("uPlot.min.css"));
-        Inline("style", Resource("report.css"));
-        html.Append("</head>\n<body>\n");
+        Head($"{facts.Name}: dcgan run report");
         Header();
         RunPanel();
         LossesPanel();
@@ -99,14 +81,8 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         QualityPanel();
         GridsPanel();
         GradNormsPanel();
-        html.Append("<footer>Made by <code>dcgan report</code> from the files of this run directory. Charts: uPlot 1.6.32 " +
-                    "(MIT licence, in the page's source).</footer>\n");
-        html.Append("<script type=\"application/json\" id=\"report-data\">")
-            .Append(ReportData.Json(run, facts, imageSource)).Append("</script>\n");
-        Inline("script", "/* uPlot 1.6.32, " + Resource("LICENSE").Replace("*/", "* /") + " */\n" + UplotScript());
-        Inline("script", Resource("report.js"));
-        html.Append("</body>\n</html>\n");
-        return new ReportResult(html.ToString(), absent);
+        Tail("this run directory", ReportData.Json(run, facts, imageSource));
+        return Result();
     }
 
     // ---- the panels -----------------------------------------------------------------------------------------------
@@ -117,7 +93,7 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         var parts = new List<string>();
         if (Json?["state"] is JsonNode state)
             parts.Add($"<span class=\"state state-{H(StateClass(state.ToString()))}\">{H(state.ToString())}</span>");
-        if (Iterations() is var (done, total))
+        if (Iterations(run) is var (done, total))
             parts.Add(total is int t ? $"iteration {done:N0} of {t:N0}" : $"iteration {done:N0}");
         if ((string?)Json?["recipe"]?["summary"] is string recipe)
             parts.Add(H(recipe));
@@ -151,34 +127,7 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         Close();
     }
 
-    void FactsTable()
-    {
-        var rows = new List<(string, string)>();
-        rows.Add(("state", Text(Json!["state"]) ?? "(not recorded: a run from before states)"));
-        if (Iterations() is var (done, total))
-            rows.Add(("iterations", total is int t ? $"{done:N0} of {t:N0}" : $"{done:N0}"));
-        if (Json!["dataset"] is JsonObject d)
-            rows.Add(("data", $"{Text(d["name"])} ({Text(d["images"])} images, {Text(d["channels"])} channel(s))"));
-        if (Json["model"] is JsonObject m)
-            rows.Add(("model", $"{Text(m["image_size"])}×{Text(m["image_size"])}, nz {Text(m["nz"])}, ngf {Text(m["ngf"])}, ndf {Text(m["ndf"])}"));
-        if (Json["device"] is JsonObject dev)
-            rows.Add(("device", $"{Text(dev["id"])}: {Text(dev["name"])} ({Text(dev["backend"])})"));
-        if (Json["seed"] is JsonNode seed)
-            rows.Add(("seed", seed.ToString()));
-        if (Json["session_seconds"] is JsonValue s && s.TryGetValue(out double seconds))
-            rows.Add(("wall time", Duration(seconds) + (HasResume() ? " (the last session; the run was resumed)" : "")));
-        if (MedianImagesPerSecond() is double ips)
-            rows.Add(("images/s", ips.ToString("N0", CultureInfo.InvariantCulture) + " (median over losses.csv's iterations)"));
-        if (Text(Json["started_utc"]) is string started)
-            rows.Add(("started (UTC)", started));
-        if (Text(Json["updated_utc"]) is string updated)
-            rows.Add(("run.json updated (UTC)", updated));
-        if (Json["versions"] is JsonObject v)
-            rows.Add(("versions", string.Join(", ", v.Select(p => $"{p.Key} {Text(p.Value)}"))));
-        if (Json["fixed_noise_classes_recognised"] is JsonObject c)
-            rows.Add(("fixed-noise digits", $"{Text(c["classes"])}/10 classes recognised ({Text(c["confident_samples"])} of {Text(c["samples"])} samples are confident digits)"));
-        Table("run", null, rows);
-    }
+    void FactsTable() => Table("run", null, FactRows(run));
 
     void RecipeTable()
     {
@@ -354,64 +303,6 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
 
     // ---- helpers --------------------------------------------------------------------------------------------------
 
-    void Open(string id, string title, string what, string healthy) =>
-        html.Append($"<section class=\"panel\" id=\"{id}\">\n<h2>{H(title)}</h2>\n<p class=\"explain\">{H(what)}<br>\n{H(healthy)}</p>\n");
-
-    void Close() => html.Append("</section>\n");
-
-    void Chart(string name) => html.Append($"<div class=\"chart\" id=\"chart-{name}\" data-chart=\"{name}\"></div>\n");
-
-    void Absent(string file, string note)
-    {
-        absent.Add(file);
-        html.Append($"<p class=\"absent\">{H(note)}</p>\n");
-    }
-
-    void Table(string id, string? caption, IReadOnlyList<(string Key, string Value)> rows, string? after = null)
-    {
-        html.Append($"<div class=\"table\"><h3>{H(id)}</h3>\n");
-        if (caption is not null)
-            html.Append($"<p class=\"caption\">{H(caption)}</p>\n");
-        html.Append($"<table class=\"facts\" id=\"table-{id}\">\n<tbody>\n");
-        foreach (var (key, value) in rows)
-            html.Append($"<tr><th>{H(key)}</th><td>{H(value)}</td></tr>\n");
-        html.Append("</tbody>\n</table>\n");
-        if (after is not null)
-            html.Append($"<p class=\"caption\">{H(after)}</p>\n");
-        html.Append("</div>\n");
-    }
-
-    void Inline(string element, string text)
-    {
-        if (text.Contains("</" + element, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"inline {element} text holds </{element}");
-        html.Append($"<{element}>\n").Append(text).Append($"\n</{element}>\n");
-    }
-
-    /// <summary>(iterations done, of the total): run.json's, else the last row of losses.csv.</summary>
-    (int Done, int? Total)? Iterations()
-    {
-        if (Json?["iterations_done"] is JsonValue d && d.TryGetValue(out int done))
-            return (done, Json["iterations_total"] is JsonValue t && t.TryGetValue(out int total) ? total : null);
-        if (run.Losses is { RowCount: > 0 } csv && int.TryParse(csv.Cell(csv.RowCount - 1, "iteration"), CultureInfo.InvariantCulture, out int last))
-            return (last, null);
-        return null;
-    }
-
-    double? MedianImagesPerSecond()
-    {
-        if (run.Losses is not { RowCount: > 0 } csv || !csv.Has("images_per_second"))
-            return null;
-        var values = csv.Column("images_per_second").Select(CsvTable.Number).Where(double.IsFinite).Order().ToArray();
-        return values.Length == 0 ? null : values[values.Length / 2];
-    }
-
-    bool HasResume() => Json?["events"] is JsonArray events && events.Any(e => (string?)e?["kind"] == "resume");
-
-    static string GridCaption(GridImage g) =>
-        (g.Epoch is int e ? $"epoch {e}" : "") + (g.Iteration is int it ? (g.Epoch is null ? "" : ", ") + $"iteration {it:N0}" : "")
-        + $" ({g.File})";
-
     /// <summary>An event's field as text: a resume's option changes as "--lr 0.0002 → 0.0001".</summary>
     static string EventField(string key, JsonNode value) => key switch
     {
@@ -421,35 +312,4 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         "what" or "detail" => Text(value) ?? "",
         _ => $"{key.Replace('_', ' ')} {Text(value)}",
     };
-
-    /// <summary>A JSON value as plain text (strings without quotes).</summary>
-    static string? Text(JsonNode? node) => node switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out string? s) => s,
-        JsonValue v when v.TryGetValue(out double d) => d.ToString("G6", CultureInfo.InvariantCulture),
-        _ => node.ToJsonString(),
-    };
-
-    static string Duration(double seconds)
-    {
-        var t = TimeSpan.FromSeconds(seconds);
-        return $"{(int)t.TotalHours:D2}:{t.Minutes:D2}:{t.Seconds:D2}";
-    }
-
-    /// <summary>A word usable in a class name: "stopped (divergence)" → "stopped-divergence".</summary>
-    static string StateClass(string s) => new string(s.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-').Replace("--", "-");
-
-    static string H(string s) => WebUtility.HtmlEncode(s);
-
-    static string Resource(string name)
-    {
-        using var stream = typeof(ReportPage).Assembly.GetManifestResourceStream("Dcgan.Nn.Reporting." + name)
-            ?? throw new InvalidOperationException($"embedded resource Dcgan.Nn.Reporting.{name} missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    /// <summary>uPlot's script, its banner's address without the scheme: the page holds no http(s):// text.</summary>
-    static string UplotScript() => Resource("uPlot.iife.min.js").Replace("/*! https://github.com/", "/*! github.com/");
 }

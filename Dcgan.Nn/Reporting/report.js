@@ -1,12 +1,19 @@
-// report.js: draws a dcgan run report from the page's inline JSON (#report-data, written by
-// Dcgan.Nn/Reporting/ReportData.cs) and, with ?selftest=1 in the URL, checks itself and writes the result into
-// <pre id="selftest"> (the browser test reads it from the dumped DOM).
+// report.js: draws a dcgan report page from its inline JSON (#report-data, written by Dcgan.Nn/Reporting/ReportData.cs)
+// and, with ?selftest=1 in the URL, checks itself and writes the result into <pre id="selftest"> (the browser test
+// reads it from the dumped DOM). One script for both pages: report.html of one run, and compare.html of several
+// (CompareReport.cs; its data has "runs"), which share the numbers, the line charts, the grid slider and the self-test.
 //
+// report.html
 //   losses, scores    uPlot line charts over iterations: the raw values faint, TensorBoard's debiased exponential
 //                     moving average bold (weight on the slider); long series are thinned for drawing only
 //   quality-*         metrics.csv per evaluation, the real held-out values as dashed reference lines
 //   samples           a slider and a play button over the fixed-noise grids
 //   grad-norms        a canvas heatmap: tensor × bucket of iterations, log colour scale, tooltip on hover
+// compare.html
+//   loss-d, loss-g, scores-*, quality-*   the same charts with one colour per run, each run's series aligned on the
+//                     union of the runs' iterations
+//   samples           one slider over the iterations any run saved a grid at, a grid per run (data.steps)
+//   runs              a tick box that hides the rows of the runs table whose values agree
 (function () {
   "use strict";
 
@@ -133,49 +140,80 @@
 
   function smoothingWeight() { const s = $("smoothing"); return s ? +s.value : 0; }
 
-  // Raw values faint and smoothed bold for each of defs ({ label, values, color }), plus dashed constant lines.
-  function smoothedChart(name, title, yLabel, defs, lines, log) {
-    const x = data.losses.columns.iteration;
-    const el = $("chart-" + name);
-    const indices = drawIndices(x.length, defs.map(d => d.values), Math.max(200, el.clientWidth || 800));
-    const xs = indices.map(i => x[i]);
-    const weight = smoothingWeight();
+  // Series over their own x values (one run's iterations each), put on one x axis: the sorted union of all of them,
+  // each series undefined where its run has no point (uPlot draws across undefined, and breaks lines at null only).
+  // groups: [{ xs, series: [values along xs] }]; returns { x, series: [values along x] } in the groups' order.
+  function align(groups) {
+    if (groups.length === 1) return { x: groups[0].xs, series: groups[0].series };
+    const x = Array.from(new Set([].concat(...groups.map(g => g.xs)))).sort((a, b) => a - b);
+    const at = new Map(x.map((v, i) => [v, i]));
     const series = [];
-    for (const d of defs) series.push({ label: d.label + " raw", values: pick(d.values, indices), color: faint(d.color, 0.28), width: 1 });
-    for (const d of defs) series.push({ label: d.label, values: pick(smooth(d.values, weight), indices), color: d.color, width: 2 });
-    for (const line of lines) series.push({ label: line.label, values: xs.map(() => line.value), color: COLORS.reference, width: 1, dash: [6, 4] });
-    lineChart(name, { title: title, x: xs, yLabel: yLabel, series: series, scale: yScale(defs.map(d => d.values), log) });
+    for (const g of groups) for (const values of g.series) {
+      const out = new Array(x.length).fill(undefined);
+      g.xs.forEach((v, i) => { out[at.get(v)] = values[i]; });
+      series.push(out);
+    }
+    return { x: x, series: series };
+  }
+
+  // Raw values faint and smoothed bold for each of defs ({ label, x, values, color, dash }), plus dashed constant lines.
+  // Defs over the same x (one run) are thinned together, so that no row where one of them spikes is left out.
+  function smoothedChart(name, title, yLabel, defs, lines, log) {
+    const el = $("chart-" + name);
+    const weight = smoothingWeight();
+    const groups = [];
+    for (const d of defs) {
+      let g = groups.find(g => g.x === d.x);
+      if (!g) groups.push(g = { x: d.x, defs: [] });
+      g.defs.push(d);
+    }
+    for (const g of groups) {
+      const indices = drawIndices(g.x.length, g.defs.map(d => d.values), Math.max(200, el.clientWidth || 800));
+      g.xs = indices.map(i => g.x[i]);
+      g.series = g.defs.map(d => pick(d.values, indices)).concat(g.defs.map(d => pick(smooth(d.values, weight), indices)));
+    }
+    const aligned = align(groups);
+    const raw = [], smoothed = [];
+    let k = 0;
+    for (const g of groups) {
+      g.defs.forEach((d, i) => raw.push({ label: d.label + " raw", values: aligned.series[k + i], color: faint(d.color, 0.28), width: 1, dash: d.dash }));
+      g.defs.forEach((d, i) => smoothed.push({ label: d.label, values: aligned.series[k + g.defs.length + i], color: d.color, width: 2, dash: d.dash }));
+      k += 2 * g.defs.length;
+    }
+    const series = raw.concat(smoothed);
+    for (const line of lines) series.push({ label: line.label, values: aligned.x.map(() => line.value), color: COLORS.reference, width: 1, dash: [6, 4] });
+    lineChart(name, { title: title, x: aligned.x, yLabel: yLabel, series: series, scale: yScale(defs.map(d => d.values), log) });
   }
 
   function drawLosses() {
-    const c = data.losses.columns;
+    const c = data.losses.columns, x = c.iteration;
     const defs = [
-      { label: "Loss_D", values: c.loss_d, color: COLORS.d },
-      { label: "Loss_G", values: c.loss_g, color: COLORS.g },
+      { label: "Loss_D", x: x, values: c.loss_d, color: COLORS.d },
+      { label: "Loss_G", x: x, values: c.loss_g, color: COLORS.g },
     ];
-    if (data.losses.penalty) defs.push({ label: data.losses.penalty.toUpperCase(), values: c[data.losses.penalty], color: COLORS.penalty });
+    if (data.losses.penalty) defs.push({ label: data.losses.penalty.toUpperCase(), x: x, values: c[data.losses.penalty], color: COLORS.penalty });
     smoothedChart("losses", "", "loss", defs, [], $("log-scale").checked);
   }
 
   function drawScores() {
-    const c = data.losses.columns, names = data.losses.scores;
+    const c = data.losses.columns, names = data.losses.scores, x = c.iteration;
     let defs, lines = [];
     if (names[0] === "d_x") {
       defs = [
-        { label: "D(x)", values: c.d_x, color: COLORS.real },
-        { label: "D(G(z)) before D's step", values: c.d_g_z1, color: COLORS.fake1 },
-        { label: "D(G(z)) after", values: c.d_g_z2, color: COLORS.fake2 },
+        { label: "D(x)", x: x, values: c.d_x, color: COLORS.real },
+        { label: "D(G(z)) before D's step", x: x, values: c.d_g_z1, color: COLORS.fake1 },
+        { label: "D(G(z)) after", x: x, values: c.d_g_z2, color: COLORS.fake2 },
       ];
       lines = [{ label: "0.5", value: 0.5 }];
     } else {
       defs = [
-        { label: "d_real", values: c.d_real, color: COLORS.real },
-        { label: "d_fake1", values: c.d_fake1, color: COLORS.fake1 },
-        { label: "d_fake2", values: c.d_fake2, color: COLORS.fake2 },
+        { label: "d_real", x: x, values: c.d_real, color: COLORS.real },
+        { label: "d_fake1", x: x, values: c.d_fake1, color: COLORS.fake1 },
+        { label: "d_fake2", x: x, values: c.d_fake2, color: COLORS.fake2 },
       ];
       if (data.wasserstein) {
         const w = c.d_real.map((r, i) => finite(r) && finite(c.d_fake1[i]) ? r - c.d_fake1[i] : null);
-        defs.push({ label: "W = d_real − d_fake1", values: w, color: COLORS.w });
+        defs.push({ label: "W = d_real − d_fake1", x: x, values: w, color: COLORS.w });
       }
     }
     smoothedChart("scores", "", names[0] === "d_x" ? "probability" : "critic output", defs, lines, false);
@@ -211,30 +249,37 @@
     return parts.join(", ") + " (" + g.file + ")";
   }
 
-  function setupGrids() {
-    const grids = data.grids, img = $("grid-image"), slider = $("grid-slider"), play = $("grid-play");
-    if (!img || grids.length === 0) return;
+  function showImage(img, src) { if (img.getAttribute("src") !== src) img.src = src; }
+
+  // #grid-slider and #grid-play over count positions: show(i) puts position i on the page.
+  function stepper(count, show) {
+    const slider = $("grid-slider"), play = $("grid-play");
     let timer = null;
-    function show(i) {
-      const g = grids[i];
-      if (img.getAttribute("src") !== g.src) img.src = g.src;
-      $("grid-caption").textContent = gridCaption(g);
-      $("grid-position").textContent = (i + 1) + " of " + grids.length;
-      slider.value = i;
-    }
+    function go(i) { show(i); slider.value = i; }
     function stop() { clearInterval(timer); timer = null; play.textContent = "play"; }
-    slider.addEventListener("input", () => { stop(); show(+slider.value); });
+    slider.addEventListener("input", () => { stop(); go(+slider.value); });
     play.addEventListener("click", () => {
       if (timer) return stop();
-      if (+slider.value >= grids.length - 1) show(0);
+      if (+slider.value >= count - 1) go(0);
       play.textContent = "pause";
       timer = setInterval(() => {
         const next = +slider.value + 1;
-        if (next >= grids.length) return stop();
-        show(next);
+        if (next >= count) return stop();
+        go(next);
       }, 350);
     });
-    show(grids.length - 1);
+    return go;
+  }
+
+  function setupGrids() {
+    const grids = data.grids, img = $("grid-image");
+    if (!img || grids.length === 0) return;
+    stepper(grids.length, i => {
+      const g = grids[i];
+      showImage(img, g.src);
+      $("grid-caption").textContent = gridCaption(g);
+      $("grid-position").textContent = (i + 1) + " of " + grids.length;
+    })(grids.length - 1);
   }
 
   // ---- gradient-norm heatmap -----------------------------------------------------------------------------------
@@ -350,41 +395,188 @@
     $("heatmap").addEventListener("mouseleave", () => { $("heatmap-tip").hidden = true; });
   }
 
+  // ---- the run page (report.html) ----------------------------------------------------------------------------
+
+  function drawSmoothedRun() {
+    safely("losses", drawLosses);
+    if (data.losses.scores.length) safely("scores", drawScores);
+  }
+
+  const runPage = {
+    lossChart: "losses",
+    setup() {
+      if (data.losses) { setupSmoothing(drawSmoothedRun, () => safely("losses", drawLosses)); drawSmoothedRun(); }
+      if (data.metrics) drawQuality();
+      if (data.grad_norms) safely("grad-norms", setupHeatmap);
+      setupGrids();
+    },
+    redraw() {
+      if (data.losses) drawSmoothedRun();
+      if (data.metrics) drawQuality();
+      if (data.grad_norms) safely("grad-norms", drawHeatmap);
+    },
+    async check(fails, notes) {
+      const img = $("grid-image"), slider = $("grid-slider");
+      if (img && data.grids.length >= 2) {
+        const before = img.src;
+        slider.value = 0;
+        slider.dispatchEvent(new Event("input"));
+        const ok = await loaded(img);
+        if (img.src === before) fails.push("moving the grid slider did not change the image");
+        else if (!ok) fails.push("the grid image after moving the slider did not load: " + data.grids[0].file);
+        else notes.push("grid slider: " + data.grids[data.grids.length - 1].file + " -> " + data.grids[0].file);
+      } else {
+        notes.push("grid slider not tried (" + data.grids.length + " grid)");
+      }
+
+      if (charts["grad-norms"]) {
+        const rect = $("heatmap").getBoundingClientRect(), geo = heat.geometry;
+        $("heatmap").dispatchEvent(new MouseEvent("mousemove", {
+          clientX: rect.left + geo.labelWidth + geo.cellWidth / 2, clientY: rect.top + geo.rowTop[0] + geo.rowHeight / 2, bubbles: true,
+        }));
+        const tip = $("heatmap-tip");
+        if (tip.hidden || tip.textContent.indexOf(data.grad_norms.tensors[0]) < 0) fails.push("heatmap hover showed no tooltip for " + data.grad_norms.tensors[0]);
+        else notes.push("heatmap hover: " + tip.textContent.replace(/\n/g, " | "));
+      }
+    },
+  };
+
+  // ---- the compare page (compare.html) ------------------------------------------------------------------------
+
+  const DASHED = [5, 4];
+
+  // The runs that have a part of the data, e.g. runsWith(r => r.losses).
+  function runsWith(has) { return (data.runs || []).filter(has); }
+
+  function drawCompareLosses(name, column, title) {
+    const defs = runsWith(r => r.losses).map(r => ({ label: r.label, x: r.losses.columns.iteration, values: r.losses.columns[column], color: r.color }));
+    smoothedChart(name, title, "loss", defs, [], $("log-scale").checked);
+  }
+
+  // kind "d_x": D(x) solid, D(G(z)) before D's step dashed, the 0.5 line; "d_real": the critic's d_real and d_fake1.
+  function drawCompareScores(name, kind) {
+    const [real, fake, realLabel, fakeLabel] = kind === "d_x" ? ["d_x", "d_g_z1", "D(x)", "D(G(z))"] : ["d_real", "d_fake1", "d_real", "d_fake1"];
+    const defs = [];
+    for (const r of runsWith(r => r.losses && r.losses.scores[0] === kind)) {
+      const c = r.losses.columns;
+      defs.push({ label: r.label + " " + realLabel, x: c.iteration, values: c[real], color: r.color });
+      defs.push({ label: r.label + " " + fakeLabel, x: c.iteration, values: c[fake], color: r.color, dash: DASHED });
+    }
+    const title = kind === "d_x" ? "D(x) solid, D(G(z)) before D's step dashed" : "the critic's output: real solid, fake dashed";
+    smoothedChart(name, title, kind === "d_x" ? "probability" : "critic output", defs, kind === "d_x" ? [{ label: "0.5", value: 0.5 }] : [], false);
+  }
+
+  function drawSmoothedCompare() {
+    safely("loss-d", () => drawCompareLosses("loss-d", "loss_d", "Loss_D"));
+    safely("loss-g", () => drawCompareLosses("loss-g", "loss_g", "Loss_G"));
+    if ($("chart-scores-probability")) safely("scores-probability", () => drawCompareScores("scores-probability", "d_x"));
+    if ($("chart-scores-critic")) safely("scores-critic", () => drawCompareScores("scores-critic", "d_real"));
+  }
+
+  function drawCompareQuality() {
+    const withMetrics = runsWith(r => r.metrics);
+    function chart(name, title, key, yLabel, log) {
+      const aligned = align(withMetrics.map(r => ({ xs: r.metrics.columns.iteration, series: [r.metrics.columns[key] || []] })));
+      const series = withMetrics.map((r, k) => ({ label: r.label, values: aligned.series[k], color: r.color, points: true }));
+      for (const r of withMetrics) {
+        const real = (r.metrics.real || {})[key];
+        if (finite(real)) series.push({ label: r.label + " real held-out", values: aligned.x.map(() => real), color: faint(r.color, 0.6), width: 1, dash: [6, 4] });
+      }
+      lineChart(name, { title: title, x: aligned.x, yLabel: yLabel, series: series, height: 230, scale: yScale(series.map(s => s.values), log) });
+    }
+    safely("quality-score", () => chart("quality-score", "classifier score (higher is better; 10 at most)", "classifier_score", "score", false));
+    safely("quality-fd", () => chart("quality-fd", "Fréchet distance (lower is better; log scale)", "frechet_distance", "FD", true));
+    safely("quality-precision", () => chart("quality-precision", "precision (higher is better)", "precision", "share", false));
+    safely("quality-recall", () => chart("quality-recall", "recall (higher is better)", "recall", "share", false));
+  }
+
+  // As CompareReport.cs writes them into the page first.
+  function compareCaption(g, iteration) { return (g.iteration === iteration ? "" : "nearest saved step: ") + gridCaption(g); }
+  function comparePosition(step, i) {
+    return "iteration " + step.iteration.toLocaleString("en-US") + ", " + (step.shared ? "a grid of every run" : "not every run's: see the captions") +
+      " (" + (i + 1) + " of " + data.steps.length + ")";
+  }
+
+  function setupCompareGrids() {
+    if (!data.steps.length) return;
+    stepper(data.steps.length, i => {
+      const step = data.steps[i];
+      data.runs.forEach((r, k) => {
+        if (step.grids[k] === null) return;
+        const g = r.grids[step.grids[k]];
+        showImage($("grid-image-" + k), g.src);
+        $("grid-caption-" + k).textContent = compareCaption(g, step.iteration);
+      });
+      $("grid-position").textContent = comparePosition(step, i);
+    })(+$("grid-slider").value);
+  }
+
+  const comparePage = {
+    lossChart: "loss-d",
+    setup() {
+      const only = $("only-differing");
+      only.addEventListener("change", () => $("table-compare").classList.toggle("only-differing", only.checked));
+      if (runsWith(r => r.losses).length) { setupSmoothing(drawSmoothedCompare, drawSmoothedCompare); drawSmoothedCompare(); }
+      if (runsWith(r => r.metrics).length) drawCompareQuality();
+      setupCompareGrids();
+    },
+    redraw() {
+      if (runsWith(r => r.losses).length) drawSmoothedCompare();
+      if (runsWith(r => r.metrics).length) drawCompareQuality();
+    },
+    async check(fails, notes) {
+      const only = $("only-differing"), rows = Array.from(document.querySelectorAll("#table-compare tbody tr:not(.group)"));
+      const differing = rows.filter(r => r.classList.contains("differs")).length;
+      only.checked = true;
+      only.dispatchEvent(new Event("change"));
+      const shown = rows.filter(r => getComputedStyle(r).display !== "none").length;
+      only.checked = false;
+      only.dispatchEvent(new Event("change"));
+      const all = rows.filter(r => getComputedStyle(r).display !== "none").length;
+      if (shown !== differing || all !== rows.length) fails.push("only the rows that differ: " + shown + " rows shown, " + differing + " differ; " + all + " of " + rows.length + " after");
+      else notes.push("only the rows that differ: " + shown + " of " + rows.length + " rows");
+
+      if (data.steps.length >= 2) {
+        const slider = $("grid-slider"), from = +slider.value, to = from === 0 ? data.steps.length - 1 : 0;
+        const images = data.runs.map((r, k) => $("grid-image-" + k)).filter(img => img);
+        const before = images.map(img => img.src);
+        slider.value = to;
+        slider.dispatchEvent(new Event("input"));
+        const ok = await Promise.all(images.map(loaded));
+        if (images.every((img, k) => img.src === before[k])) fails.push("moving the grid slider changed no run's image");
+        else if (ok.some(x => !x)) fails.push("a grid image after moving the slider did not load");
+        else notes.push("grid slider: iteration " + data.steps[from].iteration + " -> " + data.steps[to].iteration + ": " +
+          images.map(img => $("grid-caption-" + img.id.slice("grid-image-".length)).textContent).join("; "));
+      } else {
+        notes.push("grid slider not tried (" + data.steps.length + " step)");
+      }
+    },
+  };
+
   // ---- the page ------------------------------------------------------------------------------------------------
 
-  function drawAll() {
-    if (data.losses) {
-      safely("losses", drawLosses);
-      if (data.losses.scores.length) safely("scores", drawScores);
-    }
-    if (data.metrics) drawQuality();
-    if (data.grad_norms) safely("grad-norms", setupHeatmap);
+  const page = Array.isArray(data.runs) ? comparePage : runPage;
+
+  // The smoothing slider redraws the smoothed charts, the log box the losses'.
+  function setupSmoothing(redraw, redrawLosses) {
+    // A browser may restore the slider's value on reload: show the value in force.
+    $("smoothing-value").textContent = (+$("smoothing").value).toFixed(3);
+    $("smoothing").addEventListener("input", () => {
+      $("smoothing-value").textContent = (+$("smoothing").value).toFixed(3);
+      redraw();
+    });
+    $("log-scale").addEventListener("change", redrawLosses);
   }
 
   try {
-    if (data.losses) {
-      // A browser may restore the slider's value on reload: show the value in force.
-      $("smoothing-value").textContent = (+$("smoothing").value).toFixed(3);
-      $("smoothing").addEventListener("input", () => {
-        $("smoothing-value").textContent = (+$("smoothing").value).toFixed(3);
-        safely("losses", drawLosses);
-        if (data.losses.scores.length) safely("scores", drawScores);
-      });
-      $("log-scale").addEventListener("change", () => safely("losses", drawLosses));
-    }
-    drawAll();
-    setupGrids();
+    page.setup();
   } catch (e) {
     problems.push(e.message);
   }
   let resizeTimer = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => {
-      if (data.losses) { safely("losses", drawLosses); if (data.losses.scores.length) safely("scores", drawScores); }
-      if (data.metrics) drawQuality();
-      if (data.grad_norms) safely("grad-norms", drawHeatmap);
-    }, 150);
+    resizeTimer = setTimeout(() => page.redraw(), 150);
   });
 
   // ---- self-test (?selftest=1) ---------------------------------------------------------------------------------
@@ -418,14 +610,14 @@
     }
     notes.push(drawn.length + " charts drew: " + drawn.join(", "));
 
-    if (charts.losses) {
+    if (charts[page.lossChart]) {
       const smoothing = $("smoothing"), log = $("log-scale"), failed = problems.length;
       smoothing.value = 0.5;
       smoothing.dispatchEvent(new Event("input"));
       log.checked = true;
       log.dispatchEvent(new Event("change"));
       await new Promise(resolve => setTimeout(resolve, 0));  // uPlot draws in a microtask
-      const canvas = $("chart-losses").querySelector("canvas");
+      const canvas = $("chart-" + page.lossChart).querySelector("canvas");
       if (problems.length > failed || !canvas || blank(canvas) || $("smoothing-value").textContent !== "0.500")
         fails.push("the losses chart did not redraw with smoothing 0.5 and a log scale: " + problems.slice(failed).join("; "));
       else notes.push("controls: smoothing 0.500 and log scale redrew the losses");
@@ -433,28 +625,7 @@
     for (const img of Array.from(document.images)) if (!(await loaded(img))) fails.push("image did not load: " + img.getAttribute("src").slice(0, 80));
     notes.push(document.images.length + " images loaded");
 
-    const img = $("grid-image"), slider = $("grid-slider");
-    if (img && data.grids.length >= 2) {
-      const before = img.src;
-      slider.value = 0;
-      slider.dispatchEvent(new Event("input"));
-      const ok = await loaded(img);
-      if (img.src === before) fails.push("moving the grid slider did not change the image");
-      else if (!ok) fails.push("the grid image after moving the slider did not load: " + data.grids[0].file);
-      else notes.push("grid slider: " + data.grids[data.grids.length - 1].file + " -> " + data.grids[0].file);
-    } else {
-      notes.push("grid slider not tried (" + data.grids.length + " grid)");
-    }
-
-    if (charts["grad-norms"]) {
-      const rect = $("heatmap").getBoundingClientRect(), geo = heat.geometry;
-      $("heatmap").dispatchEvent(new MouseEvent("mousemove", {
-        clientX: rect.left + geo.labelWidth + geo.cellWidth / 2, clientY: rect.top + geo.rowTop[0] + geo.rowHeight / 2, bubbles: true,
-      }));
-      const tip = $("heatmap-tip");
-      if (tip.hidden || tip.textContent.indexOf(data.grad_norms.tensors[0]) < 0) fails.push("heatmap hover showed no tooltip for " + data.grad_norms.tensors[0]);
-      else notes.push("heatmap hover: " + tip.textContent.replace(/\n/g, " | "));
-    }
+    await page.check(fails, notes);
 
     for (const e of window.reportErrors || []) fails.push("script error: " + e);
     const pre = document.createElement("pre");

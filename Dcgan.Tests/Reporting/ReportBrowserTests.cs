@@ -1,6 +1,7 @@
 // report.html in a real browser: Debian's chromium, headless, opens the page from file:// with ?selftest=1; the page's
 // own self-test (report.js, active only with that parameter) checks that every chart drew on a non-empty canvas,
 // that the losses redraw with another smoothing and a log scale, that every image loaded, that moving the grid slider shows another grid, that hovering the heatmap names a tensor,
+// (on compare.html: that the tick box hides the rows that agree, and that the grid slider moves every run's grid),
 // and that no script error happened, then writes "ok ..." or "FAIL ..." into <pre id="selftest">. Chromium dumps the
 // DOM after its virtual time budget, and the test reads that element.
 //
@@ -58,6 +59,44 @@ public sealed class ReportBrowserTests
         Assert.That(result, Does.StartWith("ok\n"), result);
         Assert.That(result, Does.Contain("2 charts drew: losses"));
         Assert.That(result, Does.Contain("grid slider not tried (1 grid)"));
+    }
+
+    [Test]
+    public void TheComparePageOfTwoRealRunsDrawsEveryChartAndItsControlsWork()
+    {
+        string chromium = Chromium();
+        string page = Path.Combine(ReportRuns.Root, "compare-browser-" + Guid.NewGuid().ToString("N"), "compare.html");
+        Directory.CreateDirectory(Path.GetDirectoryName(page)!);
+        var (code, _, err) = CliRunner.Run("report", ReportRuns.RealRun(), ReportRuns.CriticRun(), "--out", page);
+        Assert.That(code, Is.EqualTo(0), err);
+        string result = SelfTest(chromium, page);
+        Assert.That(result, Does.StartWith("ok\n"), result);
+        Assert.That(result, Does.Contain("8 charts drew: loss-d"));
+        Assert.That(result, Does.Contain("controls: smoothing 0.500 and log scale redrew the losses"));
+        Assert.That(result, Does.Contain("2 images loaded"));
+        Assert.That(result, Does.Match(@"only the rows that differ: [1-9][0-9]* of [1-9][0-9]* rows"));
+        Assert.That(result, Does.Contain("grid slider: iteration 2 -> 1: iteration 1 (fake_samples_iter_0000001.png); " +
+                                         "nearest saved step: iteration 2 (fake_samples_iter_0000002.png)"));
+    }
+
+    [Test]
+    public void AnEmbeddedComparePageOfRunsThatLackFilesWorksAlone()
+    {
+        string chromium = Chromium();
+        string old = ReportRuns.CopyFixture("old-run"), other = ReportRuns.CopyFixture("old-run");
+        using (var grid = new Image<Rgb24>(34, 34))
+            grid.SaveAsPng(Path.Combine(old, "fake_samples_epoch_000.png"));
+        File.Delete(Path.Combine(other, "run.json"));
+        string page = Path.Combine(ReportRuns.Root, "alone-compare-" + Guid.NewGuid().ToString("N"), "compare.html");
+        Directory.CreateDirectory(Path.GetDirectoryName(page)!);
+        var (code, output, err) = CliRunner.Run("report", old, other, "--out", page, "--embed-images");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("2 runs, images embedded"));
+        string result = SelfTest(chromium, page);
+        Assert.That(result, Does.StartWith("ok\n"), result);
+        Assert.That(result, Does.Contain("3 charts drew: loss-d"));
+        Assert.That(result, Does.Contain("1 images loaded"));
+        Assert.That(result, Does.Contain("grid slider not tried (1 step)"));
     }
 
     /// <summary>The text of the page's #selftest element after chromium loaded it with ?selftest=1.</summary>

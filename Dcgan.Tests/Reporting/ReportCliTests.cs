@@ -84,6 +84,33 @@ public sealed class ReportCliTests
     }
 
     [Test]
+    public void ComparingNeedsRunDirectoriesAndAnOutFile()
+    {
+        string a = ReportRuns.CopyFixture("old-run"), b = ReportRuns.CopyFixture("old-run");
+        string page = Path.Combine(ReportRuns.Root, "compare-" + Guid.NewGuid().ToString("N") + ".html");
+        AssertOneLineFailure(CliRunner.Run("report", a, b), 2, "dcgan report: comparing 2 run directories needs --out FILE");
+        AssertOneLineFailure(CliRunner.Run("report", a, b, a + "/", "--out", page), 2, $"dcgan report: {a}/ is given twice");
+
+        // A directory that is not a run fails the whole comparison, as it fails a single report: nothing is written.
+        string empty = Path.Combine(ReportRuns.Root, "empty-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(empty);
+        AssertOneLineFailure(CliRunner.Run("report", a, empty, b, "--out", page), 1,
+            $"dcgan: {empty}: not a run directory (neither run.json nor losses.csv in it)");
+        string missing = Path.Combine(ReportRuns.Root, "no-such-run");
+        AssertOneLineFailure(CliRunner.Run("report", a, missing, "--out", page), 1, $"dcgan: {missing}: no such directory");
+        Assert.That(File.Exists(page), Is.False);
+
+        var (code, output, err) = CliRunner.Run("report", a, b, "--out", page);
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.StartWith($"wrote {page} (").And.Contain("kB, 2 runs)"));
+        string na = Path.GetFileName(a), nb = Path.GetFileName(b);
+        Assert.That(output, Does.Contain($"not in every run: {na}: metrics.csv; {nb}: metrics.csv; {na}: fake_samples_*.png; {nb}: fake_samples_*.png " +
+                                         "(their panels say so)"));
+        Assert.That(Directory.GetFiles(ReportRuns.Root, "*.tmp-*"), Is.Empty, "written atomically");
+        Assert.That(File.Exists(Path.Combine(a, RunReport.FileName)), Is.False, "a comparison writes no run's report.html");
+    }
+
+    [Test]
     public void ARunStoppedByDivergenceLeavesAReportOfWhatHappened()
     {
         TestDevices.Get("opencl");

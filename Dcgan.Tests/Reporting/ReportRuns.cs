@@ -1,6 +1,6 @@
-// The run directories the report tests look at, made once per test run: a real one trained by the command line
-// in-process (PoCL; its report.html written by the training run itself), and helpers to read a page as a browser's
-// parser does (AngleSharp) and its inline data.
+// The run directories the report tests look at, made once per test run: two real ones trained by the command line
+// in-process (PoCL; their report.html written by the training runs themselves), and helpers to read a page as a
+// browser's parser does (AngleSharp) and its inline data.
 using System.Text.Json.Nodes;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
@@ -13,6 +13,7 @@ public sealed class ReportRuns
 {
     static string? root;
     static string? realRun;
+    static string? criticRun;
 
     /// <summary>A folder for this test run's report files, deleted when the tests end.</summary>
     public static string Root => root ??= Directory.CreateTempSubdirectory("dcgan-report-").FullName;
@@ -31,6 +32,24 @@ public sealed class ReportRuns
             "--eval-count", "64", "--sample-every", "1", "--device", "opencl", "--quiet", "--out", dir);
         Assert.That(code, Is.EqualTo(0), err);
         return realRun = dir;
+    }
+
+    /// <summary>
+    /// A second real run that differs from RealRun where a comparison should show it: WGAN-GP (a critic's scores, a
+    /// gradient penalty) on the fake data at 16×16 with batch 4, 4 iterations, a grid at iterations 2 and 4 only (RealRun
+    /// has 1, 2, 3: they share 2), and no quality metric (no classifier for its images: no metrics.csv). Needs PoCL.
+    /// </summary>
+    public static string CriticRun()
+    {
+        TestDevices.Get("opencl");
+        if (criticRun is not null)
+            return criticRun;
+        string dir = Path.Combine(Root, "critic");
+        var (code, _, err) = CliRunner.Run("train", "--dataset", "fake", "--channels", "1", "--image-size", "16", "--batch-size", "4",
+            "--nz", "5", "--ngf", "4", "--ndf", "4", "--recipe", "wgan-gp", "--critic-steps", "1", "--iterations", "4",
+            "--sample-every", "2", "--device", "opencl", "--quiet", "--out", dir);
+        Assert.That(code, Is.EqualTo(0), err);
+        return criticRun = dir;
     }
 
     /// <summary>A copy of a fixture run directory (Reporting/Fixtures/NAME) in a fresh folder.</summary>
@@ -62,5 +81,6 @@ public sealed class ReportRuns
             Directory.Delete(root, recursive: true);
         root = null;
         realRun = null;
+        criticRun = null;
     }
 }
