@@ -23,17 +23,20 @@ public static class TrainVerb
           --iterations N         total iterations of the run, counted from 1 across epochs (wins over --epochs)
           --nz N                 latent size (default 100)
           --ngf N, --ndf N       generator / discriminator width (default 64)
-          --recipe NAME          dcgan (default: BCE, Adam 2e-4 β 0.5) | wgan (critic loss, RMSprop 5e-5, weights
-                                 clipped to ±0.01, 5 critic steps, warm-up) | hinge | lsgan (Adam 2e-4 β 0.5) |
-                                 wgan-gp (critic loss + gradient penalty λ 10, Adam 1e-4 β 0.5/0.9, 5 critic steps,
-                                 no batchnorm in D) | sngan (hinge, spectral norm on D) | r1 (BCE + R1 penalty);
-                                 the options below override the preset's settings
+          --recipe NAME          tuned (default: dcgan with Adam 8e-4 decayed linearly to 0 and an EMA of G, 0.999;
+                                 docs/recipes.md) | dcgan (pytorch/examples: BCE, Adam 2e-4 β 0.5, constant) |
+                                 wgan (critic loss, RMSprop 5e-5, weights clipped to ±0.01, 5 critic steps,
+                                 warm-up) | hinge | lsgan (Adam 2e-4 β 0.5) | wgan-gp (critic loss + gradient
+                                 penalty λ 10, Adam 1e-4 β 0.5/0.9, 5 critic steps, no batchnorm in D) | sngan
+                                 (hinge, spectral norm on D) | r1 (BCE + R1 penalty); the options below override
+                                 the preset's settings
           --loss NAME            bce | wgan | hinge | lsgan
           --critic-steps N       critic (D) steps per generator step, each on a fresh real batch; --iterations
                                  counts generator steps, an epoch is still one pass over the data
           --critic-warmup on|off WGAN's 100 critic steps for the first 25 and every 500th generator step
           --optimizer NAME       adam | rmsprop (both networks)
-          --lr X                 learning rate of both networks (the preset's: 0.0002, wgan 0.00005, wgan-gp 0.0001)
+          --lr X                 learning rate of both networks (the preset's: 0.0002, tuned 0.0008, wgan 0.00005,
+                                 wgan-gp 0.0001)
           --lr-d X, --lr-g X     the critic's / the generator's learning rate (TTUR)
           --beta1 X, --beta2 X   Adam's betas (the preset's: 0.5, 0.999; wgan-gp 0.5, 0.9)
           --clip-weights C       clip every D parameter to [-C, C] before each critic step (0: off; wgan: 0.01)
@@ -43,15 +46,16 @@ public static class TrainVerb
           --r1-every K           lazy R1: the penalty every K-th critic step, weighted by K (default 1)
           --spectral-norm W      none | d | g | both: spectrally normalise that network's convolutions (sngan: d)
           --ema D                keep an exponential moving average of G's weights with decay D (e.g. 0.999):
-                                 the grids show it, and it is saved as netG_ema.safetensors (0: none)
-          --lr-schedule S        constant (default) | linear | cosine: both learning rates decay to 0 at the run's
+                                 the grids show it, and it is saved as netG_ema.safetensors (0: none; tuned: 0.999)
+          --lr-schedule S        constant | linear (tuned's) | cosine: both learning rates decay to 0 at the run's
                                  last iteration (linear: (1 - t); cosine: (1 + cos(pi t))/2, t = progress)
           --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
           --seed N               seed of weights, noise and data order (default 1)
           --out DIR              output directory (default runs/<timestamp>)
           --resume DIR           continue the run in DIR exactly, from its last checkpoint, with its saved options;
-                                 it accepts new --iterations, --epochs, --lr, --lr-d, --lr-g, --download, --device
-                                 and the options below, and refuses any other change (exit 2)
+                                 it accepts new --iterations, --epochs (a decaying --lr-schedule then stretches to
+                                 the new length), --lr, --lr-d, --lr-g, --download, --device and the options
+                                 below, and refuses any other change (exit 2)
           --checkpoint-every N   save every N iterations (default: every epoch and at the end)
           --sample-every N       also render the fixed-noise grid every N iterations
           --eval-count N         images the quality metric scores at each epoch end into metrics.csv (default
@@ -83,7 +87,7 @@ public static class TrainVerb
         }
         var cl = new CommandLine("train", args, Switches);
         string? resume = cl.OptionalString("resume");
-        var baseOptions = resume is null ? new TrainOptions() : TrainingRun.SavedOptions(resume);
+        var baseOptions = resume is null ? new TrainOptions { Recipe = GanRecipe.DefaultPreset } : TrainingRun.SavedOptions(resume);
         var options = Parse(cl, baseOptions);
         bool quiet = cl.Flag("quiet");
         cl.RejectUnknown();

@@ -27,7 +27,10 @@ public sealed record TrainOptions
     public int Nz { get; init; } = 100;
     public int Ngf { get; init; } = 64;
     public int Ndf { get; init; } = 64;
-    /// <summary>The preset the recipe starts from (GanRecipe.Presets); the options below override it.</summary>
+    /// <summary>
+    /// The preset the recipe starts from (GanRecipe.Presets); the options below override it. "dcgan" when absent, as
+    /// in run files saved before presets existed; `dcgan train` starts from GanRecipe.DefaultPreset.
+    /// </summary>
     public string Recipe { get; init; } = "dcgan";
     /// <summary>The objective (GanObjective.Names); null: the preset's.</summary>
     public string? Loss { get; init; }
@@ -56,7 +59,7 @@ public sealed record TrainOptions
     public int? R1Every { get; init; }
     /// <summary>"none", "d", "g" or "both": which networks' convolutions are spectrally normalised; null: the preset's.</summary>
     public string? SpectralNorm { get; init; }
-    /// <summary>Decay of an exponential moving average of G's weights (e.g. 0.999); null or 0: none.</summary>
+    /// <summary>Decay of an exponential moving average of G's weights (e.g. 0.999); 0: none; null: the preset's.</summary>
     public double? Ema { get; init; }
     /// <summary>"constant", "linear" or "cosine" (GanRecipe.LrSchedules); null: the preset's.</summary>
     public string? LrSchedule { get; init; }
@@ -226,7 +229,7 @@ public sealed record TrainOptions
             OptimizerG = Settings(preset.OptimizerG, LrG),
             ClipWeights = ClipWeights is double c ? (c > 0 ? c : null) : preset.ClipWeights,
             DiscriminatorBatchNorm = DNorm is null ? preset.DiscriminatorBatchNorm : DNorm == "batch",
-            EmaDecay = Ema is double e and > 0 ? e : preset.EmaDecay,
+            EmaDecay = Ema is double e ? (e > 0 ? e : null) : preset.EmaDecay,
             Penalty = ResolvePenalty(preset.Penalty),
             SpectralNorm = SpectralNorm ?? preset.SpectralNorm,
             LrSchedule = LrSchedule ?? preset.LrSchedule,

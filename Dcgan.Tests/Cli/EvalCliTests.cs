@@ -86,7 +86,8 @@ public sealed class EvalCliTests
 
         (code, output, err) = Run("eval", "--checkpoint", run, "--count", "100", "--device", "opencl");
         Assert.That(code, Is.EqualTo(0), err);
-        Assert.That(output, Does.Contain($"100 images of {Path.Combine(run, "netG.safetensors")} (seed 1, batchnorm batch)"));
+        // The default recipe keeps an EMA of G, and a run directory is scored by it.
+        Assert.That(output, Does.Contain($"100 images of {Path.Combine(run, "netG_ema.safetensors")} (seed 1, batchnorm batch)"));
         Assert.That(output, Does.Contain("note: 100 images give wide error bars"));
         Assert.That(output, Does.Not.Contain("note: the real column"), "100 held-out images on the real side too");
     }

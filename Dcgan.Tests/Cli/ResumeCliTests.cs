@@ -34,7 +34,7 @@ public sealed class ResumeCliTests
     [TestCase("--seed 7", "--seed 7 differs from the run's 1; exact resume needs the run's own values (leave it out)")]
     [TestCase("--batch-size 8 --seed 7 --iterations 4", "--batch-size 8 differs from the run's 4 (and --seed 7 from 1); " +
         "exact resume needs the run's own values (leave them out)")]
-    [TestCase("--recipe wgan-gp", "--recipe wgan-gp differs from the run's dcgan;")]
+    [TestCase("--recipe wgan-gp", "--recipe wgan-gp differs from the run's tuned;")]
     [TestCase("--ngf 6", "--ngf 6 differs from the run's 4;")]
     public void AChangeThatBreaksExactResumeIsUsageInOneLine(string change, string message)
     {

@@ -45,6 +45,23 @@ public sealed class TrainSampleCliTests
     }
 
     [Test]
+    public void TheDefaultRecipeIsTunedAndRecipeDcganIsPytorchExamples()
+    {
+        string tuned = Path.Combine(dir, "tuned"), classic = Path.Combine(dir, "dcgan");
+        var (code, output, err) = Run(TinyTrain(tuned, 2));
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("recipe:  tuned: loss bce, 1 critic step(s) per G step, D Adam(lr 0.0008, betas (0.5, 0.999)"));
+        Assert.That(output, Does.Contain("EMA of G's weights (decay 0.999), learning rates decayed to 0 (linear)"));
+        Assert.That(File.Exists(Path.Combine(tuned, "netG_ema.safetensors")), Is.True);
+
+        (code, output, err) = Run([.. TinyTrain(classic, 2), "--recipe", "dcgan"]);
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Contain("recipe:  dcgan: loss bce, 1 critic step(s) per G step, D Adam(lr 0.0002, betas (0.5, 0.999)"));
+        Assert.That(output, Does.Not.Contain("EMA").And.Not.Contain("decayed"));
+        Assert.That(File.Exists(Path.Combine(classic, "netG_ema.safetensors")), Is.False);
+    }
+
+    [Test]
     public void SampleFromARunDirectoryTakesItsEmaGenerator()
     {
         string run = Path.Combine(dir, "run");
