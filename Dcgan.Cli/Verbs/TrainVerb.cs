@@ -23,8 +23,8 @@ public static class TrainVerb
           --iterations N         total iterations of the run, counted from 1 across epochs (wins over --epochs)
           --nz N                 latent size (default 100)
           --ngf N, --ndf N       generator / discriminator width (default 64)
-          --recipe NAME          tuned (default: dcgan with Adam 8e-4 decayed linearly to 0 and an EMA of G, 0.999;
-                                 docs/recipes.md) | dcgan (pytorch/examples: BCE, Adam 2e-4 β 0.5, constant) |
+          --recipe NAME          tuned (default: dcgan with Adam 8e-4 and an EMA of G, decay 0.999; docs/recipes.md)
+                                 | dcgan (pytorch/examples: BCE, Adam 2e-4 β 0.5) |
                                  wgan (critic loss, RMSprop 5e-5, weights clipped to ±0.01, 5 critic steps,
                                  warm-up) | hinge | lsgan (Adam 2e-4 β 0.5) | wgan-gp (critic loss + gradient
                                  penalty λ 10, Adam 1e-4 β 0.5/0.9, 5 critic steps, no batchnorm in D) | sngan
@@ -47,7 +47,7 @@ public static class TrainVerb
           --spectral-norm W      none | d | g | both: spectrally normalise that network's convolutions (sngan: d)
           --ema D                keep an exponential moving average of G's weights with decay D (e.g. 0.999):
                                  the grids show it, and it is saved as netG_ema.safetensors (0: none; tuned: 0.999)
-          --lr-schedule S        constant | linear (tuned's) | cosine: both learning rates decay to 0 at the run's
+          --lr-schedule S        constant (default) | linear | cosine: both learning rates decay to 0 at the run's
                                  last iteration (linear: (1 - t); cosine: (1 + cos(pi t))/2, t = progress)
           --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
           --seed N               seed of weights, noise and data order (default 1)

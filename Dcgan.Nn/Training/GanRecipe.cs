@@ -12,9 +12,9 @@
 //                                                                                   every conv of D
 //   r1      bce        1             Adam 2e-4, β (0.5, 0.999)       none    —      Mescheder et al. 2018: R1 penalty
 //           + R1 penalty (γ/2)·E‖∇D(x)‖² on real x, γ RecommendedR1Gamma             (DCGAN's settings otherwise)
-//   tuned   bce        1             Adam 8e-4, β (0.5, 0.999),        batch   —      dcgan train's default, chosen by
-//                                    decayed linearly to 0; EMA of G                   measurement on the quality metric
-//                                    (decay 0.999)                                     (docs/recipes.md, "The search")
+//   tuned   bce        1             Adam 8e-4, β (0.5, 0.999);        batch   —      dcgan train's default, chosen by
+//                                    EMA of G (decay 0.999)                            measurement on the quality metric
+//                                                                                      (docs/recipes.md, "The search")
 //
 // The WGAN warm-up (official code): 100 critic steps for each of the first 25 generator steps and for every
 // 500th, to train the critic near optimality before G follows it.
@@ -41,8 +41,8 @@ public sealed record GanRecipe(
     public static readonly string[] Presets = ["tuned", "dcgan", "wgan", "hinge", "lsgan", "wgan-gp", "sngan", "r1"];
 
     /// <summary>
-    /// `dcgan train`'s preset when --recipe is not given: pytorch/examples' networks and loss with the learning rate,
-    /// schedule and averaging that gave the best samples in the default run's wall-clock budget (docs/recipes.md).
+    /// `dcgan train`'s preset when --recipe is not given: pytorch/examples' networks and loss with the learning rate
+    /// and averaging that gave the best samples in the default run's wall-clock budget (docs/recipes.md).
     /// TrainOptions' own default stays "dcgan", the recipe of run files saved before presets existed.
     /// </summary>
     public const string DefaultPreset = "tuned";
@@ -99,7 +99,7 @@ public sealed record GanRecipe(
         return name switch
         {
             "dcgan" => new("dcgan", "bce", 1, false, adam, adam, null, true),
-            "tuned" => new("tuned", "bce", 1, false, tunedAdam, tunedAdam, null, true, EmaDecay: TunedEmaDecay, LrSchedule: "linear"),
+            "tuned" => new("tuned", "bce", 1, false, tunedAdam, tunedAdam, null, true, EmaDecay: TunedEmaDecay),
             "wgan" => new("wgan", "wgan", 5, true, new OptimizerSettings.RmsProp(RmsPropSettings.Wgan),
                 new OptimizerSettings.RmsProp(RmsPropSettings.Wgan), 0.01, true),
             "hinge" => new("hinge", "hinge", 1, false, adam, adam, null, true),

@@ -57,19 +57,19 @@ public sealed class RecipeResolutionTests
     }
 
     [Test]
-    public void TheTunedPresetIsDcganWithAFasterDecayedRateAndAnEma()
+    public void TheTunedPresetIsDcganWithAFasterRateAndAnEma()
     {
         var tuned = new TrainOptions { Recipe = GanRecipe.DefaultPreset }.ResolveRecipe();
         var adam = new OptimizerSettings.Adam(new(8e-4, 0.5, 0.999, 1e-8));
         Assert.That((tuned.Preset, tuned.OptimizerD, tuned.OptimizerG, tuned.LrSchedule, tuned.EmaDecay),
-            Is.EqualTo(("tuned", adam, adam, "linear", (double?)0.999)));
+            Is.EqualTo(("tuned", adam, adam, "constant", (double?)0.999)));
         // Nothing else differs from pytorch/examples' recipe.
         var dcgan = GanRecipe.Dcgan;
-        Assert.That(tuned with { Preset = "dcgan", OptimizerD = dcgan.OptimizerD, OptimizerG = dcgan.OptimizerG, LrSchedule = "constant", EmaDecay = null },
+        Assert.That(tuned with { Preset = "dcgan", OptimizerD = dcgan.OptimizerD, OptimizerG = dcgan.OptimizerG, EmaDecay = null },
             Is.EqualTo(dcgan));
-        // Each part can be turned off: --ema 0, --lr-schedule constant.
-        var plain = new TrainOptions { Recipe = "tuned", Ema = 0, LrSchedule = "constant" }.ResolveRecipe();
-        Assert.That((plain.EmaDecay, plain.LrSchedule), Is.EqualTo(((double?)null, "constant")));
+        // --ema 0 turns the average off; a schedule can be added.
+        var plain = new TrainOptions { Recipe = "tuned", Ema = 0, LrSchedule = "linear" }.ResolveRecipe();
+        Assert.That((plain.EmaDecay, plain.LrSchedule), Is.EqualTo(((double?)null, "linear")));
         // A run file without a recipe (saved before presets existed) is still dcgan's.
         Assert.That(new TrainOptions().Recipe, Is.EqualTo("dcgan"));
     }
