@@ -36,16 +36,7 @@ public sealed class CompareReportTests
     [Test]
     public void EveryPanelExplainsItselfInTwoLinesAndEveryChartIsThere()
     {
-        foreach (string id in Panels)
-        {
-            var panel = page.QuerySelector($"section.panel#{id}");
-            Assert.That(panel, Is.Not.Null, $"panel {id}");
-            Assert.That(panel!.QuerySelector("h2")?.TextContent, Is.Not.Empty, $"panel {id} has no title");
-            var explain = panel.QuerySelector("p.explain");
-            Assert.That(explain, Is.Not.Null, $"panel {id} has no explanation");
-            Assert.That(explain!.QuerySelectorAll("br"), Has.Length.EqualTo(1), $"panel {id}: what it is, then what to look for");
-            Assert.That(explain.TextContent, Does.Contain("What to look for"), $"panel {id}");
-        }
+        ReportRuns.AssertPanelsExplained(page, Panels, "What to look for");
         Assert.That(page.QuerySelectorAll("[data-chart]").Select(e => e.GetAttribute("data-chart")), Is.EqualTo(new[]
         {
             "loss-d", "loss-g", "scores-probability", "scores-critic", "quality-score", "quality-fd", "quality-precision", "quality-recall",

@@ -32,16 +32,7 @@ public sealed class ReportPageTests
     [Test]
     public void EveryPanelIsThereWithATwoLineExplanationAndNoAbsenceNote()
     {
-        foreach (string id in Panels)
-        {
-            var panel = page.QuerySelector($"section.panel#{id}");
-            Assert.That(panel, Is.Not.Null, $"panel {id}");
-            Assert.That(panel!.QuerySelector("h2")?.TextContent, Is.Not.Empty, $"panel {id} has no title");
-            var explain = panel.QuerySelector("p.explain");
-            Assert.That(explain, Is.Not.Null, $"panel {id} has no explanation");
-            Assert.That(explain!.QuerySelectorAll("br"), Has.Length.EqualTo(1), $"panel {id}: what it is, then what healthy looks like");
-            Assert.That(explain.TextContent, Does.Contain("Healthy"), $"panel {id}");
-        }
+        ReportRuns.AssertPanelsExplained(page, Panels, "Healthy");
         Assert.That(page.QuerySelectorAll("p.absent").Select(p => p.TextContent), Is.Empty, "this run has every file");
         Assert.That(page.QuerySelectorAll("[data-chart]").Select(e => e.GetAttribute("data-chart")),
             Is.EquivalentTo(new[] { "losses", "scores", "quality-score", "quality-fd", "quality-kid", "quality-pr", "grad-norms" }));

@@ -65,6 +65,24 @@ public sealed class ReportRuns
 
     public static IDocument Parse(string html) => new HtmlParser().ParseDocument(html);
 
+    /// <summary>
+    /// Each panel is on the page with a title and a two-line explanation: what it is, then (after one line break) the
+    /// line that starts with <paramref name="secondLine"/> ("Healthy" on a run's page, "What to look for" on a comparison).
+    /// </summary>
+    public static void AssertPanelsExplained(IDocument page, IEnumerable<string> panels, string secondLine)
+    {
+        foreach (string id in panels)
+        {
+            var panel = page.QuerySelector($"section.panel#{id}");
+            Assert.That(panel, Is.Not.Null, $"panel {id}");
+            Assert.That(panel!.QuerySelector("h2")?.TextContent, Is.Not.Empty, $"panel {id} has no title");
+            var explain = panel.QuerySelector("p.explain");
+            Assert.That(explain, Is.Not.Null, $"panel {id} has no explanation");
+            Assert.That(explain!.QuerySelectorAll("br"), Has.Length.EqualTo(1), $"panel {id}: what it is, then {secondLine}");
+            Assert.That(explain.TextContent, Does.Contain(secondLine), $"panel {id}");
+        }
+    }
+
     /// <summary>The page's inline data (the script element #report-data), parsed.</summary>
     public static JsonObject Data(IDocument page)
     {
