@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Dcgan.Nn.Bench;
@@ -13,67 +14,80 @@ namespace Dcgan.Cli.Verbs;
 /// </summary>
 public static class BenchVerb
 {
-    const string Help = """
-        usage: dcgan bench kernels [--device auto|cuda[:i]|opencl[:i]|cpu] [--op NAME] [--variant N[,M...]] [--shape TEXT]
-                                   [--runs N] [--json FILE]
-               dcgan bench step [--device D] [--batch-size 64] [--image-size 64] [--channels 3] [--nz 100]
-                                [--ngf 64] [--ndf 64] [--iterations 5] [--warmup 2] [--no-profile] [--json FILE]
-                                [--conv-variant N] [--recipe dcgan|wgan|hinge|lsgan|wgan-gp|sngan|r1]
+    static readonly Option<string?> KernelsDevice = Options.Device();
+    static readonly Option<string?> Op = Options.Text("--op", "NAME", "one op only (default: every op)");
+    static readonly Option<string?> Variant = Options.Text("--variant", "N[,M...]",
+        "these variants only, back to back per layer so that they compare within the same minutes (default: every variant)");
+    static readonly Option<string?> Shape = Options.Text("--shape", "TEXT", "the layers whose label contains TEXT, e.g. 64px or D2");
+    static readonly Option<int?> Runs = Options.Int("--runs", "N", "timed runs at most (fewer once a second has passed)", 3, 1000,
+        fallback: 10);
+    static readonly Option<string?> KernelsJson = Options.Text("--json", "FILE", "also write the results as JSON");
 
-          kernels   every variant of every op (or --op NAME; --variant N or N,M,... picks) at the real DCGAN layer shapes
-                    (batch 64, 64x64 RGB and 32x32 grayscale nets; --shape keeps the layers whose label contains
-                    TEXT, e.g. 64px or D2). Each variant is first checked against variant 1 on the device (a wrong
-                    one is reported FAILED and not timed), warmed up, then timed --runs times at most (at least 3,
-                    default 10, fewer once a second has passed) on its own stream: median ms, GFLOP/s, GB/s
-                    (minimum bytes moved) and % of the device's FP32 peak (measured by a multiply-add probe, or the
-                    datasheet for H100/H200). --json FILE also writes the results as JSON.
+    static readonly Option<string?> StepDevice = Options.Device();
+    static readonly Option<int?> BatchSize = Options.Int("--batch-size", "N", "images per iteration", 2, 4096, fallback: 64, aliases: "--batchSize");
+    static readonly Option<int?> ImageSize = Options.Int("--image-size", "N", "16, 32, 64 or 128", 16, 128, fallback: 64, aliases: "--imageSize");
+    static readonly Option<int?> Channels = Options.Int("--channels", "N", "image channels", 1, 4, fallback: 3);
+    static readonly Option<int?> Nz = Options.Int("--nz", "N", "latent size", 1, 4096, fallback: 100);
+    static readonly Option<int?> Ngf = Options.Int("--ngf", "N", "generator width", 1, 4096, fallback: 64);
+    static readonly Option<int?> Ndf = Options.Int("--ndf", "N", "discriminator width", 1, 4096, fallback: 64);
+    static readonly Option<int?> Iterations = Options.Int("--iterations", "N", "timed iterations", 1, 100_000, fallback: 5);
+    static readonly Option<int?> Warmup = Options.Int("--warmup", "N", "untimed iterations first", 0, 100_000, fallback: 2);
+    static readonly Option<bool> NoProfile = Options.Switch("--no-profile", "skip the per-op profiling pass");
+    static readonly Option<int?> ConvVariant = Options.Int("--conv-variant", "N",
+        "run every conv pass with variant N instead of the dispatch table", 1, Dcgan.Nn.Ops.Conv2dOps<float>.VariantCount);
+    static readonly Option<string?> Recipe = Options.OneOf("--recipe", "NAME",
+        "time that recipe's iteration (its critic steps, then G's step; no warm-up); images/s counts real images",
+        Dcgan.Nn.Training.GanRecipe.Presets, "dcgan",
+        (given, v) => $"unknown {given} '{v}' (one of {string.Join(", ", Dcgan.Nn.Training.GanRecipe.Presets)})");
+    static readonly Option<string?> StepJson = Options.Text("--json", "FILE", "write the same fields as bench/pytorch_dcgan_step.py");
 
-          step      whole training iterations (D real + D fake + G, both Adam steps) on random data: the first step
-                    must be finite, then --warmup steps, then --iterations timed steps. Prints images/s, the median
-                    ms per iteration, the useful work (GFLOP of the conv passes per iteration, GFLOP/s, % of the
-                    FP32 peak probe), managed bytes allocated per iteration (must be ~0), device memory held, and a
-                    per-op breakdown from a separate profiling pass (a stream synchronize after every layer pass and
-                    op; --no-profile skips it). --json FILE writes the same fields as bench/pytorch_dcgan_step.py.
-                    --conv-variant N runs every conv pass with variant N instead of the dispatch table.
-                    --recipe R times that recipe's iteration (its critic steps, then G's step; no warm-up);
-                    images/s counts real images (one batch per critic step).
-        """;
+    public static readonly Verb Command = Declare();
 
-    public static int Run(string[] args, TextWriter stdout)
+    static Verb Declare()
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h")
+        var kernels = new Verb("kernels", "[--device D] [--op OP] [--variant N]",
+            "validate, then time every kernel variant at the DCGAN layer shapes", """
+            Every variant of every op (or --op NAME; --variant N or N,M,... picks) at the real DCGAN layer shapes
+            (batch 64, 64x64 RGB and 32x32 grayscale nets; --shape keeps the layers whose label contains TEXT).
+            Each variant is first checked against variant 1 on the device (a wrong one is reported FAILED and not
+            timed), warmed up, then timed --runs times at most (at least 3, fewer once a second has passed) on its
+            own stream: median ms, GFLOP/s, GB/s (minimum bytes moved) and % of the device's FP32 peak (measured by a
+            multiply-add probe, or the datasheet for H100/H200).
+            """).With(KernelsDevice, Op, Variant, Shape, Runs, KernelsJson);
+        kernels.SetAction(result => Kernels(result, result.InvocationConfiguration.Output));
+        var step = new Verb("step", "[--device D] [--image-size N] ...",
+            "time whole training iterations (images/s, per-op breakdown)", """
+            Whole training iterations (D real + D fake + G, both Adam steps) on random data: the first step must be
+            finite, then --warmup steps, then --iterations timed steps. Prints images/s, the median ms per iteration,
+            the useful work (GFLOP of the conv passes per iteration, GFLOP/s, % of the FP32 peak probe), managed bytes
+            allocated per iteration (must be ~0), device memory held, and a per-op breakdown from a separate profiling
+            pass (a stream synchronize after every layer pass and op).
+            """).With(StepDevice, BatchSize, ImageSize, Channels, Nz, Ngf, Ndf, Iterations, Warmup, NoProfile, ConvVariant,
+            Recipe, StepJson);
+        step.SetAction(result => Step(result, result.InvocationConfiguration.Output));
+        var verb = new Verb("bench", "kernels|step [options]", "time the kernels or whole training iterations");
+        verb.Subcommands.Add(kernels);
+        verb.Subcommands.Add(step);
+        // `dcgan bench` alone: its help, as bad usage.
+        verb.SetAction(result =>
         {
-            stdout.WriteLine(Help);
-            return args.Length == 0 ? 2 : 0;
-        }
-        return args[0] switch
-        {
-            "kernels" => Kernels(args[1..], stdout),
-            "step" => Step(args[1..], stdout),
-            _ => throw new UsageException($"dcgan bench: unknown sub-verb '{args[0]}' (sub-verbs: kernels, step)"),
-        };
+            HelpText.Write(verb, result.InvocationConfiguration.Output);
+            return 2;
+        });
+        return verb;
     }
 
-    static int Kernels(string[] args, TextWriter stdout)
+    static int Kernels(ParseResult result, TextWriter stdout)
     {
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        var cl = new CommandLine("bench kernels", args, new HashSet<string>());
-        string deviceSpec = cl.String("device", "auto");
-        string? op = cl.OptionalString("op");
-        // --variant N or a comma list (2,4,5): the listed variants run back to back per layer, so they compare
-        // within the same minutes on a shared machine.
-        string variantText = cl.String("variant", "0");
+        string deviceSpec = result.Value(KernelsDevice);
+        string? op = result.GetValue(Op);
+        string variantText = result.GetValue(Variant) ?? "0";
         var variantList = variantText.Split(',').Select(v => int.TryParse(v, out int n) && n >= 0 ? n
             : throw new UsageException($"dcgan bench kernels: --variant '{variantText}' must be N or N,M,...")).ToArray();
         int variant = variantList.Length == 1 ? variantList[0] : -1;
-        string? shape = cl.OptionalString("shape");
-        int runs = cl.Int("runs", 10, min: 3, max: 1000);
-        string? json = cl.OptionalString("json");
-        cl.RejectUnknown();
+        string? shape = result.GetValue(Shape);
+        int runs = result.Value(Runs);
+        string? json = result.GetValue(KernelsJson);
 
         var ops = KernelBench.Ops.ToList();
         if (op is not null)
@@ -135,32 +149,22 @@ public static class BenchVerb
         return failed == 0 ? 0 : 1;
     }
 
-    static int Step(string[] args, TextWriter stdout)
+    static int Step(ParseResult result, TextWriter stdout)
     {
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        var cl = new CommandLine("bench step", args, new HashSet<string> { "no-profile" });
-        string deviceSpec = cl.String("device", "auto");
+        string deviceSpec = result.Value(StepDevice);
         var options = new StepBenchOptions(
-            BatchSize: cl.Int("batch-size", 64, min: 2, max: 4096),
-            ImageSize: cl.Int("image-size", 64, min: 16, max: 128),
-            Channels: cl.Int("channels", 3, min: 1, max: 4),
-            Nz: cl.Int("nz", 100, min: 1, max: 4096),
-            Ngf: cl.Int("ngf", 64, min: 1, max: 4096),
-            Ndf: cl.Int("ndf", 64, min: 1, max: 4096),
-            Iterations: cl.Int("iterations", 5, min: 1, max: 100_000),
-            Warmup: cl.Int("warmup", 2, min: 0, max: 100_000),
-            Profile: !cl.Flag("no-profile"),
-            ConvVariant: cl.OptionalString("conv-variant") is null ? null
-                : cl.Int("conv-variant", 0, min: 1, max: Dcgan.Nn.Ops.Conv2dOps<float>.VariantCount),
-            Recipe: cl.String("recipe", "dcgan"));
-        if (!Dcgan.Nn.Training.GanRecipe.Presets.Contains(options.Recipe))
-            throw new UsageException($"dcgan bench step: unknown --recipe '{options.Recipe}' (one of {string.Join(", ", Dcgan.Nn.Training.GanRecipe.Presets)})");
-        string? json = cl.OptionalString("json");
-        cl.RejectUnknown();
+            BatchSize: result.Value(BatchSize),
+            ImageSize: result.Value(ImageSize),
+            Channels: result.Value(Channels),
+            Nz: result.Value(Nz),
+            Ngf: result.Value(Ngf),
+            Ndf: result.Value(Ndf),
+            Iterations: result.Value(Iterations),
+            Warmup: result.Value(Warmup),
+            Profile: !result.GetValue(NoProfile),
+            ConvVariant: result.GetValue(ConvVariant),
+            Recipe: result.Value(Recipe));
+        string? json = result.GetValue(StepJson);
         try
         {
             new Dcgan.Nn.Models.ModelConfig(options.ImageSize, options.Channels, options.Nz, options.Ngf, options.Ndf).Validate();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Dcgan.Nn.Data;
 using Dcgan.Nn.Devices;
@@ -9,62 +10,69 @@ namespace Dcgan.Cli.Verbs;
 /// <summary>`dcgan classifier train`: the classifier behind `dcgan eval`'s metric, trained with our own kernels.</summary>
 public static class ClassifierVerb
 {
-    const string Help = """
-        usage: dcgan classifier train [options]
+    static readonly Option<string?> Dataset = Options.Text("--dataset", "NAME",
+        "bundled | mnist | fashion-mnist | cifar10: a labelled data set", fallback: "bundled");
+    static readonly Option<string?> DataRoot = Options.Text("--data-root", "DIR",
+        "where mnist, fashion-mnist and cifar10 are (as dcgan train)", aliases: "--dataroot");
+    static readonly Option<int?> ImageSize = Options.Int("--image-size", "N",
+        "16 | 32 | 64 | 128: must be the size of the generated images it will judge", 16, 128, fallback: 32, aliases: "--imageSize");
+    static readonly Option<int?> Channels = Options.Int("--channels", "N", "1 or 3 (default: the data set's own)", 1, 3);
+    static readonly Option<int?> Epochs = Options.Int("--epochs", "N", "passes over the training images", 1, 1000, fallback: 10, aliases: "--niter");
+    static readonly Option<int?> BatchSize = Options.Int("--batch-size", "N", "images per step", 2, 4096, fallback: 64, aliases: "--batchSize");
+    static readonly Option<double?> Lr = Options.Number("--lr", "X", "Adam's learning rate (betas 0.9, 0.999)", 0, 1,
+        exclusiveMin: true, fallback: 1e-3);
+    static readonly Option<int?> Shift = Options.Int("--shift", "N", "augmentation: random shifts of up to N pixels (0: none)", 0, 16,
+        fallback: 2);
+    static readonly Option<int?> Width = Options.Int("--width", "N", "channels of the first stage, doubling per stage", 1, 1024,
+        fallback: 16);
+    static readonly Option<int?> Features = Options.Int("--features", "N", "size of the feature layer", 1, 4096, fallback: 128);
+    static readonly Option<int?> Seed = Options.Int("--seed", "N", "the split, order, augmentation and initial weights", min: 0,
+        fallback: 1, aliases: "--manualSeed");
+    static readonly Option<string?> Out = Options.Text("--out", "FILE", "default classifier-<dataset>-<size>.safetensors");
+    static readonly Option<string?> Device = Options.Device();
 
-        Trains the image classifier that `dcgan eval` judges generated images with (docs/metrics.md): DCGAN's
-        discriminator with batchnorm in every stage, a 128-feature layer and 10 logits, softmax cross-entropy, Adam.
-        A fifth of the data set (at most 10,000 images) is held out, chosen by --seed; its accuracy is printed after
-        every epoch and saved in the file. The repository ships the bundled digits' classifier at 32x32
-        (data/classifiers/bundled-32.safetensors, made by data/classifiers/make.sh).
+    public static readonly Verb Command = Declare();
 
-          --dataset NAME     bundled (default) | mnist | fashion-mnist | cifar10: a labelled data set
-          --dataroot DIR     where mnist, fashion-mnist and cifar10 are (as dcgan train)
-          --image-size N     16 | 32 (default) | 64 | 128: must be the size of the generated images it will judge
-          --channels N       1 or 3 (default: the data set's own)
-          --epochs N         default 10
-          --batch-size N     default 64
-          --lr X             Adam's learning rate (betas 0.9, 0.999), default 0.001
-          --shift N          augmentation: random shifts of up to N pixels (default 2; 0: none)
-          --width N          channels of the first stage, doubling per stage (default 16)
-          --features N       size of the feature layer (default 128)
-          --seed N           the split, order, augmentation and initial weights (default 1)
-          --out FILE         default classifier-<dataset>-<size>.safetensors
-          --device D         auto | cuda[:i] | opencl[:i] | cpu (default auto)
-        """;
-
-    public static int Run(string[] args, TextWriter stdout)
+    static Verb Declare()
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h")
+        var train = new Verb("train", "[options]",
+            "train the classifier dcgan eval judges with (one ships for the bundled digits)", """
+            Trains the image classifier that `dcgan eval` judges generated images with (docs/metrics.md): DCGAN's
+            discriminator with batchnorm in every stage, a 128-feature layer and 10 logits, softmax cross-entropy, Adam.
+            A fifth of the data set (at most 10,000 images) is held out, chosen by --seed; its accuracy is printed after
+            every epoch and saved in the file. The repository ships the bundled digits' classifier at 32x32
+            (data/classifiers/bundled-32.safetensors, made by data/classifiers/make.sh).
+            """).With(Dataset, DataRoot, ImageSize, Channels, Epochs, BatchSize, Lr, Shift, Width, Features, Seed, Out, Device);
+        train.SetAction(result => Train(result, result.InvocationConfiguration.Output));
+        var verb = new Verb("classifier", "train [options]", train.Summary);
+        verb.Subcommands.Add(train);
+        // `dcgan classifier` alone: its help, as bad usage.
+        verb.SetAction(result =>
         {
-            stdout.WriteLine(Help);
-            return args.Length == 0 ? 2 : 0;
-        }
-        if (args[0] != "train")
-            throw new UsageException($"dcgan classifier: unknown action '{args[0]}' (expected: dcgan classifier train [options])");
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        var cl = new CommandLine("classifier train", args[1..], new HashSet<string>());
-        string datasetName = cl.String("dataset", "bundled");
-        string? dataRoot = cl.OptionalString("dataroot");
-        int imageSize = cl.Int("image-size", 32, 16, 128);
-        int? channels = cl.OptionalString("channels") is null ? null : cl.Int("channels", 1, 1, 3);
+            HelpText.Write(verb, result.InvocationConfiguration.Output);
+            return 2;
+        });
+        return verb;
+    }
+
+    static int Train(ParseResult result, TextWriter stdout)
+    {
+        string datasetName = result.Value(Dataset);
+        string? dataRoot = result.GetValue(DataRoot);
+        int imageSize = result.Value(ImageSize);
+        int? channels = result.GetValue(Channels);
         var options = new ClassifierTrainingOptions
         {
-            Epochs = cl.Int("epochs", 10, 1, 1000),
-            BatchSize = cl.Int("batch-size", 64, 2, 4096),
-            LearningRate = cl.Double("lr", 1e-3, 0, 1, exclusiveMin: true),
-            Shift = cl.Int("shift", 2, 0, 16),
-            Seed = cl.Int("seed", 1, 0),
+            Epochs = result.Value(Epochs),
+            BatchSize = result.Value(BatchSize),
+            LearningRate = result.Value(Lr),
+            Shift = result.Value(Shift),
+            Seed = result.Value(Seed),
         };
-        int width = cl.Int("width", 16, 1, 1024);
-        int features = cl.Int("features", 128, 1, 4096);
-        string outPath = cl.String("out", $"classifier-{datasetName}-{imageSize}.safetensors");
-        string deviceSpec = cl.String("device", "auto");
-        cl.RejectUnknown();
+        int width = result.Value(Width);
+        int features = result.Value(Features);
+        string outPath = result.GetValue(Out) ?? $"classifier-{datasetName}-{imageSize}.safetensors";
+        string deviceSpec = result.Value(Device);
         if (!ModelConfig.SupportedImageSizes.Contains(imageSize))
             throw new UsageException($"dcgan classifier train: --image-size {imageSize} must be one of 16, 32, 64, 128");
 

@@ -5,22 +5,21 @@ namespace Dcgan.Cli.Verbs;
 /// <summary>`dcgan devices`: every device ILGPU finds, its limits, and the one `--device auto` picks.</summary>
 public static class DevicesVerb
 {
-    const string Help = """
-        usage: dcgan devices
+    public static readonly Verb Command = Declare();
 
-        Lists every device ILGPU finds (CUDA, OpenCL, and ILGPU's CPU accelerator) with backend, name, memory,
-        compute units, warp size and maximum group size, and the one `--device auto` picks
-        (CUDA, then an OpenCL GPU, then OpenCL on the CPU (PoCL), then the CPU accelerator).
-        """;
-
-    public static int Run(string[] args, TextWriter stdout)
+    static Verb Declare()
     {
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        new CommandLine("devices", args, new HashSet<string>()).RejectUnknown();
+        var verb = new Verb("devices", "", "list every device ILGPU finds and which one --device auto picks", """
+            Lists every device ILGPU finds (CUDA, OpenCL, and ILGPU's CPU accelerator) with backend, name, memory,
+            compute units, warp size and maximum group size, and the one `--device auto` picks
+            (CUDA, then an OpenCL GPU, then OpenCL on the CPU (PoCL), then the CPU accelerator).
+            """);
+        verb.SetAction(result => Run(result.InvocationConfiguration.Output));
+        return verb;
+    }
+
+    static int Run(TextWriter stdout)
+    {
         var (devices, autoId) = ComputeDevice.List();
         stdout.WriteLine($"ILGPU {typeof(ILGPU.Context).Assembly.GetName().Version} sees {devices.Count} device(s):");
         stdout.WriteLine();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,68 +12,69 @@ namespace Dcgan.Cli.Verbs;
 /// <summary>`dcgan eval`: the quality metric of a generator or of a set of images, beside real held-out images'.</summary>
 public static class EvalVerb
 {
-    const string Help = """
-        usage: dcgan eval (--checkpoint FILE|DIR | --images FILE) [options]
-
-        Judges generated images with a classifier trained by our own kernels (docs/metrics.md) and prints, beside
-        the same numbers for real images the classifier never trained on (the ceiling):
-          classifier score   exp E[KL(p(y|x) || p(y))], the Inception Score on our classifier: 10 = every class
-                             equally often, each image recognised with certainty; 1 = one class or nothing clear
-          Frechet distance   between Gaussians fitted to the classifier's 128 features of the images and of 5,000
-                             real ones; 0 = the same; lower is better; it reads higher at smaller N
-          KID x 1000         kernel distance of the same features (unbiased: fair at small N); lower is better
-          precision          share of images that look like some real image (fidelity)
-          recall             share of real images that some generated image looks like (diversity; collapse
-                             shows here)
-          classes            the class histogram of the images' most probable classes
-
-          --checkpoint FILE|DIR  generator weights (as dcgan sample; a run directory: its EMA generator when it
-                                 has one, else netG.safetensors)
-          --images FILE          images instead: safetensors float32 'images' [N, C, S, S] in [-1, 1]
-                                 (dcgan sample --tensor-out, bench/pytorch_dcgan_train.py) or a grid picture
-          --image-size N         side of the images in a grid picture (default 32)
-          --count N              images to generate (default 5000, the most; fewer gives wider error bars)
-          --seed N               seed of the latent vectors and KID's subsets (default 1)
-          --bn-mode batch|eval   batchnorm of G: this batch's statistics, 64 images per batch, as training's grids
-                                 and pytorch/examples render them (default), or the running statistics
-          --classifier FILE      default: the shipped classifier of the bundled digits at the images' size
-          --dataroot DIR         where the classifier's data set is, when it is not the bundled digits
-          --json FILE            also write the report as JSON
-          --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
-        """;
-
     /// <summary>Images per generator pass with --bn-mode batch: the 64 of a training grid.</summary>
     const int GeneratorBatch = 64;
 
-    public static int Run(string[] args, TextWriter stdout)
+    static readonly Option<string?> Checkpoint = Options.Text("--checkpoint", "FILE|DIR",
+        "generator weights (as dcgan sample; a run directory: its EMA generator when it has one, else netG.safetensors)");
+    static readonly Option<string?> Images = Options.Text("--images", "FILE",
+        "images instead: safetensors float32 'images' [N, C, S, S] in [-1, 1] (dcgan sample --tensor-out, " +
+        "bench/pytorch_dcgan_train.py) or a grid picture");
+    static readonly Option<int?> ImageSize = Options.Int("--image-size", "N", "side of the images in a grid picture", 8, 1024,
+        fallback: 32, aliases: "--imageSize");
+    static readonly Option<int?> Count = Options.Int("--count", "N",
+        $"images to generate (default {DataSplit.MaxReference}, the most; fewer gives wider error bars)", 10, DataSplit.MaxReference);
+    static readonly Option<int?> Seed = Options.Int("--seed", "N", "seed of the latent vectors and KID's subsets", min: 0, fallback: 1,
+        aliases: "--manualSeed");
+    static readonly Option<string?> BnMode = Options.OneOf("--bn-mode", "batch|eval",
+        "batchnorm of G: this batch's statistics, 64 images per batch, as training's grids and pytorch/examples render " +
+        "them (batch), or the running statistics (eval)", ["batch", "eval"], "batch", (given, v) => $"{given} '{v}' must be batch or eval");
+    static readonly Option<string?> Classifier = Options.Text("--classifier", "FILE",
+        "default: the shipped classifier of the bundled digits at the images' size");
+    static readonly Option<string?> DataRoot = Options.Text("--data-root", "DIR",
+        "where the classifier's data set is, when it is not the bundled digits", aliases: "--dataroot");
+    static readonly Option<string?> Json = Options.Text("--json", "FILE", "also write the report as JSON");
+    static readonly Option<string?> Device = Options.Device();
+
+    public static readonly Verb Command = Declare();
+
+    static Verb Declare()
     {
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        var cl = new CommandLine("eval", args, new HashSet<string>());
-        string? checkpointPath = cl.OptionalString("checkpoint");
-        string? imagesPath = cl.OptionalString("images");
-        int gridSize = cl.Int("image-size", 32, 8, 1024);
-        int? countOption = cl.OptionalString("count") is null ? null : cl.Int("count", 0, 10, DataSplit.MaxReference);
-        int seed = cl.Int("seed", 1, 0);
-        string bnMode = cl.String("bn-mode", "batch");
-        string? classifierPath = cl.OptionalString("classifier");
-        string? dataRoot = cl.OptionalString("dataroot");
-        string? jsonPath = cl.OptionalString("json");
-        string deviceSpec = cl.String("device", "auto");
-        cl.RejectUnknown();
+        var verb = new Verb("eval", "(--checkpoint FILE|DIR | --images FILE) [options]",
+            "the quality metric: classifier score, Fréchet distance, KID, precision, recall, against held-out real images", """
+            Judges generated images with a classifier trained by our own kernels (docs/metrics.md) and prints, beside
+            the same numbers for real images the classifier never trained on (the ceiling):
+              classifier score   exp E[KL(p(y|x) || p(y))], the Inception Score on our classifier: 10 = every class
+                                 equally often, each image recognised with certainty; 1 = one class or nothing clear
+              Frechet distance   between Gaussians fitted to the classifier's 128 features of the images and of 5,000
+                                 real ones; 0 = the same; lower is better; it reads higher at smaller N
+              KID x 1000         kernel distance of the same features (unbiased: fair at small N); lower is better
+              precision          share of images that look like some real image (fidelity)
+              recall             share of real images that some generated image looks like (diversity; collapse
+                                 shows here)
+              classes            the class histogram of the images' most probable classes
+            """).With(Checkpoint, Images, ImageSize, Count, Seed, BnMode, Classifier, DataRoot, Json, Device);
+        verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
+        return verb;
+    }
+
+    static int Run(ParseResult result, TextWriter stdout)
+    {
+        string? checkpointPath = result.GetValue(Checkpoint);
+        string? imagesPath = result.GetValue(Images);
+        int gridSize = result.Value(ImageSize);
+        int? countOption = result.GetValue(Count);
+        int seed = result.Value(Seed);
+        string bnMode = result.Value(BnMode);
+        string? classifierPath = result.GetValue(Classifier);
+        string? dataRoot = result.GetValue(DataRoot);
+        string? jsonPath = result.GetValue(Json);
+        string deviceSpec = result.Value(Device);
         if ((checkpointPath is null) == (imagesPath is null))
             throw new UsageException("dcgan eval: give one of --checkpoint FILE|DIR (a generator) or --images FILE");
-        if (imagesPath is not null && (countOption is not null || cl.OptionalString("bn-mode") is not null))
+        if (imagesPath is not null && (countOption is not null || result.Given(BnMode)))
             throw new UsageException("dcgan eval: --count and --bn-mode are for --checkpoint; --images scores every image in the file");
-        var mode = bnMode switch
-        {
-            "eval" => BatchNormMode.Eval,
-            "batch" => BatchNormMode.Batch,
-            _ => throw new UsageException($"dcgan eval: --bn-mode '{bnMode}' must be batch or eval"),
-        };
+        var mode = bnMode == "eval" ? BatchNormMode.Eval : BatchNormMode.Batch;
 
         using var lease = DeviceLease.Open(deviceSpec);
         var device = lease.Device;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.CommandLine;
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Gradcheck;
 
@@ -10,29 +11,31 @@ namespace Dcgan.Cli.Verbs;
 /// </summary>
 public static class GradcheckVerb
 {
-    const string Help = """
-        usage: dcgan gradcheck [--device auto|cuda[:i]|opencl[:i]|cpu] [--op NAME] [--seed N]
+    static readonly Option<string?> Device = Options.Device();
+    static readonly Option<string?> Op = Options.Text("--op", "NAME", "one op only (default: every op)");
+    static readonly Option<int?> Seed = Options.Int("--seed", "N", "seed of the inputs, weights and r", min: 0, fallback: 1234);
 
-        For every op (or just --op NAME), at several small odd shapes, compares each gradient the backward
-        kernels compute (input and every parameter) with central finite differences of the loss L = Σ r ⊙ y,
-        r random and positive, h = 1e-6. The kernels are the very generic kernels that train in float32,
-        instantiated in float64, so the comparison is limited by calculus, not by rounding.
+    public static readonly Verb Command = Declare();
 
-        A row passes if every element satisfies |analytic − numeric| ≤ 1e-6 + 1e-5 · |numeric|.
-        """;
-
-    public static int Run(string[] args, TextWriter stdout)
+    static Verb Declare()
     {
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        var cl = new CommandLine("gradcheck", args, new HashSet<string>());
-        string deviceSpec = cl.String("device", "auto");
-        string? op = cl.OptionalString("op");
-        int seed = cl.Int("seed", 1234, min: 0);
-        cl.RejectUnknown();
+        var verb = new Verb("gradcheck", "[--device D] [--op OP]", "prove each op's backward kernels against finite differences (float64)", """
+            For every op (or just --op NAME), at several small odd shapes, compares each gradient the backward
+            kernels compute (input and every parameter) with central finite differences of the loss L = Σ r ⊙ y,
+            r random and positive, h = 1e-6. The kernels are the very generic kernels that train in float32,
+            instantiated in float64, so the comparison is limited by calculus, not by rounding.
+
+            A row passes if every element satisfies |analytic − numeric| ≤ 1e-6 + 1e-5 · |numeric|.
+            """).With(Device, Op, Seed);
+        verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
+        return verb;
+    }
+
+    static int Run(ParseResult result, TextWriter stdout)
+    {
+        string deviceSpec = result.Value(Device);
+        string? op = result.GetValue(Op);
+        int seed = result.Value(Seed);
 
         var cases = GradcheckRegistry.All();
         if (op is not null)

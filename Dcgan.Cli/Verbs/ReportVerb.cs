@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Dcgan.Nn.Reporting;
 
 namespace Dcgan.Cli.Verbs;
@@ -8,43 +9,48 @@ namespace Dcgan.Cli.Verbs;
 /// </summary>
 public static class ReportVerb
 {
-    const string Help = """
-        usage: dcgan report DIR [--out FILE] [--embed-images]
-               dcgan report DIR1 DIR2 … --out FILE [--embed-images]
-
-        Writes one self-contained HTML page about a training run (finished, stopped or still running): its options,
-        recipe, device and events; Loss_D and Loss_G (smoothing slider, log scale); D(x) and D(G(z)) (or the
-        critic's outputs and W); the quality metric per epoch against real held-out images; the fixed-noise grid at
-        every saved step (slider, play) beside real_samples.png; every tensor's gradient norm as a heatmap. Panels
-        whose files the run lacks say so. dcgan train writes DIR/report.html itself at every checkpoint.
-
-        With several run directories, one page compares them: their facts, recipes and options as one table (the
-        rows that differ highlighted); Loss_D, Loss_G, D's outputs and the quality metric overlaid, one colour per
-        run; their fixed-noise grids side by side at one iteration (a slider over the iterations any run saved a
-        grid at; a run without a grid there shows its nearest one, and says so). A run that lacks a file gets a
-        note in that panel.
-
-          DIR              a run directory of dcgan train (several: a comparison, and --out is required)
-          --out FILE       where to write the page (default DIR/report.html); images are linked relative to it
-          --embed-images   put the images into the page as data: URIs, so that the one file can travel alone
-
-        The page needs no network: data, styles and scripts are inline (charts: uPlot 1.6.32, MIT).
-        """;
-
-    public static int Run(string[] args, TextWriter stdout)
+    static readonly Argument<string[]> Dirs = new("DIR")
     {
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        string[] dirs = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        Description = "a run directory of dcgan train (several: a comparison, and --out is required)",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+    static readonly Option<string?> Out = Options.Text("--out", "FILE",
+        "where to write the page (default DIR/report.html); images are linked relative to it");
+    static readonly Option<bool> Embed = Options.Switch("--embed-images",
+        "put the images into the page as data: URIs, so that the one file can travel alone");
+
+    public static readonly Verb Command = Declare();
+
+    static Verb Declare()
+    {
+        var verb = new Verb("report", "DIR [--out FILE] [--embed-images] | DIR1 DIR2 … --out FILE [--embed-images]",
+            "report.html of a training run (dcgan train writes one itself), or several runs side by side", """
+            Writes one self-contained HTML page about a training run (finished, stopped or still running): its options,
+            recipe, device and events; Loss_D and Loss_G (smoothing slider, log scale); D(x) and D(G(z)) (or the
+            critic's outputs and W); the quality metric per epoch against real held-out images; the fixed-noise grid at
+            every saved step (slider, play) beside real_samples.png; every tensor's gradient norm as a heatmap. Panels
+            whose files the run lacks say so. dcgan train writes DIR/report.html itself at every checkpoint.
+
+            With several run directories, one page compares them: their facts, recipes and options as one table (the
+            rows that differ highlighted); Loss_D, Loss_G, D's outputs and the quality metric overlaid, one colour per
+            run; their fixed-noise grids side by side at one iteration (a slider over the iterations any run saved a
+            grid at; a run without a grid there shows its nearest one, and says so). A run that lacks a file gets a
+            note in that panel.
+
+            The page needs no network: data, styles and scripts are inline (charts: uPlot 1.6.32, MIT).
+            """).With(Out, Embed);
+        verb.Arguments.Add(Dirs);
+        verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
+        return verb;
+    }
+
+    static int Run(ParseResult parse, TextWriter stdout)
+    {
+        string[] dirs = parse.GetValue(Dirs) ?? [];
         if (dirs.Length == 0)
             throw new UsageException("dcgan report: a run directory is required: dcgan report DIR [--out FILE] [--embed-images]");
-        var cl = new CommandLine("report", args[dirs.Length..], new HashSet<string> { "embed-images" });
-        string? outFile = cl.OptionalString("out");
-        bool embed = cl.Flag("embed-images");
-        cl.RejectUnknown();
+        string? outFile = parse.GetValue(Out);
+        bool embed = parse.GetValue(Embed);
 
         ReportResult result;
         if (dirs.Length == 1)

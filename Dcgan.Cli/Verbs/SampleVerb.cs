@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Dcgan.Nn.Checkpoints;
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Imaging;
@@ -8,50 +9,49 @@ namespace Dcgan.Cli.Verbs;
 /// <summary>`dcgan sample`: images from a generator checkpoint (ours or PyTorch's).</summary>
 public static class SampleVerb
 {
-    const string Help = """
-        usage: dcgan sample --checkpoint netG.safetensors [options]
+    static readonly Option<string?> Checkpoint = Options.Text("--checkpoint", "FILE|DIR",
+        "generator weights (netG.safetensors from dcgan train, or a PyTorch export with pytorch/examples' state-dict " +
+        "names; the network is rebuilt from the shapes), or a run directory: its EMA generator (netG_ema.safetensors) " +
+        "when it has one, else its netG.safetensors");
+    static readonly Option<int?> Count = Options.Int("--count", "N", "number of images (at most 1024; default 64)", 1, 1024);
+    static readonly Option<int?> Seed = Options.Int("--seed", "N", "seed of the latent vectors", min: 0, fallback: 1, aliases: "--manualSeed");
+    static readonly Option<string?> Noise = Options.Text("--noise", "FILE",
+        "latent vectors instead: safetensors with float32 z of shape [N, nz, 1, 1]");
+    static readonly Option<string?> Out = Options.Text("--out", "FILE", "grid image", "samples.png");
+    static readonly Option<string?> TensorOut = Options.Text("--tensor-out", "FILE",
+        "also write float32 'images' [N, nc, H, W] in [-1, 1] as safetensors");
+    static readonly Option<string?> BnMode = Options.OneOf("--bn-mode", "eval|batch",
+        "batchnorm with running statistics (eval) or this batch's statistics (batch)", ["eval", "batch"], "eval",
+        (given, v) => $"{given} '{v}' must be eval or batch");
+    static readonly Option<bool> Interpolate = Options.Switch("--interpolate",
+        "a latent walk instead: 8 rows of 8 steps between 9 seeded anchors, as a grid (--out) and an animation (same name, .gif)");
+    static readonly Option<string?> Device = Options.Device();
 
-          --checkpoint FILE|DIR  generator weights (netG.safetensors from dcgan train, or a PyTorch export with
-                                 pytorch/examples' state-dict names; the network is rebuilt from the shapes), or
-                                 a run directory: its EMA generator (netG_ema.safetensors) when it has one, else
-                                 its netG.safetensors
-          --count N              number of images (default 64, at most 1024)
-          --seed N               seed of the latent vectors (default 1)
-          --noise FILE           latent vectors instead: safetensors with float32 z of shape [N, nz, 1, 1]
-          --out FILE             grid image (default samples.png)
-          --tensor-out FILE      also write float32 'images' [N, nc, H, W] in [-1, 1] as safetensors
-          --bn-mode eval|batch   batchnorm with running statistics (default) or this batch's statistics
-          --interpolate          a latent walk instead: 8 rows of 8 steps between 9 seeded anchors, as a grid
-                                 (--out) and an animation (same name, .gif)
-          --device D             auto | cuda[:i] | opencl[:i] | cpu (default auto)
-        """;
+    public static readonly Verb Command = Declare();
 
-    public static int Run(string[] args, TextWriter stdout)
+    static Verb Declare()
     {
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        var cl = new CommandLine("sample", args, new HashSet<string> { "interpolate" });
-        string checkpointPath = cl.OptionalString("checkpoint")
+        var verb = new Verb("sample", "--checkpoint FILE [options]",
+            "images from a generator checkpoint (ours or PyTorch's)")
+            .With(Checkpoint, Count, Seed, Noise, Out, TensorOut, BnMode, Interpolate, Device);
+        verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
+        return verb;
+    }
+
+    static int Run(ParseResult result, TextWriter stdout)
+    {
+        string checkpointPath = result.GetValue(Checkpoint)
             ?? throw new UsageException("dcgan sample: --checkpoint FILE is required (a generator's netG.safetensors)");
-        int? count = cl.OptionalString("count") is null ? null : cl.Int("count", 64, 1, 1024);
-        int seed = cl.Int("seed", 1, 0);
-        string? noisePath = cl.OptionalString("noise");
-        string outPath = cl.String("out", "samples.png");
-        string? tensorOut = cl.OptionalString("tensor-out");
-        string bnMode = cl.String("bn-mode", "eval");
-        bool interpolate = cl.Flag("interpolate");
-        string deviceSpec = cl.String("device", "auto");
-        cl.RejectUnknown();
-        var mode = bnMode switch
-        {
-            "eval" => BatchNormMode.Eval,
-            "batch" => BatchNormMode.Batch,
-            _ => throw new UsageException($"dcgan sample: --bn-mode '{bnMode}' must be eval or batch"),
-        };
-        if (noisePath is not null && (interpolate || cl.OptionalString("seed") is not null || count is not null))
+        int? count = result.GetValue(Count);
+        int seed = result.Value(Seed);
+        string? noisePath = result.GetValue(Noise);
+        string outPath = result.Value(Out);
+        string? tensorOut = result.GetValue(TensorOut);
+        string bnMode = result.Value(BnMode);
+        bool interpolate = result.GetValue(Interpolate);
+        string deviceSpec = result.Value(Device);
+        var mode = bnMode == "eval" ? BatchNormMode.Eval : BatchNormMode.Batch;
+        if (noisePath is not null && (interpolate || result.Given(Seed) || count is not null))
             throw new UsageException("dcgan sample: --noise fixes the latent vectors; leave out --seed, --count and --interpolate");
 
         if (Directory.Exists(checkpointPath))

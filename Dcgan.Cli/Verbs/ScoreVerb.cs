@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Dcgan.Nn.Checkpoints;
 using Dcgan.Nn.Data;
 using Dcgan.Nn.Evaluation;
@@ -12,32 +13,33 @@ namespace Dcgan.Cli.Verbs;
 /// </summary>
 public static class ScoreVerb
 {
-    const string Help = """
-        usage: dcgan score --images FILE [--image-size 32]
+    static readonly Option<string?> Images = Options.Text("--images", "FILE",
+        "a grid picture written by dcgan train or dcgan sample (fake_samples_epoch_NNN.png: 2-pixel padding, at most 8 per " +
+        "row), or a safetensors file with float32 'images' [N, 1, H, W] in [-1, 1] (dcgan sample --tensor-out, " +
+        "bench/pytorch_dcgan_train.py)");
+    static readonly Option<int?> ImageSize = Options.Int("--image-size", "N",
+        "side of the images in a grid picture; safetensors files carry it", 8, 1024, fallback: 32, aliases: "--imageSize");
 
-          --images FILE      a grid picture written by dcgan train or dcgan sample (fake_samples_epoch_NNN.png:
-                             2-pixel padding, at most 8 per row), or a safetensors file with float32 'images'
-                             [N, 1, H, W] in [-1, 1] (dcgan sample --tensor-out, bench/pytorch_dcgan_train.py)
-          --image-size N     side of the images in a grid picture (default 32); safetensors files carry it
+    public static readonly Verb Command = Declare();
 
-        Each image is compared with the 10,000 bundled MNIST digits at its size (k-NN, k = 10, both deskewed).
-        It counts as a confident digit when at least 8 of its 10 nearest real digits agree on the label and lie
-        as near to it as they do to 95% of real digits. Prints the number of classes with a confident digit and
-        each image's label (. where it is not confident), laid out like the grid.
-        """;
-
-    public static int Run(string[] args, TextWriter stdout)
+    static Verb Declare()
     {
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(Help);
-            return 0;
-        }
-        var cl = new CommandLine("score", args, new HashSet<string>());
-        string path = cl.OptionalString("images")
+        var verb = new Verb("score", "--images FILE [--image-size 32]",
+            "which digits a grid (or an images tensor) shows, by the training run's classifier", """
+            Each image is compared with the 10,000 bundled MNIST digits at its size (k-NN, k = 10, both deskewed).
+            It counts as a confident digit when at least 8 of its 10 nearest real digits agree on the label and lie
+            as near to it as they do to 95% of real digits. Prints the number of classes with a confident digit and
+            each image's label (. where it is not confident), laid out like the grid.
+            """).With(Images, ImageSize);
+        verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
+        return verb;
+    }
+
+    static int Run(ParseResult result, TextWriter stdout)
+    {
+        string path = result.GetValue(Images)
             ?? throw new UsageException("dcgan score: --images FILE is required (a grid .png or a safetensors 'images' tensor)");
-        int gridSize = cl.Int("image-size", 32, 8, 1024);
-        cl.RejectUnknown();
+        int gridSize = result.Value(ImageSize);
 
         var set = ImagesFile.Read(path, gridSize);
         if (set.Channels != 1)

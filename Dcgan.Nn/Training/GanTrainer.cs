@@ -187,6 +187,24 @@ public sealed class GanTrainer : IDisposable
     {
         DcganModels.InitializeWeights(Generator, StreamSeed('G'));
         DcganModels.InitializeWeights(Discriminator, StreamSeed('D'));
+        WeightsSet();
+    }
+
+    /// <summary>
+    /// A new run's starting weights (--netG / --netD), loaded strictly over the initial ones (a mismatch names the
+    /// tensor and both shapes); the EMA of G and the initial weight norms the explosion rule compares with follow them.
+    /// </summary>
+    public void LoadStartingWeights(Checkpoints.SafetensorsFile? generator, Checkpoints.SafetensorsFile? discriminator)
+    {
+        if (generator is not null)
+            Checkpoints.StateDict.Load(generator, Generator);
+        if (discriminator is not null)
+            Checkpoints.StateDict.Load(discriminator, Discriminator);
+        WeightsSet();
+    }
+
+    void WeightsSet()
+    {
         if (ema is not null)
             Generator.Parameters.Values.CopyTo(stream, (ArrayView<float>)ema.View);
         var s = scalars.View;

@@ -25,6 +25,12 @@ public sealed record TrainOptions
     /// <summary>Total iterations of the run, counted from 1 across epochs; wins over Epochs when set.</summary>
     public int? Iterations { get; init; }
     public int Nz { get; init; } = 100;
+    /// <summary>
+    /// Starting weights of a new run (pytorch/examples' --netG / --netD): state dicts in safetensors with its names,
+    /// loaded strictly over the initial weights; null: the initialisation alone. A resume starts from its checkpoint.
+    /// </summary>
+    public string? NetG { get; init; }
+    public string? NetD { get; init; }
     public int Ngf { get; init; } = 64;
     public int Ndf { get; init; } = 64;
     /// <summary>
@@ -78,6 +84,11 @@ public sealed record TrainOptions
     public int EvalCount { get; init; } = DefaultEvalCount;
     /// <summary>The metric's classifier file (dcgan classifier train); null: the shipped one where it applies.</summary>
     public string? Classifier { get; init; }
+    /// <summary>
+    /// Threads filling batches ahead of training (BatchLoaderOptions.Workers; pytorch/examples' --workers); null: its
+    /// default. The batches do not depend on it, so a resume may change it.
+    /// </summary>
+    public int? Workers { get; init; }
     /// <summary>Number of images of the "fake" data set.</summary>
     public int FakeCount { get; init; } = 10_000;
     /// <summary>"rollback" (restore the last good checkpoint, halve the learning rate, go on) or "stop".</summary>

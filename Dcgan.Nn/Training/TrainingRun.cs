@@ -126,6 +126,26 @@ public sealed partial class TrainingRun
     }
 
     /// <summary>
+    /// A state dict in safetensors for --netG / --netD. torch.save's .pth (a zip of pickles) is not read here: one line
+    /// says how to convert it.
+    /// </summary>
+    static SafetensorsFile? StartingWeights(string? path)
+    {
+        if (path is null)
+            return null;
+        using (var file = File.OpenRead(path))
+        {
+            Span<byte> magic = stackalloc byte[2];
+            // "PK": torch.save's zip format; 0x80: the legacy pickle format.
+            if (file.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && (magic is [(byte)'P', (byte)'K'] || magic[0] == 0x80))
+                throw new CheckpointException($"{path}: a PyTorch .pth (torch.save's pickle) is not read here; convert it once: " +
+                    $"python3 -c \"import torch, safetensors.torch as st; st.save_file(torch.load('{path}', map_location='cpu'), " +
+                    $"'{Path.ChangeExtension(path, ".safetensors")}')\" and give that file");
+        }
+        return SafetensorsFile.Read(path);
+    }
+
+    /// <summary>
     /// A non-finite loss, gradient or weight in one iteration, or a finite explosion (ExplosionDetector); caught by
     /// Execute.
     /// </summary>
@@ -308,6 +328,8 @@ public sealed partial class TrainingRun
                 trainer.OptimizerD, trainer.EmaWeights, fixedNoiseShape);
             trainer.SetPosition(position.Iteration, position.CriticSteps);
         }
+        else if (options.NetG is not null || options.NetD is not null)
+            trainer.LoadStartingWeights(StartingWeights(options.NetG), StartingWeights(options.NetD));
 
         // The explosion and d-won rules judge each iteration against the history of the run so far, kept rows included.
         var explosions = new ExplosionDetector(recipe.Loss, trainer.InitialWeightNorms, trainer.TensorNormNames);
@@ -336,8 +358,9 @@ public sealed partial class TrainingRun
 
         int startEpoch = checked((int)(position.CriticSteps / batchesPerEpoch));
         int startBatch = (int)(position.CriticSteps % batchesPerEpoch);
+        var loaderOptions = new BatchLoaderOptions { StartEpoch = startEpoch, StartBatch = startBatch };
         using var loader = new BatchLoader(dataset, options.BatchSize, (long)options.Seed,
-            new BatchLoaderOptions { StartEpoch = startEpoch, StartBatch = startBatch });
+            options.Workers is int workers ? loaderOptions with { Workers = workers } : loaderOptions);
 
         // For labelled greyscale digit sets: how many of the ten classes the fixed-noise samples show.
         var classifier = dataset.Labels is not null && dataset.Channels == 1 && dataset.ImageSize == options.ImageSize

@@ -109,7 +109,7 @@ public sealed class TrainSampleCliTests
 
     [TestCase("train --epochs 0")]
     [TestCase("train --image-size 48")]
-    [TestCase("train --dataset imagenet")]
+    [TestCase("train --dataset lsun")]
     [TestCase("train --lr abc")]
     [TestCase("train --batch-size 1")]
     [TestCase("train --channels 2")]
