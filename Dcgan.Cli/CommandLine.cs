@@ -128,7 +128,7 @@ public static class CommandLine
                 continue;
             string typed = given.IdentifierToken?.Value ?? option.Name;
             if (given.IdentifierTokenCount > 1)
-                throw new UsageException($"{who}: option {typed} given twice");
+                throw new UsageException($"{who}: option {option.Name} given twice");
             if (option.Arity.MinimumNumberOfValues > 0 && given.Tokens.Count == 0)
                 throw new UsageException($"{who}: option {typed} needs a value");
         }

@@ -29,6 +29,9 @@ public static class Program
             root.Subcommands.Add(verb);
         foreach (var help in root.Options.OfType<HelpOption>())
             help.Action = new HelpText();
+        // dcgan's own version, also when another program hosts it (System.CommandLine prints the entry assembly's).
+        foreach (var version in root.Options.OfType<VersionOption>())
+            version.Action = new VersionText();
         // `dcgan` alone: the verbs, as bad usage.
         root.SetAction(result =>
         {
@@ -81,5 +84,21 @@ public static class Program
     {
         int newline = message.IndexOf('\n');
         return newline < 0 ? message : message[..newline].TrimEnd();
+    }
+}
+
+/// <summary>`dcgan --version`: the informational version, which carries the commit it was built from.</summary>
+internal sealed class VersionText : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    public override bool ClearsParseErrors => true;
+
+    public override int Invoke(ParseResult result)
+    {
+        var assembly = typeof(Program).Assembly;
+        result.InvocationConfiguration.Output.WriteLine(
+            assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString());
+        return 0;
     }
 }

@@ -99,6 +99,7 @@ public static class ResumeChanges
         Compare("--clip-grad-norm", saved.ClipGradNorm, resumed.ClipGradNorm, allowed: true);
         Compare("--on-bad-image", saved.OnBadImage, resumed.OnBadImage, allowed: true);
         Compare("--cache-dir", saved.CacheDir, resumed.CacheDir, allowed: true);
+        Compare("--workers", saved.Workers, resumed.Workers, allowed: true);
         Compare("--eval-count", saved.EvalCount, resumed.EvalCount, allowed: true);
         Compare("--classifier", saved.Classifier, resumed.Classifier, allowed: true);
         return changes;
