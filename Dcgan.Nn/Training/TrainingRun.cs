@@ -85,6 +85,8 @@ public sealed partial class TrainingRun
     readonly ITrainingObserver observer;
     readonly bool resume;
     readonly TrainingHooks hooks;
+    // A new run's --netG / --netD, read before anything else so that a wrong file fails at once.
+    readonly SafetensorsFile? startingG, startingD;
 
     TrainingRun(TrainOptions options, ITrainingObserver observer, bool resume, TrainingHooks? hooks)
     {
@@ -92,6 +94,8 @@ public sealed partial class TrainingRun
         this.observer = observer;
         this.resume = resume;
         this.hooks = hooks ?? new TrainingHooks();
+        if (!resume)
+            (startingG, startingD) = (StartingWeights(options.NetG), StartingWeights(options.NetD));
     }
 
     /// <summary>Starts a new run in options.Out (or runs/&lt;timestamp&gt;).</summary>
@@ -133,6 +137,8 @@ public sealed partial class TrainingRun
     {
         if (path is null)
             return null;
+        if (!File.Exists(path))
+            throw new CheckpointException($"{path}: not found; --netG and --netD take a state dict in safetensors (netG.safetensors of a run)");
         using (var file = File.OpenRead(path))
         {
             Span<byte> magic = stackalloc byte[2];
@@ -328,8 +334,8 @@ public sealed partial class TrainingRun
                 trainer.OptimizerD, trainer.EmaWeights, fixedNoiseShape);
             trainer.SetPosition(position.Iteration, position.CriticSteps);
         }
-        else if (options.NetG is not null || options.NetD is not null)
-            trainer.LoadStartingWeights(StartingWeights(options.NetG), StartingWeights(options.NetD));
+        else if (startingG is not null || startingD is not null)
+            trainer.LoadStartingWeights(startingG, startingD);
 
         // The explosion and d-won rules judge each iteration against the history of the run so far, kept rows included.
         var explosions = new ExplosionDetector(recipe.Loss, trainer.InitialWeightNorms, trainer.TensorNormNames);
