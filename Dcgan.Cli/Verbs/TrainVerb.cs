@@ -251,11 +251,21 @@ public static class TrainVerb
     }
 }
 
-/// <summary>The console face of a run: pytorch/examples' log line, and a progress bar with ETA and images/s.</summary>
+/// <summary>
+/// The console face of a run: pytorch/examples' log line, and on a terminal a progress bar with ETA and images/s on
+/// stderr, redrawn at most ten times a second. Where either stream is not a terminal (CI, `| tee`, a file) only the
+/// plain log lines are written: a bar on stderr would interleave with stdout's lines arriving late through the pipe.
+/// </summary>
 internal sealed class ConsoleTrainingObserver(TextWriter stdout, bool quiet) : ITrainingObserver
 {
+    /// <summary>Both streams are a terminal that can return to the line's start.</summary>
+    public static bool Interactive => !Console.IsOutputRedirected && !Console.IsErrorRedirected
+                                      && Environment.GetEnvironmentVariable("TERM") != "dumb";
+
+    const long RedrawTicks = TimeSpan.TicksPerSecond / 10;
     readonly Stopwatch clock = Stopwatch.StartNew();
-    readonly bool bar = !quiet && !Console.IsErrorRedirected;
+    readonly bool bar = !quiet && Interactive;
+    long lastDrawn = -RedrawTicks;
     TrainingRunInfo? info;
     int logEvery = 50;
     double smoothedRate;
@@ -301,8 +311,11 @@ internal sealed class ConsoleTrainingObserver(TextWriter stdout, bool quiet) : I
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{row.Epoch}/{i.Epochs}][{row.BatchInEpoch}/{i.BatchesPerEpoch}] Loss_D: {s.LossD:F4} Loss_G: {s.LossG:F4}{w} D(x): {s.DX:F4} D(G(z)): {s.DGz1:F4} / {s.DGz2:F4}{critic}  ({row.ImagesPerSecond:F0} img/s)"));
         }
-        if (bar)
+        if (bar && (last || clock.Elapsed.Ticks - lastDrawn >= RedrawTicks))
+        {
+            lastDrawn = clock.Elapsed.Ticks;
             DrawBar(row, i);
+        }
     }
 
     void DrawBar(IterationRow row, TrainingRunInfo i)

@@ -154,6 +154,22 @@ public sealed class CommandLineTests
         Assert.That(File.ReadAllLines(Path.Combine(mnist, "losses.csv")), Has.Length.EqualTo(4));
     }
 
+    /// <summary>Not a terminal (CI, `| tee`): pytorch/examples' lines alone, no progress bar redrawn with \r on stderr.</summary>
+    [Test]
+    public void ThroughAPipeTheOutputIsPlainLogLines()
+    {
+        string run = Path.Combine(dir, "piped");
+        using var process = Training.KillResumeTests.Launch(["train", "--dataset", "fake", "--iterations", "3",
+            .. Tiny(run).Where(a => a != "--quiet")]);
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.EqualTo(0), stderr.Result);
+        Assert.That(stdout, Does.Contain("[0/1][2/2500] Loss_D: "));
+        Assert.That(stdout + stderr.Result, Does.Not.Contain("\r").And.Not.Contain("ETA"));
+        Assert.That(stderr.Result, Is.Empty);
+    }
+
     [Test]
     public void NetGAndNetDStartANewRunFromTheirWeights()
     {

@@ -104,7 +104,8 @@ public sealed class KillResumeTests
     static int ResumePoint(string run) =>
         TrainState.ReadHeader(SafetensorsFile.Read(Path.Combine(run, TrainState.FileName))).Position.Iteration;
 
-    static Process Launch(string[] args)
+    /// <summary>`dotnet dcgan.dll ARGS` with stdout and stderr piped.</summary>
+    internal static Process Launch(string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "dcgan.dll");
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
