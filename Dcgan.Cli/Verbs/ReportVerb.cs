@@ -9,7 +9,7 @@ namespace Dcgan.Cli.Verbs;
 public static class ReportVerb
 {
     const string Help = """
-        usage: dcgan report DIR [--out FILE] [--embed-images]
+        usage: dcgan report DIR [--out FILE] [--embed-images] [--tensorboard]
                dcgan report DIR1 DIR2 … --out FILE [--embed-images]
 
         Writes one self-contained HTML page about a training run (finished, stopped or still running): its options,
@@ -27,6 +27,10 @@ public static class ReportVerb
           DIR              a run directory of dcgan train (several: a comparison, and --out is required)
           --out FILE       where to write the page (default DIR/report.html); images are linked relative to it
           --embed-images   put the images into the page as data: URIs, so that the one file can travel alone
+          --tensorboard    also write the run as TensorBoard events to DIR/events.out.tfevents.<time>.<host>.dcgan-report
+                           (replacing the one an earlier --tensorboard wrote): losses.csv and metrics.csv as scalars,
+                           the grids as images, histograms of the saved weights; then tensorboard --logdir runs. The
+                           gradient histograms are written only while training (dcgan train --tensorboard)
 
         The page needs no network: data, styles and scripts are inline (charts: uPlot 1.6.32, MIT).
         """;
@@ -41,10 +45,13 @@ public static class ReportVerb
         string[] dirs = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         if (dirs.Length == 0)
             throw new UsageException("dcgan report: a run directory is required: dcgan report DIR [--out FILE] [--embed-images]");
-        var cl = new CommandLine("report", args[dirs.Length..], new HashSet<string> { "embed-images" });
+        var cl = new CommandLine("report", args[dirs.Length..], new HashSet<string> { "embed-images", "tensorboard" });
         string? outFile = cl.OptionalString("out");
         bool embed = cl.Flag("embed-images");
+        bool tensorBoard = cl.Flag("tensorboard");
         cl.RejectUnknown();
+        if (tensorBoard && dirs.Length > 1)
+            throw new UsageException("dcgan report: --tensorboard writes one run's events into its directory; give one DIR (tensorboard --logdir shows several)");
 
         ReportResult result;
         if (dirs.Length == 1)
@@ -67,6 +74,16 @@ public static class ReportVerb
             stdout.WriteLine(dirs.Length == 1
                 ? $"not in this run: {string.Join(", ", result.Absent)} (their panels say so)"
                 : $"not in every run: {string.Join("; ", result.Absent)} (their panels say so)");
+        if (tensorBoard)
+            WriteTensorBoard(dirs[0], stdout);
         return 0;
+    }
+
+    static void WriteTensorBoard(string dir, TextWriter stdout)
+    {
+        var (file, c) = TensorBoardExport.WriteReportFile(dir);
+        string steps = c.FirstStep is null ? "no steps" : $"steps {c.FirstStep}-{c.LastStep}";
+        stdout.WriteLine($"wrote {file} ({steps}: {c.Scalars} scalars, {c.Images} images, {c.WeightHistograms} weight histograms)");
+        stdout.WriteLine("no gradient histograms: a run's files keep no gradients (dcgan train --tensorboard writes them at its checkpoints)");
     }
 }

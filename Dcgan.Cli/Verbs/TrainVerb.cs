@@ -71,11 +71,14 @@ public static class TrainVerb
           --on-bad-image P       folder/celeba: skip (default) an unreadable image, naming it, or fail on it
           --cache-dir DIR        folder/celeba: decode every image once into a preprocessed cache in DIR, reused by
                                  later epochs and runs (validated against the file list; rebuilt when stale)
+          --tensorboard          also write TensorBoard events (losses.csv and metrics.csv as scalars, the grids as
+                                 images, weight and gradient histograms) to an events.out.tfevents file in --out,
+                                 appended at every checkpoint: tensorboard --logdir runs (kept on --resume)
           --quiet                no progress bar; log lines only
           --verbose              stack traces on errors
         """;
 
-    static readonly HashSet<string> Switches = ["download", "quiet"];
+    static readonly HashSet<string> Switches = ["download", "quiet", "tensorboard"];
 
     public static int Run(string[] args, TextWriter stdout)
     {
@@ -148,6 +151,7 @@ public static class TrainVerb
             Dataset = dataset,
             DataRoot = cl.OptionalString("data-root") ?? o.DataRoot,
             Download = cl.Flag("download") || o.Download,
+            TensorBoard = cl.Flag("tensorboard") || o.TensorBoard,
             ImageSize = imageSize,
             Channels = channels,
             BatchSize = cl.Int("batch-size", o.BatchSize, 2, 65536),

@@ -90,6 +90,11 @@ public sealed record TrainOptions
     public string OnBadImage { get; init; } = "skip";
     /// <summary>Folder data sets: directory of the preprocessed cache (decoded once, reused by later runs); null: none.</summary>
     public string? CacheDir { get; init; }
+    /// <summary>
+    /// Append TensorBoard events (Reporting/TensorBoardExport.cs) to an events.out.tfevents file in the run directory at
+    /// every checkpoint; saved, so a resume goes on writing them.
+    /// </summary>
+    public bool TensorBoard { get; init; }
 
     public static readonly string[] DivergencePolicies = ["rollback", "stop"];
     public static readonly string[] CollapsePolicies = ["warn", "stop"];
