@@ -227,7 +227,7 @@ public static class TensorBoardExport
 
     /// <summary>run.json's started_utc in Unix seconds (0 when the run has none).</summary>
     static double StartTime(RunDirectory run) =>
-        run.RunJson?["started_utc"]?.GetValue<string>() is string s
+        run.RunJson?["started_utc"] is JsonValue v && v.TryGetValue(out string? s)
         && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
             ? t.ToUnixTimeMilliseconds() / 1000.0 : 0;
 
@@ -237,7 +237,7 @@ public static class TensorBoardExport
         double start = StartTime(run);
         var ends = new SortedList<long, double>();
         var losses = run.Losses;
-        int batch = run.RunJson?["config"]?["batch_size"]?.GetValue<int>() ?? 0;
+        int batch = run.RunJson?["config"]?["batch_size"] is JsonValue b && b.TryGetValue(out int n) ? n : 0;
         if (losses is not null && batch > 0 && losses.Has("images_per_second"))
         {
             var its = losses.Column("iteration");
@@ -328,10 +328,12 @@ public sealed class TensorBoardLog(string directory, long exportedThrough, Actio
 
     /// <summary>
     /// At a checkpoint at <paramref name="iteration"/>, after its files are written: appends the events of the steps
-    /// since the last checkpoint (one write, then a flush), and the iteration's gradients as histograms.
+    /// since the last checkpoint (one write, then a flush), and the iteration's gradients as histograms. A write that
+    /// fails (a full disk) is cut back off the file, so that the next checkpoint's records follow whole ones.
     /// </summary>
     public void Checkpoint(int iteration, IReadOnlyList<(string Name, float[] Values)> gradients)
     {
+        long good = -1;
         try
         {
             var counts = new TensorBoardCounts();
@@ -344,17 +346,28 @@ public sealed class TensorBoardLog(string directory, long exportedThrough, Actio
                 File = name;
                 for (int n = 1; System.IO.File.Exists(File); n++)
                     File = $"{name}.{n}";
-                stream = new FileStream(File, FileMode.Append, FileAccess.Write, FileShare.Read);
-                TfRecord.Write(buffer, TensorBoardEvent.Version(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0));
+                stream = new FileStream(File, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
             }
+            good = stream.Length;
+            if (good == 0)
+                TfRecord.Write(buffer, TensorBoardEvent.Version(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0));
             foreach (var e in events)
                 TfRecord.Write(buffer, e);
             stream.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
             stream.Flush();
             exportedThrough = iteration;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ReportException or Checkpoints.CheckpointException)
+        catch (Exception e)
         {
+            try
+            {
+                if (good >= 0)
+                    stream!.SetLength(good);
+            }
+            catch (IOException)
+            {
+                // The next checkpoint's records then follow a torn one, which readers stop at; the report rewrites all.
+            }
             if (!failed)
                 warn($"warning: TensorBoard events not written: {e.Message} (training goes on; dcgan report {directory} --tensorboard writes them later)");
             failed = true;

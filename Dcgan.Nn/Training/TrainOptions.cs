@@ -94,6 +94,7 @@ public sealed record TrainOptions
     /// Append TensorBoard events (Reporting/TensorBoardExport.cs) to an events.out.tfevents file in the run directory at
     /// every checkpoint; saved, so a resume goes on writing them.
     /// </summary>
+    [JsonPropertyName("tensorboard")] // the option's name, not snake case's "tensor_board"
     public bool TensorBoard { get; init; }
 
     public static readonly string[] DivergencePolicies = ["rollback", "stop"];
