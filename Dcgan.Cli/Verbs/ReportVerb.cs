@@ -18,12 +18,17 @@ public static class ReportVerb
         "where to write the page (default DIR/report.html); images are linked relative to it");
     static readonly Option<bool> Embed = Options.Switch("--embed-images",
         "put the images into the page as data: URIs, so that the one file can travel alone");
+    static readonly Option<bool> TensorBoard = Options.Switch("--tensorboard",
+        "also write the run as TensorBoard events to DIR/events.out.tfevents.<time>.<host>.dcgan-report (replacing the one " +
+        "an earlier --tensorboard wrote): losses.csv and metrics.csv as scalars, the grids as images, histograms of the " +
+        "saved weights; then tensorboard --logdir runs. The gradient histograms are written only while training " +
+        "(dcgan train --tensorboard)");
 
     public static readonly Verb Command = Declare();
 
     static Verb Declare()
     {
-        var verb = new Verb("report", "DIR [--out FILE] [--embed-images] | DIR1 DIR2 … --out FILE [--embed-images]",
+        var verb = new Verb("report", "DIR [--out FILE] [--embed-images] [--tensorboard] | DIR1 DIR2 … --out FILE [--embed-images]",
             "report.html of a training run (dcgan train writes one itself), or several runs side by side", """
             Writes one self-contained HTML page about a training run (finished, stopped or still running): its options,
             recipe, device and events; Loss_D and Loss_G (smoothing slider, log scale); D(x) and D(G(z)) (or the
@@ -38,7 +43,7 @@ public static class ReportVerb
             note in that panel.
 
             The page needs no network: data, styles and scripts are inline (charts: uPlot 1.6.32, MIT).
-            """).With(Out, Embed);
+            """).With(Out, Embed, TensorBoard);
         verb.Arguments.Add(Dirs);
         verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
         return verb;
@@ -51,6 +56,9 @@ public static class ReportVerb
             throw new UsageException("dcgan report: a run directory is required: dcgan report DIR [--out FILE] [--embed-images]");
         string? outFile = parse.GetValue(Out);
         bool embed = parse.GetValue(Embed);
+        bool tensorBoard = parse.GetValue(TensorBoard);
+        if (tensorBoard && dirs.Length > 1)
+            throw new UsageException("dcgan report: --tensorboard writes one run's events into its directory; give one DIR (tensorboard --logdir shows several)");
 
         ReportResult result;
         if (dirs.Length == 1)
@@ -73,6 +81,16 @@ public static class ReportVerb
             stdout.WriteLine(dirs.Length == 1
                 ? $"not in this run: {string.Join(", ", result.Absent)} (their panels say so)"
                 : $"not in every run: {string.Join("; ", result.Absent)} (their panels say so)");
+        if (tensorBoard)
+            WriteTensorBoard(dirs[0], stdout);
         return 0;
+    }
+
+    static void WriteTensorBoard(string dir, TextWriter stdout)
+    {
+        var (file, c) = TensorBoardExport.WriteReportFile(dir);
+        string steps = c.FirstStep is null ? "no steps" : $"steps {c.FirstStep}-{c.LastStep}";
+        stdout.WriteLine($"wrote {file} ({steps}: {c.Scalars} scalars, {c.Images} images, {c.WeightHistograms} weight histograms)");
+        stdout.WriteLine("no gradient histograms: a run's files keep no gradients (dcgan train --tensorboard writes them at its checkpoints)");
     }
 }

@@ -117,6 +117,10 @@ public static class TrainVerb
     static readonly Option<string?> CacheDir = Options.Text("--cache-dir", "DIR",
         "folder/celeba: decode every image once into a preprocessed cache in DIR, reused by later epochs and runs " +
         "(validated against the file list; rebuilt when stale)");
+    static readonly Option<bool> TensorBoard = Options.Switch("--tensorboard",
+        "also write TensorBoard events (losses.csv and metrics.csv as scalars, the grids as images, weight and gradient " +
+        "histograms) to an events.out.tfevents file in --out, appended at every checkpoint: tensorboard --logdir runs " +
+        "(kept on --resume)");
     static readonly Option<bool> Quiet = Options.Switch("--quiet", "no progress bar; log lines only");
 
     public static readonly Verb Command = Declare();
@@ -131,7 +135,7 @@ public static class TrainVerb
             """).With(Dataset, DataRoot, Download, ImageSize, Channels, BatchSize, Epochs, Iterations, DryRun, Nz, Ngf, Ndf,
             NetG, NetD, Recipe, Loss, CriticSteps, CriticWarmup, Optimizer, Lr, LrD, LrG, Beta1, Beta2, ClipWeights, DNorm, Gp,
             R1Gamma, R1Every, SpectralNorm, Ema, LrSchedule, Device, Cuda, Accel, Ngpu, Workers, Seed, Out, Resume,
-            CheckpointEvery, SampleEvery, EvalCount, Classifier, OnDivergence, OnCollapse, ClipGradNorm, OnBadImage, CacheDir, Quiet);
+            CheckpointEvery, SampleEvery, EvalCount, Classifier, OnDivergence, OnCollapse, ClipGradNorm, OnBadImage, CacheDir, TensorBoard, Quiet);
         verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
         return verb;
     }
@@ -195,6 +199,7 @@ public static class TrainVerb
             Dataset = dataset,
             DataRoot = r.GetValue(DataRoot) ?? o.DataRoot,
             Download = r.GetValue(Download) || o.Download,
+            TensorBoard = r.GetValue(TensorBoard) || o.TensorBoard,
             ImageSize = imageSize,
             Channels = channels,
             BatchSize = r.GetValue(BatchSize) ?? o.BatchSize,

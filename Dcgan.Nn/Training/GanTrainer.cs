@@ -19,7 +19,7 @@
 // loop); the official WGAN code draws fresh noise for G's step instead, which costs one more G forward pass.
 // Everything stays on the device; once per iteration a handful of scalars (losses, scores, gradient norms, one
 // norm per parameter tensor, a non-finite flag) are copied back. All buffers are allocated in the constructor:
-// CriticStep and GeneratorStep allocate nothing.
+// CriticStep and GeneratorStep allocate nothing (KeepGradients, off unless asked for, allocates its copy once).
 // Divergence check (docs/reliability.md): one device flag, cleared at the first critic step of the iteration, is
 // raised by any non-finite value in D's gradients (before each D step), D's weights after each step, G's
 // gradients, G's weights after its step, or the losses and scores; GeneratorStep reports it. Gradients and weights
@@ -355,6 +355,8 @@ public sealed class GanTrainer : IDisposable
     void GradientChecks(Sequential<float> net, ArrayView<float> norm, int first, int count)
     {
         var g = net.Parameters.Gradients;
+        if (KeepGradients)
+            KeepGradientsOf(net);
         int parts = normParts;
         var norms = tensorNorms.View.SubView(first, count);
         gradClip.SegmentNorms(stream, g, segmentOffsets.View.SubView(first, count), segmentLengths.View.SubView(first, count),
@@ -364,6 +366,42 @@ public sealed class GanTrainer : IDisposable
         if (ClipGradNorm is double max)
             gradClip.ClipByNorm(stream, g, norm, max);
         timer?.Op("gradient norms and checks", "checks");
+    }
+
+    MemoryBuffer1D<float, Stride1D.Dense>? keptG, keptD;
+
+    /// <summary>
+    /// When set, each step copies its network's gradients, as computed (before clipping, like the norms), into a
+    /// buffer of their own before the optimizer step clears them: D's of the iteration's last critic step and G's,
+    /// read by <see cref="KeptGradients"/> (TensorBoard's gradient histograms at checkpoints). Off, nothing is copied;
+    /// the two buffers are allocated at the first use.
+    /// </summary>
+    public bool KeepGradients { get; set; }
+
+    void KeepGradientsOf(Sequential<float> net)
+    {
+        ref var kept = ref (net == Generator ? ref keptG : ref keptD);
+        kept ??= Device.Accelerator.Allocate1D<float>(net.Parameters.Length);
+        net.Parameters.Gradients.CopyTo(stream, (ArrayView<float>)kept.View);
+    }
+
+    /// <summary>
+    /// The gradients the last steps kept (<see cref="KeepGradients"/>), one array per parameter tensor named as
+    /// <see cref="TensorNormNames"/> (netG.…, then netD.…); empty before any step kept them.
+    /// </summary>
+    public IReadOnlyList<(string Name, float[] Values)> KeptGradients()
+    {
+        stream.Synchronize();
+        var result = new List<(string, float[])>();
+        foreach (var (net, kept, prefix) in new[] { (Generator, keptG, "netG."), (Discriminator, keptD, "netD.") })
+        {
+            if (kept is null)
+                continue;
+            var all = kept.GetAsArray1D();
+            foreach (var p in net.Parameters.Parameters)
+                result.Add((prefix + p.Name, all.AsSpan(p.Offset, p.Length).ToArray()));
+        }
+        return result;
     }
 
     static int Count(int[] shape) => shape.Aggregate(1, (x, y) => checked(x * y));
@@ -377,6 +415,8 @@ public sealed class GanTrainer : IDisposable
         objective.Dispose();
         ema?.Dispose();
         alpha?.Dispose();
+        keptG?.Dispose();
+        keptD?.Dispose();
         penalty?.Dispose();
         OptimizerG.Dispose();
         OptimizerD.Dispose();

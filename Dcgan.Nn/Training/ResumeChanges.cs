@@ -7,8 +7,8 @@
 //            --beta1, --beta2, --clip-weights, --d-norm, --gp, --r1-gamma, --r1-every, --spectral-norm, --ema,
 //            --lr-schedule)
 //   allowed  the run's length (--iterations, --epochs), the learning rates (a divergence rollback lowers them and
-//            says to resume with a lower --lr), --clip-grad-norm, intervals, policies, --cache-dir, --download and
-//            --device (another device agrees only to rounding)
+//            says to resume with a lower --lr), --clip-grad-norm, intervals, policies, --cache-dir, --download,
+//            --tensorboard and --device (another device agrees only to rounding)
 //
 // Options compare as computed, not as stored: --recipe wgan-gp resumed with --loss wgan is no change, nor is
 // --channels 1 on an MNIST run saved without it. A recipe part that differs is named by its own option when that
@@ -102,6 +102,7 @@ public static class ResumeChanges
         Compare("--workers", saved.Workers, resumed.Workers, allowed: true);
         Compare("--eval-count", saved.EvalCount, resumed.EvalCount, allowed: true);
         Compare("--classifier", saved.Classifier, resumed.Classifier, allowed: true);
+        Compare("--tensorboard", saved.TensorBoard, resumed.TensorBoard, allowed: true);
         return changes;
     }
 

@@ -101,6 +101,12 @@ public sealed record TrainOptions
     public string OnBadImage { get; init; } = "skip";
     /// <summary>Folder data sets: directory of the preprocessed cache (decoded once, reused by later runs); null: none.</summary>
     public string? CacheDir { get; init; }
+    /// <summary>
+    /// Append TensorBoard events (Reporting/TensorBoardExport.cs) to an events.out.tfevents file in the run directory at
+    /// every checkpoint; saved, so a resume goes on writing them.
+    /// </summary>
+    [JsonPropertyName("tensorboard")] // the option's name, not snake case's "tensor_board"
+    public bool TensorBoard { get; init; }
 
     public static readonly string[] DivergencePolicies = ["rollback", "stop"];
     public static readonly string[] CollapsePolicies = ["warn", "stop"];

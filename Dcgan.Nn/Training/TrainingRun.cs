@@ -8,6 +8,8 @@
 //   metrics.csv                      the quality metric (Evaluation/QualityMetric.cs) of --eval-count samples per epoch
 //   run.json                         configuration, device, versions, seed, timings
 //   report.html                      a page of all the above (Reporting/RunReport.cs), at every checkpoint and at the end
+//   events.out.tfevents.<time>.<host>.<pid>   with --tensorboard: the above as TensorBoard events, appended at every
+//                                    checkpoint, one file per process (Reporting/TensorBoardExport.cs)
 //   netG.safetensors, netD.safetensors            latest weights, PyTorch state-dict names
 //   netG_ema.safetensors             with --ema: the averaged generator, its batchnorm statistics re-estimated
 //   checkpoints/netG_epoch_N.safetensors (and netD) per epoch
@@ -190,6 +192,8 @@ public sealed partial class TrainingRun
         using var metric = OpenQualityMetric(dataset, device, model, runInfo);
         var divergenceLog = new DivergenceLog(outDir);
         string statePath = Path.Combine(outDir, TrainState.FileName);
+        using var tensorBoardLog = tensorBoard = options.TensorBoard
+            ? TensorBoardLog.Open(outDir, resume ? LastCheckpointIteration(statePath) : null, observer.Message) : null;
 
         bool fromCheckpoint = resume;
         int rollbacks = 0;
@@ -385,6 +389,10 @@ public sealed partial class TrainingRun
         {
             long criticBefore = trainer.CriticStepsTaken;
             int criticSteps = trainer.CriticStepsForNextIteration;
+            // --tensorboard: a checkpoint's gradient histograms need its iteration's gradients, kept before the steps clear them.
+            if (tensorBoard is not null)
+                trainer.KeepGradients = iteration == totalIterations || (options.CheckpointEvery is int every ? iteration % every == 0
+                    : (criticBefore + criticSteps) / batchesPerEpoch > criticBefore / batchesPerEpoch);
             double lrScale = recipe.LearningRateScaleAt(iteration, totalIterations);
             trainer.OptimizerD.LearningRateScale = lrScale;
             trainer.OptimizerG.LearningRateScale = lrScale;
@@ -463,6 +471,7 @@ public sealed partial class TrainingRun
                     runInfo.SkippedImages = f.SkippedCount;
                 runInfo.Write(outDir, totalIterations, iteration, wall.Elapsed);
                 WriteReport(outDir);
+                tensorBoard?.Checkpoint(iteration, trainer.KeptGradients());
                 observer.Saved($"checkpoint at iteration {iteration}");
             }
         }
@@ -474,6 +483,7 @@ public sealed partial class TrainingRun
     }
 
     bool reportFailed;
+    TensorBoardLog? tensorBoard;
 
     /// <summary>
     /// Rewrites report.html from the files just written (it reads the CSV logs whole: cheap at checkpoint frequency).
