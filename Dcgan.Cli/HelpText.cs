@@ -10,6 +10,8 @@ namespace Dcgan.Cli;
 internal sealed class HelpText : SynchronousCommandLineAction
 {
     const int Column = 25, Width = 118;
+    /// <summary>A space that Row does not break a line at ("[also --batchSize]" stays whole).</summary>
+    const char Glue = '\u0001';
 
     public override bool ClearsParseErrors => true;
 
@@ -38,13 +40,15 @@ internal sealed class HelpText : SynchronousCommandLineAction
             output.WriteLine();
             output.WriteLine(prose);
         }
-        var options = verb.Options.Where(o => o is not HelpOption && !o.Hidden).ToList();
-        if (options.Count == 0)
-            return;
+        // The verb's own options, then the root's that every verb takes (--verbose; not --help and --version).
+        var root = verb.Parents.OfType<Command>().First();
+        while (root.Parents.OfType<Command>().FirstOrDefault() is { } parent)
+            root = parent;
+        var options = verb.Options.Where(o => o is not HelpOption && !o.Hidden)
+            .Concat(root.Options.Where(o => o.Recursive && o is not (HelpOption or VersionOption) && !o.Hidden)).ToList();
         output.WriteLine();
         foreach (var option in options)
             Row(output, option.Arity.MaximumNumberOfValues == 0 ? option.Name : $"{option.Name} {option.HelpName}", Describe(option));
-        Row(output, "--verbose", "stack traces on errors");
     }
 
     /// <summary>`dcgan --help`: every verb with its usage and summary.</summary>
@@ -73,7 +77,7 @@ internal sealed class HelpText : SynchronousCommandLineAction
             text += $" (default {Format(value)})";
         var aliases = option.Aliases.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToList();
         if (aliases.Count > 0)
-            text += $" [also {string.Join(", ", aliases)}]";
+            text += $" [also{Glue}{string.Join(",{Glue}", aliases)}]";
         return text;
     }
 
@@ -100,7 +104,7 @@ internal sealed class HelpText : SynchronousCommandLineAction
                 output.WriteLine(line.TrimEnd());
                 line = new string(' ', column);
             }
-            line += word + " ";
+            line += word.Replace(Glue, ' ') + " ";
         }
         output.WriteLine(line.TrimEnd());
     }

@@ -15,7 +15,8 @@ namespace Dcgan.Cli;
 
 public static class Program
 {
-    static readonly Option<bool> Verbose = new("--verbose") { Description = "stack traces on errors", Recursive = true, Hidden = true };
+    /// <summary>Every verb's: HelpText lists it under each verb's options.</summary>
+    static readonly Option<bool> Verbose = new("--verbose") { Description = "stack traces on errors", Recursive = true };
 
     /// <summary>Every verb, declared once; parsing, help and the README's option tables follow from it.</summary>
     internal static readonly RootCommand Root = Build();

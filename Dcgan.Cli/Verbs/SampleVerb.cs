@@ -13,7 +13,7 @@ public static class SampleVerb
         "generator weights (netG.safetensors from dcgan train, or a PyTorch export with pytorch/examples' state-dict " +
         "names; the network is rebuilt from the shapes), or a run directory: its EMA generator (netG_ema.safetensors) " +
         "when it has one, else its netG.safetensors");
-    static readonly Option<int?> Count = Options.Int("--count", "N", "number of images (at most 1024; default 64)", 1, 1024);
+    static readonly Option<int?> Count = Options.Int("--count", "N", "number of images", 1, 1024, fallback: 64);
     static readonly Option<int?> Seed = Options.Int("--seed", "N", "seed of the latent vectors", min: 0, fallback: 1, aliases: "--manualSeed");
     static readonly Option<string?> Noise = Options.Text("--noise", "FILE",
         "latent vectors instead: safetensors with float32 z of shape [N, nz, 1, 1]");
@@ -42,7 +42,7 @@ public static class SampleVerb
     {
         string checkpointPath = result.GetValue(Checkpoint)
             ?? throw new UsageException("dcgan sample: --checkpoint FILE is required (a generator's netG.safetensors)");
-        int? count = result.GetValue(Count);
+        int count = result.Value(Count);
         int seed = result.Value(Seed);
         string? noisePath = result.GetValue(Noise);
         string outPath = result.Value(Out);
@@ -51,7 +51,7 @@ public static class SampleVerb
         bool interpolate = result.GetValue(Interpolate);
         string deviceSpec = result.Value(Device);
         var mode = bnMode == "eval" ? BatchNormMode.Eval : BatchNormMode.Batch;
-        if (noisePath is not null && (interpolate || result.Given(Seed) || count is not null))
+        if (noisePath is not null && (interpolate || result.Given(Seed) || result.Given(Count)))
             throw new UsageException("dcgan sample: --noise fixes the latent vectors; leave out --seed, --count and --interpolate");
 
         if (Directory.Exists(checkpointPath))
@@ -74,7 +74,7 @@ public static class SampleVerb
         }
         else
         {
-            n = count ?? 64;
+            n = count;
             z = GeneratorSampler.Noise((ulong)seed, n, config.Nz);
         }
 

@@ -81,6 +81,8 @@ public static class TrainVerb
     static readonly Option<string?> Device = Options.Device(fallback: null);
     static readonly Option<bool> Cuda = Options.Switch("--cuda", "pytorch/examples' spelling of --device cuda");
     static readonly Option<bool> Accel = Options.Switch("--accel", "pytorch/examples' spelling of --device auto");
+    static readonly Option<bool> Mps = Options.Switch("--mps",
+        "pytorch/examples' Apple GPU switch: refused in one line, as ILGPU has no Metal backend (--accel picks what there is)");
     static readonly Option<int?> Ngpu = Options.Int("--ngpu", "N",
         "devices to train on: 1 (or 0, as pytorch/examples' default CPU run); a run uses one device for now", 0);
     static readonly Option<int?> Workers = Options.Int("--workers", "N",
@@ -134,7 +136,7 @@ public static class TrainVerb
             is dcgan train --dataset cifar10 --dataroot DIR --cuda.
             """).With(Dataset, DataRoot, Download, ImageSize, Channels, BatchSize, Epochs, Iterations, DryRun, Nz, Ngf, Ndf,
             NetG, NetD, Recipe, Loss, CriticSteps, CriticWarmup, Optimizer, Lr, LrD, LrG, Beta1, Beta2, ClipWeights, DNorm, Gp,
-            R1Gamma, R1Every, SpectralNorm, Ema, LrSchedule, Device, Cuda, Accel, Ngpu, Workers, Seed, Out, Resume,
+            R1Gamma, R1Every, SpectralNorm, Ema, LrSchedule, Device, Cuda, Accel, Mps, Ngpu, Workers, Seed, Out, Resume,
             CheckpointEvery, SampleEvery, EvalCount, Classifier, OnDivergence, OnCollapse, ClipGradNorm, OnBadImage, CacheDir, TensorBoard, Quiet);
         verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
         return verb;
@@ -187,6 +189,9 @@ public static class TrainVerb
         if (r.GetValue(Ngpu) is > 1 and var ngpu)
             throw new UsageException($"dcgan train: --ngpu {ngpu}: a run trains on one device (there is no multi-GPU training yet); " +
                                      "leave out --ngpu or give 1, and pick the device with --device cuda:i");
+        if (r.GetValue(Mps))
+            throw new UsageException("dcgan train: --mps: ILGPU has no Metal backend, so there is no Apple GPU to train on; " +
+                                     "give --accel (an OpenCL device, else the CPU) or leave it out");
         if (new[] { r.Given(Device), r.GetValue(Cuda), r.GetValue(Accel) }.Count(given => given) > 1)
             throw new UsageException("dcgan train: give one of --device, --cuda and --accel");
         string device = r.GetValue(Device) ?? (r.GetValue(Cuda) ? "cuda" : r.GetValue(Accel) ? "auto" : o.Device);

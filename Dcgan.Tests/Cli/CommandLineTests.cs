@@ -114,6 +114,7 @@ public sealed class CommandLineTests
 
     [TestCase("train --ngpu 2", "dcgan train: --ngpu 2: a run trains on one device (there is no multi-GPU training yet)")]
     [TestCase("train --cuda --device cpu", "dcgan train: give one of --device, --cuda and --accel")]
+    [TestCase("train --dataset fake --mps --dry-run", "dcgan train: --mps: ILGPU has no Metal backend")]
     [TestCase("train --dry-run --iterations 3", "--dry-run is one iteration")]
     [TestCase("train --dataset lsun --dataroot /x", "--dataset lsun: LSUN's LMDB databases are not read here")]
     [TestCase("train --batchSize 8 --batch-size 8", "option --batch-size given twice")]
