@@ -122,7 +122,8 @@ public static class CommandLine
     {
         var command = result.CommandResult.Command;
         string who = command is Verb verb ? $"dcgan {verb.Path}" : "dcgan";
-        foreach (var option in command.Options.Concat(result.RootCommandResult.Command.Options.Where(o => o.Recursive)))
+        var options = command.Options.Concat(result.RootCommandResult.Command.Options.Where(o => o.Recursive)).ToList();
+        foreach (var option in options)
         {
             if (result.GetResult(option) is not { Implicit: false } given)
                 continue;
@@ -145,7 +146,7 @@ public static class CommandLine
             if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length == 2)
                 throw new UsageException($"{who}: unexpected argument '{token}' (options look like --name value)");
             string name = token.Split('=')[0];
-            throw new UsageException($"{who}: unknown option {name}{Hint(name, command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)))}"
+            throw new UsageException($"{who}: unknown option {name}{Hint(name, options.SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal)))}"
                                      + $" (see {who} --help)");
         }
         if (result.Errors.FirstOrDefault() is { } error)
@@ -153,19 +154,26 @@ public static class CommandLine
     }
 
     /// <summary>
-    /// "; did you mean --batch-size?" for the nearest name: the same once case, '-' and '_' are ignored
-    /// (--batch_size, --BatchSize, --manualseed), else within two edits or a third of its length (--batch-sise, trian).
+    /// "; did you mean --batch-size?" for the nearest name: the same once case, '-' and '_' are ignored (--batch_size,
+    /// --BatchSize, --manualseed); else the one name it begins (--h: --help); else within a third of its length in
+    /// edits, at least two from four letters on (--batch-sise, trian), one below (--nzz).
     /// </summary>
     static string Hint(string typed, IEnumerable<string> names)
     {
         static string Plain(string s) => s.TrimStart('-').Replace("-", "").Replace("_", "").ToLowerInvariant();
-        var candidates = names.Where(n => !n.StartsWith('-') || n.StartsWith("--", StringComparison.Ordinal)).Distinct().ToList();
-        string? best = candidates.FirstOrDefault(n => Plain(n) == Plain(typed));
+        var candidates = names.Distinct().ToList();
+        string core = Plain(typed);
+        string? best = candidates.FirstOrDefault(n => Plain(n) == core);
+        // An option's own spellings (--batch-size, --batchSize) count as one.
+        var begun = candidates.Where(n => core.Length > 0 && Plain(n).StartsWith(core, StringComparison.Ordinal)).ToList();
+        if (best is null && begun.Select(Plain).Distinct().Count() == 1)
+            best = begun[0];
         if (best is null)
         {
             var scored = candidates.Select(n => (Name: n, Distance: Edits(typed.ToLowerInvariant(), n.ToLowerInvariant())))
                 .OrderBy(c => c.Distance).FirstOrDefault();
-            if (scored.Name is not null && scored.Distance <= Math.Max(2, typed.TrimStart('-').Length / 3))
+            int tolerance = core.Length >= 4 ? Math.Max(2, core.Length / 3) : 1;
+            if (scored.Name is not null && scored.Distance <= tolerance)
                 best = scored.Name;
         }
         return best is null ? "" : $"; did you mean {best}?";
