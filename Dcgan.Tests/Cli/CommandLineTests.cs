@@ -104,6 +104,27 @@ public sealed class CommandLineTests
             Assert.That(parsed, Is.Not.EqualTo(TrainVerb.ParseForTest()), "the option changes something");
     }
 
+    /// <summary>Every alias of every verb (eval's --dataroot, classifier's --niter, ...) gives what its option's own name gives.</summary>
+    [Test]
+    public void EveryAliasOfEveryVerbParsesAsItsOption()
+    {
+        static IEnumerable<System.CommandLine.Command> Verbs(System.CommandLine.Command c) => c.Subcommands.SelectMany(Verbs).Prepend(c);
+        int aliases = 0;
+        foreach (var verb in Verbs(Program.Root).OfType<Verb>())
+            foreach (var option in verb.Options)
+                foreach (var alias in option.Aliases.Where(a => a.StartsWith("--", StringComparison.Ordinal)))
+                {
+                    string[] value = option.Arity.MaximumNumberOfValues == 0 ? [] : ["16"];
+                    var byName = Program.Root.Parse([.. verb.Path.Split(' '), option.Name, .. value]);
+                    var byAlias = Program.Root.Parse([.. verb.Path.Split(' '), alias, .. value]);
+                    Assert.That(byAlias.Errors, Is.Empty, $"{verb.Path} {alias}");
+                    Assert.That(byAlias.GetResult(option)?.GetValueOrDefault<object>(),
+                        Is.EqualTo(byName.GetResult(option)?.GetValueOrDefault<object>()).And.Not.Null, $"{verb.Path} {alias}");
+                    aliases++;
+                }
+        Assert.That(aliases, Is.GreaterThanOrEqualTo(18), "train 6, the other verbs 12");
+    }
+
     /// <summary>The names pytorch/examples shares with us, and its --dataset values we have, set what they say.</summary>
     [Test]
     public void PytorchExamplesSharedNamesSetTheirOptions()
