@@ -71,6 +71,22 @@ public static class KernelBench
     /// </summary>
     public static PeakEstimate Peak(ComputeDevice device)
     {
+        var estimate = Measure(device);
+        peaks.AddOrUpdate(device.Accelerator, estimate);
+        return estimate;
+    }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Accelerator, PeakEstimate> peaks = new();
+
+    /// <summary>
+    /// The device's peak as <see cref="Peak"/> last found it in this process, measured now only the first time (a
+    /// training run's profiled checkpoints take it so: the probe costs about half a second on a CPU, once per session).
+    /// </summary>
+    public static PeakEstimate CachedPeak(ComputeDevice device) =>
+        peaks.TryGetValue(device.Accelerator, out var known) ? known : Peak(device);
+
+    static PeakEstimate Measure(ComputeDevice device)
+    {
         var a = device.Accelerator;
         if (a is CudaAccelerator && (a.Name.Contains("H100") || a.Name.Contains("H200")))
             return new(67_000, "datasheet: H100/H200 SXM FP32 67 TFLOP/s");

@@ -7,6 +7,8 @@
 //   losses.csv / losses.png          one row per iteration / the curves
 //   metrics.csv                      the quality metric (Evaluation/QualityMetric.cs) of --eval-count samples per epoch
 //   run.json                         configuration, device, versions, seed, timings
+//   snapshots.json                   per checkpoint: D's logits on a fixed real and fake batch, per-layer weight and
+//                                    activation statistics, the profile of the iteration (Training/Snapshots.cs)
 //   report.html                      a page of all the above (Reporting/RunReport.cs), at every checkpoint and at the end
 //   netG.safetensors, netD.safetensors            latest weights, PyTorch state-dict names
 //   netG_ema.safetensors             with --ema: the averaged generator, its batchnorm statistics re-estimated
@@ -322,6 +324,9 @@ public sealed partial class TrainingRun
             explosions.RememberTensors);
         using var metricsCsv = metric is null ? null : new CsvLog(Path.Combine(outDir, MetricsCsvFile), MetricsCsvHeader, position.Iteration);
         var grids = new GridHistory(outDir, position.Iteration);
+        // What D sees and where the time goes, at every checkpoint (Snapshots.cs): training runs the same without it.
+        var snapshotsFile = hooks.NoSnapshots ? null : new SnapshotsFile(outDir, position.Iteration, SnapshotRecorder.About(options.BatchSize));
+        using var snapshots = hooks.NoSnapshots ? null : new SnapshotRecorder(device, trainer, dataset);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
             dataset.Count, model, options.BatchSize, batchesPerEpoch,
             (int)((recipe.CriticStepsThrough(totalIterations) + batchesPerEpoch - 1) / batchesPerEpoch),
@@ -351,6 +356,9 @@ public sealed partial class TrainingRun
         using var evalNoise = metric is null ? null
             : accelerator.Allocate1D(NormalRngReference.Normal(trainer.StreamSeed('q'), 0, options.EvalCount * options.Nz));
         var evalImages = metric is null ? [] : new float[options.EvalCount * (samples.Length / GridImages)];
+        // A checkpoint closes the run's last iteration and each epoch's (or every --checkpoint-every-th iteration).
+        bool CheckpointDue(int iteration, long criticBefore, long criticAfter) => iteration == totalIterations ||
+            (options.CheckpointEvery is int ce ? iteration % ce == 0 : criticAfter / batchesPerEpoch > criticBefore / batchesPerEpoch);
         var speed = Stopwatch.StartNew();
         for (int iteration = position.Iteration + 1; iteration <= totalIterations; iteration++)
         {
@@ -360,6 +368,10 @@ public sealed partial class TrainingRun
             trainer.OptimizerD.LearningRateScale = lrScale;
             trainer.OptimizerG.LearningRateScale = lrScale;
             int epoch = 0, batchIndex = 0;
+            // The iteration that ends at a checkpoint is profiled op by op for its snapshot (the same numbers result).
+            bool profiled = snapshots is not null && CheckpointDue(iteration, criticBefore, criticBefore + criticSteps);
+            if (profiled)
+                snapshots!.BeginProfile();
             for (int k = 0; k < criticSteps; k++)
             {
                 var batch = loader.Next();
@@ -367,10 +379,14 @@ public sealed partial class TrainingRun
                     SaveRealSamples(outDir, batch.Data, dataset);
                 (epoch, batchIndex) = (batch.Epoch, batch.Index);
                 hooks.BeforeStep?.Invoke(iteration, batch.Data);
+                if (profiled)
+                    snapshots!.ProfiledOp("real batch from the loader (host)", "data");
                 trainer.CriticStep(batch.Data);
                 loader.Return(batch);
             }
             var stats = trainer.GeneratorStep();
+            if (profiled)
+                snapshots!.EndProfile(iteration, device, firstOfSession: iteration == position.Iteration + 1);
             long criticAfter = trainer.CriticStepsTaken;
             // Real images per second: the batches of this iteration's critic steps over its wall time.
             double imagesPerSecond = (double)criticSteps * options.BatchSize / Math.Max(speed.Elapsed.TotalSeconds, 1e-9);
@@ -422,12 +438,13 @@ public sealed partial class TrainingRun
                 runInfo.Quality!["latest"] = latest;
                 observer.Message($"[{shownEpoch}] quality of {quality.Count} samples: {quality.Summary()} ({seconds:F1} s)");
             }
-            bool checkpoint = last || (options.CheckpointEvery is int ce ? iteration % ce == 0 : epochEnd);
-            if (checkpoint)
+            if (CheckpointDue(iteration, criticBefore, criticAfter))
             {
                 var now = new TrainPosition(iteration, (int)(criticAfter / batchesPerEpoch), (int)(criticAfter % batchesPerEpoch),
                     criticAfter);
                 SaveCheckpoint(outDir, trainer, sampler, fixedNoise, fixedNoiseShape, now, epochEnd ? endedEpoch : null, rollbacks);
+                if (snapshots is not null)
+                    snapshotsFile!.Add(snapshots.Take(iteration, epochEnd ? endedEpoch : null));
                 LossPlot.SavePng(Path.Combine(outDir, "losses.png"), csv.Points, loss: recipe.Loss);
                 grids.SaveGif();
                 if (dataset is FolderDataset f)
@@ -737,4 +754,7 @@ internal sealed class TrainingHooks
 {
     /// <summary>Called with (iteration, the real batch) just before the batch goes to the device.</summary>
     public Action<int, float[]>? BeforeStep { get; init; }
+
+    /// <summary>No snapshots.json (the tests that prove snapshots leave the training trajectory as it was).</summary>
+    public bool NoSnapshots { get; init; }
 }
