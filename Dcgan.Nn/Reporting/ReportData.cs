@@ -9,6 +9,8 @@
 //   grids        the fixed-noise grids in iteration order, each with its image (a relative URL or a data: URI)
 //   grad_norms   grad_norms.csv as a heatmap: per tensor, the largest norm in each of at most MaxHeatmapColumns
 //                buckets of iterations (null where a norm in the bucket was not finite)
+//   snapshots    snapshots.json's snapshots as recorded (Training/Snapshots.cs): per checkpoint D's logits with their
+//                histogram, per-layer statistics, the profiled iteration
 //
 // A panel's data is null when the run has no such file; the page then shows the note the HTML already holds.
 using System.Globalization;
@@ -37,6 +39,11 @@ internal static partial class ReportData
         w.WriteStartObject();
         WriteRun(w, run, facts, imageSource);
         WriteGradNorms(w, run.GradNorms);
+        w.WritePropertyName("snapshots");
+        if (run.Snapshots is null)
+            w.WriteNullValue();
+        else
+            run.Snapshots.WriteTo(w);
         w.WriteEndObject();
     });
 
