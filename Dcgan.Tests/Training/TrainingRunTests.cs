@@ -197,9 +197,17 @@ public abstract class TrainingRunTests : BackendTest
             Assert.That(ops.Sum(o => (double)o!["ms"]!), Is.EqualTo((double)profile["total_ms"]!).Within(0.01 + 1e-3 * (double)profile["total_ms"]!));
             var convs = ops.Where(o => ((string)o!["kind"]!).StartsWith("conv", StringComparison.Ordinal)).ToList();
             Assert.That(convs, Has.Count.EqualTo(12), "3 convs in each net, a forward and a backward row each");
-            Assert.That(convs.Select(o => (double)o!["gflops"]!), Is.All.Positive);
-            Assert.That(convs.Select(o => (double)o!["percent_of_peak"]!), Is.All.Positive);
-            Assert.That((double)profile["peak_gflops"]!, Is.Positive);
+            Assert.That(convs.Select(o => (double)o!["gflops"]! * 1e3 * (double)o["ms"]! / (double)o["gflop"]!),
+                Is.All.EqualTo(1e6).Within(0.01).Percent, "GFLOP/s = GFLOP / s");
+            // The peak is never measured in a run: the datasheet's or PeakCache's, or none (then no % of peak).
+            if (profile["peak_gflops"] is JsonValue peak)
+                Assert.That(convs.Select(o => (double)o!["percent_of_peak"]! * (double)peak / (double)o["gflops"]!),
+                    Is.All.EqualTo(100).Within(0.01).Percent);
+            else
+            {
+                Assert.That(convs.Select(o => o!["percent_of_peak"]), Is.All.Null);
+                Assert.That((string)profile["peak_source"]!, Does.StartWith("none known for this device"));
+            }
         }
     }
 
