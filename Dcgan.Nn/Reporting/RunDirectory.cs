@@ -102,6 +102,12 @@ public sealed partial class RunDirectory
     /// </summary>
     public JsonArray? Snapshots { get; }
 
+    /// <summary>
+    /// grid_labels.json (Training/GridLabels.cs): the grids' layout (columns, padding, tile) and per grid file its tiles'
+    /// labels and confidences; null when the run has none (no quality metric, or a run from before the labels).
+    /// </summary>
+    public JsonObject? GridLabels { get; }
+
     RunDirectory(string path)
     {
         Path = path;
@@ -129,6 +135,7 @@ public sealed partial class RunDirectory
         SkippedImages = File.Exists(Combine(TrainingRun.SkippedImagesFile))
             ? ReadText(Combine(TrainingRun.SkippedImagesFile)).Split('\n', StringSplitOptions.RemoveEmptyEntries) : [];
         Snapshots = ReadSnapshots();
+        GridLabels = ReadGridLabels();
     }
 
     /// <summary>
@@ -145,6 +152,27 @@ public sealed partial class RunDirectory
     }
 
     public string Combine(string file) => System.IO.Path.Combine(Path, file);
+
+    /// <summary>grid_labels.json when it can be read and has a layout; else null.</summary>
+    JsonObject? ReadGridLabels()
+    {
+        string path = Combine(Training.GridLabels.FileName);
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return JsonNode.Parse(ReadText(path)) is JsonObject o && o["grids"] is JsonArray && (int?)o["columns"] > 0 && (int?)o["tile"] > 0 ? o : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The labels and confidences of one grid's tiles, when grid_labels.json has them.</summary>
+    public (JsonArray Labels, JsonArray Confidence)? LabelsOf(string gridFile) =>
+        GridLabels?["grids"]?.AsArray().OfType<JsonObject>().FirstOrDefault(g => (string?)g["file"] == gridFile) is { } g
+        && g["labels"] is JsonArray l && g["confidence"] is JsonArray c && l.Count == c.Count ? (l, c) : null;
 
     /// <summary>The snapshots of snapshots.json that have an iteration, in iteration order; null when there are none.</summary>
     JsonArray? ReadSnapshots()

@@ -273,12 +273,18 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         else
         {
             var last = run.Grids[^1];
-            html.Append("<figure class=\"grid\">\n");
-            html.Append($"<img id=\"grid-image\" src=\"{H(imageSource(last.File))}\" alt=\"fixed-noise samples\">\n");
+            html.Append("<figure class=\"grid\">\n<div class=\"grid-wrap\">");
+            html.Append($"<img id=\"grid-image\" src=\"{H(imageSource(last.File))}\" alt=\"fixed-noise samples\">");
+            if (run.GridLabels is not null)
+                html.Append("<div id=\"grid-overlay\" hidden></div>");
+            html.Append("</div>\n");
             html.Append($"<figcaption><span id=\"grid-caption\">{H(GridCaption(last))}</span>\n");
             html.Append("<span class=\"controls\"><button type=\"button\" id=\"grid-play\">play</button> " +
                         $"<input type=\"range\" id=\"grid-slider\" min=\"0\" max=\"{run.Grids.Count - 1}\" step=\"1\" value=\"{run.Grids.Count - 1}\"> " +
-                        $"<span id=\"grid-position\">{run.Grids.Count} of {run.Grids.Count}</span></span></figcaption>\n</figure>\n");
+                        $"<span id=\"grid-position\">{run.Grids.Count} of {run.Grids.Count}</span></span>" +
+                        (run.GridLabels is null ? "" : " <label class=\"controls\"><input type=\"checkbox\" id=\"grid-labels\"> labels: the quality metric's " +
+                                                       "classifier's class and confidence for each image (grey: below 50 %)</label>") +
+                        "</figcaption>\n</figure>\n");
         }
         if (run.HasRealSamples)
             html.Append($"<figure class=\"real\"><img id=\"real-image\" src=\"{H(imageSource(RunDirectory.RealSamplesFile))}\" alt=\"real samples\">" +

@@ -7,13 +7,13 @@
 //   losses, scores    uPlot line charts over iterations: the raw values faint, TensorBoard's debiased exponential
 //                     moving average bold (weight on the slider); long series are thinned for drawing only
 //   quality-*         metrics.csv per evaluation, the real held-out values as dashed reference lines
-//   samples           a slider and a play button over the fixed-noise grids
+//   samples           a slider and a play button over the fixed-noise grids; a box overlays each tile's classifier label
 //   grad-norms        a canvas heatmap: tensor × bucket of iterations, log colour scale, tooltip on hover
 //   logits, logit-means, layer-stats   per checkpoint (snapshots, a slider): D's logit histograms on the real and the
 //                     fake batch (canvas), the mean logits over the checkpoints, each layer's statistics as a table
 //   profile           the chosen checkpoint's profiled iteration: ms per op as bars (canvas) and as a table
 // compare.html
-//   loss-d, loss-g, scores-*, quality-*   the same charts with one colour per run, each run's series aligned on the
+//   loss-d, loss-g, penalty, scores-*, quality-*   the same charts with one colour per run, each run's series aligned on the
 //                     union of the runs' iterations
 //   samples           one slider over the iterations any run saved a grid at, a grid per run (data.steps)
 //   runs              a tick box that hides the rows of the runs table whose values agree
@@ -274,15 +274,38 @@
     return go;
   }
 
+  // The classifier's label and confidence over each tile of grid g (grid_labels.json), when the labels box is ticked.
+  function drawGridLabels(g) {
+    const overlay = $("grid-overlay"), box = $("grid-labels");
+    if (!overlay || !box) return;
+    overlay.innerHTML = "";
+    overlay.hidden = !box.checked || !g.labels;
+    if (overlay.hidden) return;
+    const L = data.grid_layout, cols = Math.min(L.columns, g.labels.length), rows = Math.ceil(g.labels.length / cols);
+    const width = (L.tile + L.padding) * cols + L.padding, height = (L.tile + L.padding) * rows + L.padding;
+    g.labels.forEach((label, k) => {
+      const span = document.createElement("span"), c = g.confidence[k];
+      span.textContent = label + " " + Math.round(100 * c) + "%";
+      if (!(c >= 0.5)) span.className = "unsure";
+      span.style.left = (100 * (L.padding + (k % cols) * (L.tile + L.padding)) / width) + "%";
+      span.style.top = (100 * (L.padding + Math.floor(k / cols) * (L.tile + L.padding)) / height) + "%";
+      overlay.appendChild(span);
+    });
+  }
+
   function setupGrids() {
     const grids = data.grids, img = $("grid-image");
     if (!img || grids.length === 0) return;
-    stepper(grids.length, i => {
+    const go = stepper(grids.length, i => {
       const g = grids[i];
       showImage(img, g.src);
       $("grid-caption").textContent = gridCaption(g);
       $("grid-position").textContent = (i + 1) + " of " + grids.length;
-    })(grids.length - 1);
+      drawGridLabels(g);
+    });
+    go(grids.length - 1);
+    const box = $("grid-labels");
+    if (box) box.addEventListener("change", () => drawGridLabels(grids[+$("grid-slider").value]));
   }
 
   // ---- gradient-norm heatmap -----------------------------------------------------------------------------------
@@ -586,7 +609,7 @@
       ctx.fillRect(labelWidth, y + 2, Math.max(1, o.ms / most * plotW), rowHeight - 4);
       ctx.fillStyle = "#4a5263";
       ctx.textAlign = "left";
-      ctx.fillText(format(o.ms) + " ms" + (finite(o.gflops) ? " · " + format(o.gflops) + " GFLOP/s · " + format(o.percent_of_peak) + "% peak" : ""),
+      ctx.fillText(format(o.ms) + " ms" + (finite(o.gflops) ? " · " + format(o.gflops) + " GFLOP/s" : "") + (finite(o.percent_of_peak) ? " · " + format(o.percent_of_peak) + "% peak" : ""),
         labelWidth + Math.max(1, o.ms / most * plotW) + 6, y + rowHeight / 2);
     });
     ctx.fillStyle = "#4a5263";
@@ -613,7 +636,8 @@
     const convMs = conv.reduce((a, k) => a + k.ms, 0), convGflop = conv.reduce((a, k) => a + (k.gflop || 0), 0);
     $("profile-summary").textContent = "iteration " + p.iteration.toLocaleString("en-US") + ": " + format(p.total_ms) + " ms profiled, " +
       (100 * convMs / p.total_ms).toFixed(0) + "% in conv passes at " + format(convGflop / (convMs / 1e3)) + " GFLOP/s (" +
-      format(100 * convGflop / (convMs / 1e3) / p.peak_gflops) + "% of the peak " + format(p.peak_gflops) + " GFLOP/s, " + p.peak_source + ")" +
+      (finite(p.peak_gflops) ? format(100 * convGflop / (convMs / 1e3) / p.peak_gflops) + "% of the peak " + format(p.peak_gflops) + " GFLOP/s, " : "peak: ") +
+      p.peak_source + ")" +
       (p.includes_compilation ? "; the session's first iteration: its times include compiling the kernels" : "");
   }
 
@@ -679,6 +703,18 @@
         else notes.push("heatmap hover: " + tip.textContent.replace(/\n/g, " | "));
       }
 
+      const labels = $("grid-labels");
+      if (labels) {
+        labels.checked = true;
+        labels.dispatchEvent(new Event("change"));
+        const g = data.grids[+$("grid-slider").value], spans = $("grid-overlay").querySelectorAll("span");
+        if ($("grid-overlay").hidden || !g.labels || spans.length !== g.labels.length) fails.push("the labels box showed " + spans.length + " labels over " + g.file);
+        else notes.push("grid labels: " + spans.length + " over " + g.file + ", the first " + spans[0].textContent);
+        labels.checked = false;
+        labels.dispatchEvent(new Event("change"));
+        if (!$("grid-overlay").hidden) fails.push("unticking the labels box left the labels shown");
+      }
+
       const snapshots = $("snapshot-slider");
       if (snapshots && data.snapshots.length >= 2) {
         const before = $("logits").toDataURL(), from = charts["logits"].iteration, table = $("layer-stats").tBodies[0].textContent;
@@ -729,26 +765,37 @@
     smoothedChart(name, title, kind === "d_x" ? "probability" : "critic output", defs, kind === "d_x" ? [{ label: "0.5", value: 0.5 }] : [], false);
   }
 
+  // The gradient penalty of each run that logs one (gp or r1), apart from Loss_D as each run's losses chart has it.
+  function drawComparePenalty() {
+    const defs = runsWith(r => r.losses && r.losses.penalty).map(r => ({
+      label: r.label + " " + r.losses.penalty.toUpperCase(), x: r.losses.columns.iteration, values: r.losses.columns[r.losses.penalty], color: r.color,
+    }));
+    smoothedChart("penalty", "the gradient penalty (GP or R1), apart from Loss_D", "penalty", defs, [], $("log-scale").checked);
+  }
+
   function drawSmoothedCompare() {
     safely("loss-d", () => drawCompareLosses("loss-d", "loss_d", "Loss_D"));
     safely("loss-g", () => drawCompareLosses("loss-g", "loss_g", "Loss_G"));
+    if ($("chart-penalty")) safely("penalty", drawComparePenalty);
     if ($("chart-scores-probability")) safely("scores-probability", () => drawCompareScores("scores-probability", "d_x"));
     if ($("chart-scores-critic")) safely("scores-critic", () => drawCompareScores("scores-critic", "d_real"));
   }
 
   function drawCompareQuality() {
     const withMetrics = runsWith(r => r.metrics);
-    function chart(name, title, key, yLabel, log) {
-      const aligned = align(withMetrics.map(r => ({ xs: r.metrics.columns.iteration, series: [r.metrics.columns[key] || []] })));
+    function chart(name, title, key, yLabel, log, scale) {
+      scale = scale || 1;
+      const aligned = align(withMetrics.map(r => ({ xs: r.metrics.columns.iteration, series: [(r.metrics.columns[key] || []).map(v => finite(v) ? v * scale : null)] })));
       const series = withMetrics.map((r, k) => ({ label: r.label, values: aligned.series[k], color: r.color, points: true }));
       for (const r of withMetrics) {
         const real = (r.metrics.real || {})[key];
-        if (finite(real)) series.push({ label: r.label + " real held-out", values: aligned.x.map(() => real), color: faint(r.color, 0.6), width: 1, dash: [6, 4] });
+        if (finite(real)) series.push({ label: r.label + " real held-out", values: aligned.x.map(() => real * scale), color: faint(r.color, 0.6), width: 1, dash: [6, 4] });
       }
       lineChart(name, { title: title, x: aligned.x, yLabel: yLabel, series: series, height: 230, scale: yScale(series.map(s => s.values), log) });
     }
     safely("quality-score", () => chart("quality-score", "classifier score (higher is better; 10 at most)", "classifier_score", "score", false));
     safely("quality-fd", () => chart("quality-fd", "Fréchet distance (lower is better; log scale)", "frechet_distance", "FD", true));
+    if ($("chart-quality-kid")) safely("quality-kid", () => chart("quality-kid", "KID × 1000 (lower is better)", "kid", "KID × 1000", false, 1000));
     safely("quality-precision", () => chart("quality-precision", "precision (higher is better)", "precision", "share", false));
     safely("quality-recall", () => chart("quality-recall", "recall (higher is better)", "recall", "share", false));
   }

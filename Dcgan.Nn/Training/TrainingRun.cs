@@ -7,6 +7,7 @@
 //   losses.csv / losses.png          one row per iteration / the curves
 //   metrics.csv                      the quality metric (Evaluation/QualityMetric.cs) of --eval-count samples per epoch
 //   run.json                         configuration, device, versions, seed, timings
+//   grid_labels.json                 with a quality metric: its classifier's label and confidence for each grid's tiles
 //   snapshots.json                   per checkpoint: D's logits on a fixed real and fake batch, per-layer weight and
 //                                    activation statistics, the profile of the iteration (Training/Snapshots.cs)
 //   report.html                      a page of all the above (Reporting/RunReport.cs), at every checkpoint and at the end
@@ -327,6 +328,8 @@ public sealed partial class TrainingRun
         // What D sees and where the time goes, at every checkpoint (Snapshots.cs): training runs the same without it.
         var snapshotsFile = hooks.NoSnapshots ? null : new SnapshotsFile(outDir, position.Iteration, SnapshotRecorder.About(options.BatchSize));
         using var snapshots = hooks.NoSnapshots ? null : new SnapshotRecorder(device, trainer, dataset);
+        // The metric's classifier's label for each tile of each grid, for the report to overlay (GridLabels.cs).
+        var gridLabels = metric is null ? null : new GridLabels(outDir, position.Iteration, metric.ClassifierPath, options.ImageSize);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
             dataset.Count, model, options.BatchSize, batchesPerEpoch,
             (int)((recipe.CriticStepsThrough(totalIterations) + batchesPerEpoch - 1) / batchesPerEpoch),
@@ -414,7 +417,8 @@ public sealed partial class TrainingRun
             if (gridDue)
             {
                 var shape = sampler.OutputShape;
-                grids.Add(ImageGrid.Compose(samples, shape[0], shape[1], shape[2], shape[3]), iteration, epochEnd ? endedEpoch : null);
+                string gridFile = grids.Add(ImageGrid.Compose(samples, shape[0], shape[1], shape[2], shape[3]), iteration, epochEnd ? endedEpoch : null);
+                gridLabels?.Add(gridFile, iteration, metric!.Classify(samples));
                 if (classifier is not null && (epochEnd || last))
                 {
                     var report = classifier.Report(samples);

@@ -39,6 +39,8 @@ public sealed class ReportDataTests
         Assert.That(data["metrics"], Is.Null);
         Assert.That(data["grad_norms"], Is.Null);
         Assert.That(data["snapshots"], Is.Null);
+        Assert.That(data["grid_layout"], Is.Null);
+        Assert.That(page.QuerySelector("#grid-labels"), Is.Null, "no labels box without grid_labels.json");
         Assert.That(data["real_samples"], Is.Null);
         Assert.That(data["losses"]!["columns"]!["loss_g"]!.AsArray().Select(v => (double)v!).Last(), Is.EqualTo(0.7702561));
         // No grids.txt: the epoch's grid sits at the last iteration losses.csv logs in epoch 0.

@@ -163,6 +163,24 @@ public sealed class ReportPageTests
     }
 
     [Test]
+    public void EveryGridHasItsTilesClassifierLabelsForTheOverlay()
+    {
+        var data = ReportRuns.Data(page);
+        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "grid_labels.json")))!;
+        Assert.That(data["grid_layout"]!.ToJsonString(), Is.EqualTo("""{"columns":8,"padding":2,"tile":32}"""));
+        var recorded = file["grids"]!.AsArray().ToDictionary(g => (string)g!["file"]!);
+        foreach (var g in data["grids"]!.AsArray())
+        {
+            string name = (string)g!["file"]!;
+            Assert.That(recorded, Does.ContainKey(name), "grid_labels.json has every grid");
+            Assert.That(g["labels"]!.AsArray().Select(v => (int)v!), Has.Exactly(64).InRange(0, 9), name);
+            Assert.That(JsonNode.DeepEquals(g["labels"], recorded[name]!["labels"]) && JsonNode.DeepEquals(g["confidence"], recorded[name]!["confidence"]), name);
+        }
+        Assert.That(page.QuerySelector("figure.grid #grid-labels"), Is.Not.Null, "the labels box");
+        Assert.That(page.QuerySelector(".grid-wrap #grid-overlay")!.HasAttribute("hidden"), "labels hidden until asked for");
+    }
+
+    [Test]
     public void TheSamePagesComeFromTheSameFiles()
     {
         string again = RunReport.Render(run, run).Html;
