@@ -282,8 +282,8 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
             html.Append("<span class=\"controls\"><button type=\"button\" id=\"grid-play\">play</button> " +
                         $"<input type=\"range\" id=\"grid-slider\" min=\"0\" max=\"{run.Grids.Count - 1}\" step=\"1\" value=\"{run.Grids.Count - 1}\"> " +
                         $"<span id=\"grid-position\">{run.Grids.Count} of {run.Grids.Count}</span></span>" +
-                        (run.GridLabels is null ? "" : " <label class=\"controls\"><input type=\"checkbox\" id=\"grid-labels\"> labels: the quality metric's " +
-                                                       "classifier's class and confidence for each image (grey: below 50 %)</label>") +
+                        (run.GridLabels is null ? "" : " <label class=\"controls\"><input type=\"checkbox\" id=\"grid-labels\"> labels " +
+                                                       "(the metric's classifier: class, confidence; grey below 50 %)</label>") +
                         "</figcaption>\n</figure>\n");
         }
         if (run.HasRealSamples)
