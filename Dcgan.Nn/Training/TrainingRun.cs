@@ -327,7 +327,7 @@ public sealed partial class TrainingRun
         var grids = new GridHistory(outDir, position.Iteration);
         // What D sees and where the time goes, at every checkpoint (Snapshots.cs): training runs the same without it.
         var snapshotsFile = hooks.NoSnapshots ? null : new SnapshotsFile(outDir, position.Iteration, SnapshotRecorder.About(options.BatchSize));
-        using var snapshots = hooks.NoSnapshots ? null : new SnapshotRecorder(device, trainer, dataset);
+        using var snapshots = hooks.NoSnapshots ? null : OpenSnapshots(device, trainer, dataset);
         // The metric's classifier's label for each tile of each grid, for the report to overlay (GridLabels.cs).
         var gridLabels = metric is null ? null : new GridLabels(outDir, position.Iteration, metric.ClassifierPath, options.ImageSize);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
@@ -463,6 +463,23 @@ public sealed partial class TrainingRun
         runInfo.State = "done";
         runInfo.Write(outDir, totalIterations, totalIterations, wall.Elapsed);
         WriteReport(outDir);
+    }
+
+    /// <summary>
+    /// The snapshot recorder (copies of G and D at the batch size), or null with a warning when the device has no room
+    /// for it: snapshots are a view of the run, never the reason it cannot train.
+    /// </summary>
+    SnapshotRecorder? OpenSnapshots(ComputeDevice device, GanTrainer trainer, IImageDataset dataset)
+    {
+        try
+        {
+            return new SnapshotRecorder(device, trainer, dataset);
+        }
+        catch (Exception e) when (DeviceMemory.IsOutOfMemory(e))
+        {
+            observer.Message($"warning: no {SnapshotsFile.FileName}: the device has no memory left for copies of G and D ({e.Message}); training goes on");
+            return null;
+        }
     }
 
     bool reportFailed;
