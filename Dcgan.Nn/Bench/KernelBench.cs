@@ -71,9 +71,37 @@ public static class KernelBench
     /// </summary>
     public static PeakEstimate Peak(ComputeDevice device)
     {
+        var estimate = Measure(device);
+        peaks.AddOrUpdate(device.Accelerator, estimate);
+        PeakCache.Save(device, estimate);
+        return estimate;
+    }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Accelerator, PeakEstimate> peaks = new();
+
+    /// <summary>
+    /// The device's peak without measuring it: the datasheet's, else the one this process or an earlier `dcgan bench`
+    /// on this machine measured (PeakCache), else null. A training run's profiled checkpoints take it so: the probe costs
+    /// 10–15 s on the 2-vCPU machines (mostly compiling it), about 10% of the default run's epoch there.
+    /// </summary>
+    public static PeakEstimate? KnownPeak(ComputeDevice device)
+    {
+        if (Datasheet(device.Accelerator) is { } datasheet)
+            return datasheet;
+        if (peaks.TryGetValue(device.Accelerator, out var known))
+            return known;
+        return PeakCache.Load(device);
+    }
+
+    static PeakEstimate? Datasheet(Accelerator a) =>
+        a is CudaAccelerator && (a.Name.Contains("H100") || a.Name.Contains("H200"))
+            ? new(67_000, "datasheet: H100/H200 SXM FP32 67 TFLOP/s") : null;
+
+    static PeakEstimate Measure(ComputeDevice device)
+    {
         var a = device.Accelerator;
-        if (a is CudaAccelerator && (a.Name.Contains("H100") || a.Name.Contains("H200")))
-            return new(67_000, "datasheet: H100/H200 SXM FP32 67 TFLOP/s");
+        if (Datasheet(a) is { } datasheet)
+            return datasheet;
         var probe = a.LoadImplicitlyGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>>(ConvGemm.FmaProbe, 1);
         int items = Math.Max(64, a.NumMultiprocessors * 32);
         // Long enough (≈ 40 ms a launch on the 2-vCPU EPYC) for the clock to settle: with 4 ms launches the probe read

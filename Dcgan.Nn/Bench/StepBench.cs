@@ -30,8 +30,15 @@ public sealed record StepBenchOptions(
     int Iterations = 5, int Warmup = 2, bool Profile = true, ulong Seed = 1, int? ConvVariant = null,
     string Recipe = "dcgan");
 
-/// <summary>One row of the per-op breakdown: wall ms per iteration (sum over its calls) and calls per iteration.</summary>
-public sealed record StepOpTime(string Op, string Kind, double MsPerIteration, double CallsPerIteration);
+/// <summary>
+/// One row of the per-op breakdown: wall ms per iteration (sum over its calls), calls per iteration, and for a conv
+/// layer's passes the GFLOP per iteration they computed (Layer.LastPassFlops; 0 for every other op).
+/// </summary>
+public sealed record StepOpTime(string Op, string Kind, double MsPerIteration, double CallsPerIteration, double GflopPerIteration = 0)
+{
+    /// <summary>GFLOP/s of the op's conv work over its wall time; null for an op that counts no FLOPs.</summary>
+    public double? Gflops => GflopPerIteration > 0 && MsPerIteration > 0 ? GflopPerIteration / (MsPerIteration / 1e3) : null;
+}
 
 public sealed record StepBenchResult(
     string Implementation, string Device, int BatchSize, int ImageSize, int Channels, int Nz, int Ngf, int Ndf,
@@ -211,7 +218,7 @@ public static class StepBench
 /// </summary>
 public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
 {
-    readonly Dictionary<string, (string Kind, double Ms, int Calls)> times = [];
+    readonly Dictionary<string, (string Kind, double Ms, int Calls, double Flops)> times = [];
     readonly Dictionary<(Layer, LayerPass), string> layerLabels = [];
     readonly List<string> order = [];
     long mark;
@@ -220,44 +227,69 @@ public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
     public (IReadOnlyList<StepOpTime> PerOp, IReadOnlyList<StepOpTime> PerKind, double TotalMs) Run(GanTrainer trainer,
         float[] realBatch, int n)
     {
-        times.Clear();
-        order.Clear();
+        Clear();
         for (int i = 0; i < n; i++)
             Iteration(trainer, realBatch);
-        var perOp = order.Select(k => new StepOpTime(k, times[k].Kind, times[k].Ms / n, (double)times[k].Calls / n))
-            .OrderByDescending(r => r.MsPerIteration).ToList();
-        var perKind = perOp.GroupBy(r => r.Kind)
-            .Select(g => new StepOpTime(g.Key, g.Key, g.Sum(r => r.MsPerIteration), g.Sum(r => r.CallsPerIteration)))
-            .OrderByDescending(r => r.MsPerIteration).ToList();
-        return (perOp, perKind, perOp.Sum(r => r.MsPerIteration));
+        return Result(n);
     }
 
     /// <summary>One whole iteration of the trainer's recipe (its critic steps, then its generator step), timed op by op.</summary>
     public IterationStats Iteration(GanTrainer trainer, float[] realBatch)
     {
-        trainer.Timer = this;
+        Begin(trainer);
         try
         {
-            stream.Synchronize();
-            mark = Stopwatch.GetTimestamp();
             for (int k = trainer.CriticStepsForNextIteration; k > 0; k--)
                 trainer.CriticStep(realBatch);
             return trainer.GeneratorStep();
         }
         finally
         {
-            trainer.Timer = null;
+            End(trainer);
         }
     }
 
-    public void Op(string op, string kind) => Done(op, kind);
+    /// <summary>Forgets the ops timed so far.</summary>
+    public void Clear()
+    {
+        times.Clear();
+        order.Clear();
+    }
+
+    /// <summary>
+    /// Starts timing whatever the trainer launches next (an iteration its caller drives, as the training loop does for
+    /// the iteration it profiles): sets the trainer's seam to this profiler and waits for the stream to be idle. Time
+    /// the caller spends between ops counts towards the next op, unless it reports it with <see cref="Op"/>.
+    /// </summary>
+    public void Begin(GanTrainer trainer)
+    {
+        trainer.Timer = this;
+        stream.Synchronize();
+        mark = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Stops timing: the trainer's seam goes back to null.</summary>
+    public void End(GanTrainer trainer) => trainer.Timer = null;
+
+    /// <summary>The per-op rows (slowest first), per-kind totals and total of what was timed, per iteration of n.</summary>
+    public (IReadOnlyList<StepOpTime> PerOp, IReadOnlyList<StepOpTime> PerKind, double TotalMs) Result(int n)
+    {
+        var perOp = order.Select(k => new StepOpTime(k, times[k].Kind, times[k].Ms / n, (double)times[k].Calls / n, times[k].Flops / 1e9 / n))
+            .OrderByDescending(r => r.MsPerIteration).ToList();
+        var perKind = perOp.GroupBy(r => r.Kind)
+            .Select(g => new StepOpTime(g.Key, g.Key, g.Sum(r => r.MsPerIteration), g.Sum(r => r.CallsPerIteration), g.Sum(r => r.GflopPerIteration)))
+            .OrderByDescending(r => r.MsPerIteration).ToList();
+        return (perOp, perKind, perOp.Sum(r => r.MsPerIteration));
+    }
+
+    public void Op(string op, string kind) => Done(op, kind, 0);
 
     public void Layer(string net, Layer layer, LayerPass pass)
     {
         if (!layerLabels.TryGetValue((layer, pass), out var label))
             layerLabels[(layer, pass)] = label = $"{net} {layer.Name} {layer.Describe()} {PassName(pass)}";
         // A penalty's double backward is its own kind, so its cost shows apart from the first-order passes.
-        Done(label, pass == LayerPass.DoubleBackward ? "double backward" : KindOf(layer));
+        Done(label, pass == LayerPass.DoubleBackward ? "double backward" : KindOf(layer), layer.LastPassFlops);
     }
 
     static string PassName(LayerPass pass) => pass switch
@@ -275,17 +307,17 @@ public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
         _ => "activation",
     };
 
-    void Done(string op, string kind)
+    void Done(string op, string kind, double flops)
     {
         stream.Synchronize();
         long now = Stopwatch.GetTimestamp();
         double ms = Stopwatch.GetElapsedTime(mark, now).TotalMilliseconds;
         mark = now;
         if (times.TryGetValue(op, out var t))
-            times[op] = (kind, t.Ms + ms, t.Calls + 1);
+            times[op] = (kind, t.Ms + ms, t.Calls + 1, t.Flops + flops);
         else
         {
-            times[op] = (kind, ms, 1);
+            times[op] = (kind, ms, 1, flops);
             order.Add(op);
         }
     }

@@ -121,6 +121,24 @@ public sealed class QualityMetric : IDisposable
             QualityStatistics.ClassHistogram(p, features.Classes));
     }
 
+    /// <summary>
+    /// The classifier's verdict on each of count images (count × C × S × S floats in [−1, 1]): its most probable class
+    /// and that probability (the report overlays them on the fixed-noise grid).
+    /// </summary>
+    public (int Label, float Confidence)[] Classify(ReadOnlySpan<float> images)
+    {
+        var (_, p) = features.Compute(images);
+        int classes = features.Classes;
+        var verdicts = new (int, float)[p.Length / classes];
+        for (int i = 0; i < verdicts.Length; i++)
+        {
+            var row = p.AsSpan(i * classes, classes);
+            int label = ClassifierFeatures.ArgMax(row);
+            verdicts[i] = (label, row[label]);
+        }
+        return verdicts;
+    }
+
     /// <summary>The same numbers for the first count held-out real images (never trained on): the ceiling.</summary>
     public QualityReport RealReference(int count, int seed = 1) =>
         Score(heldOutImages.AsSpan(0, Math.Min(count, HeldOutCount) * features.ImageLength), seed);

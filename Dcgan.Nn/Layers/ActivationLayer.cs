@@ -28,6 +28,9 @@ public sealed class ActivationLayer<T> : Layer<T> where T : unmanaged, IFloating
         slopeText = slope.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Which activation (the run's snapshots count dead ReLUs, saturated Tanh, negative LeakyReLU outputs).</summary>
+    public ActivationKind Kind => kind;
+
     public override void Forward(AcceleratorStream stream, ArrayView<T> x, bool training) =>
         ops.Forward(stream, kind, slope, x, Output);
 

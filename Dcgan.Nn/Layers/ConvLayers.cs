@@ -59,10 +59,24 @@ public abstract class ConvLayerBase<T> : Layer<T> where T : unmanaged, IFloating
         dW = arena.GradientOf(weight);
     }
 
+    /// <summary>The conv shape whose passes this layer runs (a transposed conv's is the conv it is the adjoint of).</summary>
+    protected abstract ConvShape PassShape { get; }
+
+    /// <summary>FLOPs of one conv pass of this layer: 2·N·OC·OH·OW·C·K² (forward, input gradient and weight gradient alike).</summary>
+    public double FlopsPerPass
+    {
+        get
+        {
+            var s = PassShape;
+            return 2.0 * s.N * s.OC * s.OH * s.OW * s.C * s.K * s.K;
+        }
+    }
+
     public override void Forward(AcceleratorStream stream, ArrayView<T> x, bool training)
     {
         spectralNorm?.Forward(stream, w, training);
         ConvForward(stream, x, Used, Output);
+        LastPassFlops = FlopsPerPass;
     }
 
     public override void Backward(AcceleratorStream stream, ArrayView<T> x, ArrayView<T> dY, bool needInputGradient,
@@ -72,6 +86,7 @@ public abstract class ConvLayerBase<T> : Layer<T> where T : unmanaged, IFloating
             WeightGradient(stream, x, dY);
         if (needInputGradient)
             ConvBackwardData(stream, dY, Used, InputGradient);
+        LastPassFlops = FlopsPerPass * ((needParameterGradients ? 1 : 0) + (needInputGradient ? 1 : 0));
     }
 
     public override bool HasDoubleBackward => true;
@@ -81,6 +96,7 @@ public abstract class ConvLayerBase<T> : Layer<T> where T : unmanaged, IFloating
         WeightGradient(stream, t, dY);
         if (needTangent)
             ConvForward(stream, t, Used, Tangent);
+        LastPassFlops = FlopsPerPass * (needTangent ? 2 : 1);
     }
 
     /// <summary>dW += ∂⟨dY, conv(x; ·)⟩/∂W, through the spectral norm's backward when there is one.</summary>
@@ -115,6 +131,8 @@ public sealed class Conv2dLayer<T> : ConvLayerBase<T> where T : unmanaged, IFloa
     /// <summary>The conv's geometry (batch included).</summary>
     public ConvShape Shape => shape;
 
+    protected override ConvShape PassShape => shape;
+
     public Conv2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name,
         int batch, int inChannels, int size, int outChannels, int k, int stride, int pad, bool spectralNorm = false)
         : this(device, parameters, name, ConvShape.Create(batch, inChannels, size, size, outChannels, k, stride, pad), spectralNorm) { }
@@ -147,6 +165,8 @@ public sealed class ConvTranspose2dLayer<T> : ConvLayerBase<T> where T : unmanag
 
     /// <summary>The shape of the conv this layer is the adjoint of (ConvTranspose2d.Shape): C/H/W our output, OC/OH/OW our input.</summary>
     public ConvShape Shape => shape;
+
+    protected override ConvShape PassShape => shape;
 
     public ConvTranspose2dLayer(ComputeDevice device, ParameterArena<T>.Builder parameters, string name,
         int batch, int inChannels, int size, int outChannels, int k, int stride, int pad, bool spectralNorm = false)

@@ -35,6 +35,13 @@ public abstract class Layer(string name, int[] inputShape, int[] outputShape) : 
     /// <summary>Whether BackwardOfBackward exists for this layer (a gradient penalty can pass through it).</summary>
     public virtual bool HasDoubleBackward => false;
 
+    /// <summary>
+    /// The FLOPs of the last pass launched (forward, backward with the gradients it was asked for, or double backward),
+    /// counted for the convolutions only (2·N·OC·OH·OW·C·K² per conv, as KernelBench counts); 0 for other layers. The
+    /// profiling seam reads it after each pass to give each conv pass its GFLOP/s.
+    /// </summary>
+    public double LastPassFlops { get; protected set; }
+
     protected static int Count(int[] shape) => shape.Aggregate(1, (a, b) => checked(a * b));
 
     public abstract void Dispose();

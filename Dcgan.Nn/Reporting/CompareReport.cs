@@ -4,9 +4,10 @@
 //
 //   the runs         one table: each run's facts, resolved recipe and options (run.json) in a column of its own,
 //                    the rows whose values differ between the runs highlighted (a tick box hides the others)
-//   losses           Loss_D and Loss_G of every run overlaid, one colour per run, smoothed (the slider), log toggle
+//   losses           Loss_D and Loss_G of every run overlaid, one colour per run, smoothed (the slider), log toggle;
+//                    the gradient penalty (GP or R1) of the runs that have one
 //   D's outputs      D(x) and D(G(z)) of the runs whose D outputs probabilities; the critic's outputs of the others
-//   sample quality   metrics.csv of every run: classifier score, Fréchet distance, precision, recall; dashed, each
+//   sample quality   metrics.csv of every run: classifier score, Fréchet distance, KID, precision, recall; dashed, each
 //                    run's real held-out reference from run.json
 //   samples          every run's fixed-noise grid at one iteration: a slider over the iterations any run saved a grid
 //                    at (Steps); a run without a grid there shows its nearest saved step and says so
@@ -232,6 +233,9 @@ internal sealed class ComparePage(IReadOnlyList<CompareRun> runs) : ReportHtml
                         "<span class=\"hint\">(smoothing applies to these charts and the next; drag to zoom, double-click to reset)</span></div>\n");
             Chart("loss-d");
             Chart("loss-g");
+            // The penalty is logged apart from Loss_D: its own chart, for the runs that have one (WGAN-GP's GP, R1).
+            if (runs.Any(r => r.Facts.Penalty is not null && r.Run.Losses is { RowCount: > 0 }))
+                Chart("penalty");
         }
         Close();
     }
@@ -258,7 +262,7 @@ internal sealed class ComparePage(IReadOnlyList<CompareRun> runs) : ReportHtml
     {
         Open("quality", "Sample quality",
             "Every run's metrics.csv per evaluation (docs/metrics.md): classifier score (10 = every class, each recognised with " +
-            "certainty), Fréchet distance of the classifier's features (lower is better), precision and recall; dashed, each run's " +
+            "certainty), Fréchet distance and KID of the classifier's features (lower is better), precision and recall; dashed, each run's " +
             "real held-out images scored the same way (the ceiling).",
             "What to look for: at the same iteration, the better run has the higher score, precision and recall and the lower " +
             "distance; recall falling while precision holds is mode collapse.");
@@ -267,8 +271,9 @@ internal sealed class ComparePage(IReadOnlyList<CompareRun> runs) : ReportHtml
         if (count > 0)
         {
             html.Append("<div class=\"small-charts\">\n");
-            foreach (string chart in new[] { "quality-score", "quality-fd", "quality-precision", "quality-recall" })
-                Chart(chart);
+            foreach (string chart in new[] { "quality-score", "quality-fd", "quality-kid", "quality-precision", "quality-recall" })
+                if (chart != "quality-kid" || runs.Any(r => r.Run.Metrics?.Has("kid") == true))
+                    Chart(chart);
             html.Append("</div>\n");
         }
         Close();

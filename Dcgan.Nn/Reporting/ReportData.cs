@@ -6,9 +6,12 @@
 //   losses       the losses.csv columns the charts draw, each cell copied as written (no float is re-rounded),
 //                every row up to MaxLossRows, beyond that every stride-th row; the page smooths and thins them
 //   metrics      metrics.csv's quality columns per evaluation, and the real held-out numbers of run.json's quality
-//   grids        the fixed-noise grids in iteration order, each with its image (a relative URL or a data: URI)
+//   grids        the fixed-noise grids in iteration order, each with its image (a relative URL or a data: URI) and,
+//                from grid_labels.json, its tiles' classifier labels and confidences; grid_layout the grids' geometry
 //   grad_norms   grad_norms.csv as a heatmap: per tensor, the largest norm in each of at most MaxHeatmapColumns
 //                buckets of iterations (null where a norm in the bucket was not finite)
+//   snapshots    snapshots.json's snapshots as recorded (Training/Snapshots.cs): per checkpoint D's logits with their
+//                histogram, per-layer statistics, the profiled iteration
 //
 // A panel's data is null when the run has no such file; the page then shows the note the HTML already holds.
 using System.Globalization;
@@ -37,6 +40,11 @@ internal static partial class ReportData
         w.WriteStartObject();
         WriteRun(w, run, facts, imageSource);
         WriteGradNorms(w, run.GradNorms);
+        w.WritePropertyName("snapshots");
+        if (run.Snapshots is null)
+            w.WriteNullValue();
+        else
+            run.Snapshots.WriteTo(w);
         w.WriteEndObject();
     });
 
@@ -159,9 +167,25 @@ internal static partial class ReportData
                 w.WriteNumber("epoch", e);
             else
                 w.WriteNull("epoch");
+            if (run.LabelsOf(g.File) is var (labels, confidence))
+            {
+                w.WritePropertyName("labels");
+                labels.WriteTo(w);
+                w.WritePropertyName("confidence");
+                confidence.WriteTo(w);
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        if (run.GridLabels is { } layout)
+        {
+            w.WriteStartObject("grid_layout");
+            foreach (string key in new[] { "columns", "padding", "tile" })
+                w.WriteNumber(key, (int)layout[key]!);
+            w.WriteEndObject();
+        }
+        else
+            w.WriteNull("grid_layout");
     }
 
     /// <summary>

@@ -51,10 +51,14 @@ internal abstract class ReportHtml
 
     protected void Chart(string name) => html.Append($"<div class=\"chart\" id=\"chart-{name}\" data-chart=\"{name}\"></div>\n");
 
-    /// <summary>A panel's note that its file is absent; what names it in ReportResult.Absent (a file, or "run: file").</summary>
+    /// <summary>
+    /// A panel's note that its file is absent; what names it in ReportResult.Absent (a file, or "run: file"), once however
+    /// many panels draw on it.
+    /// </summary>
     protected void Absent(string what, string note)
     {
-        absent.Add(what);
+        if (!absent.Contains(what))
+            absent.Add(what);
         html.Append($"<p class=\"absent\">{H(note)}</p>\n");
     }
 

@@ -1,5 +1,5 @@
 // The files of a `dcgan train` run directory as the report reads them: run.json, the CSV logs, the fixed-noise
-// grids, divergence.log, skipped_images.txt. Every file but one of run.json and losses.csv may be missing (runs made
+// grids, snapshots.json, divergence.log, skipped_images.txt. Every file but one of run.json and losses.csv may be missing (runs made
 // by older releases, or a run still in its first epoch); a missing file is null or empty here, never an error.
 //
 // The logs may be growing while they are read (the training run itself writes report.html at its checkpoints, and
@@ -96,6 +96,18 @@ public sealed partial class RunDirectory
     public string? DivergenceLog { get; }
     public IReadOnlyList<string> SkippedImages { get; }
 
+    /// <summary>
+    /// snapshots.json's snapshots (Training/Snapshots.cs), oldest first; null when the file is absent or cannot be
+    /// read (a run from before snapshots, or one that has not reached its first checkpoint).
+    /// </summary>
+    public JsonArray? Snapshots { get; }
+
+    /// <summary>
+    /// grid_labels.json (Training/GridLabels.cs): the grids' layout (columns, padding, tile) and per grid file its tiles'
+    /// labels and confidences; null when the run has none (no quality metric, or a run from before the labels).
+    /// </summary>
+    public JsonObject? GridLabels { get; }
+
     RunDirectory(string path)
     {
         Path = path;
@@ -122,6 +134,8 @@ public sealed partial class RunDirectory
         DivergenceLog = File.Exists(Combine(Training.DivergenceLog.FileName)) ? ReadText(Combine(Training.DivergenceLog.FileName)) : null;
         SkippedImages = File.Exists(Combine(TrainingRun.SkippedImagesFile))
             ? ReadText(Combine(TrainingRun.SkippedImagesFile)).Split('\n', StringSplitOptions.RemoveEmptyEntries) : [];
+        Snapshots = ReadSnapshots();
+        GridLabels = ReadGridLabels();
     }
 
     /// <summary>
@@ -138,6 +152,47 @@ public sealed partial class RunDirectory
     }
 
     public string Combine(string file) => System.IO.Path.Combine(Path, file);
+
+    /// <summary>grid_labels.json when it can be read and has a layout; else null.</summary>
+    JsonObject? ReadGridLabels()
+    {
+        string path = Combine(Training.GridLabels.FileName);
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return JsonNode.Parse(ReadText(path)) is JsonObject o && o["grids"] is JsonArray && (int?)o["columns"] > 0 && (int?)o["tile"] > 0 ? o : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The labels and confidences of one grid's tiles, when grid_labels.json has them.</summary>
+    public (JsonArray Labels, JsonArray Confidence)? LabelsOf(string gridFile) =>
+        GridLabels?["grids"]?.AsArray().OfType<JsonObject>().FirstOrDefault(g => (string?)g["file"] == gridFile) is { } g
+        && g["labels"] is JsonArray l && g["confidence"] is JsonArray c && l.Count == c.Count ? (l, c) : null;
+
+    /// <summary>The snapshots of snapshots.json that have an iteration, in iteration order; null when there are none.</summary>
+    JsonArray? ReadSnapshots()
+    {
+        string path = Combine(SnapshotsFile.FileName);
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            if (JsonNode.Parse(ReadText(path))?["snapshots"] is not JsonArray all)
+                return null;
+            var kept = all.OfType<JsonObject>().Where(s => s["iteration"] is JsonValue v && v.TryGetValue(out int _))
+                .OrderBy(s => (int)s["iteration"]!).Select(s => (JsonNode)s.DeepClone()).ToArray();
+            return kept.Length == 0 ? null : new JsonArray(kept);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     static string ReadText(string path)
     {

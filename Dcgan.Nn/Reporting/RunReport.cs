@@ -7,6 +7,9 @@
 //   sample quality   metrics.csv per epoch, the real held-out numbers as reference lines
 //   samples          the fixed-noise grid at every saved step (slider, play), real_samples.png beside it
 //   gradient norms   every parameter tensor's gradient norm over the iterations as a heatmap
+//   what D sees      per checkpoint (snapshots.json): histograms of D's logits on a fixed real and fake batch, the
+//                    mean logits over the checkpoints, per-layer weight and activation statistics (a slider)
+//   where the time goes  per checkpoint: the profiled iteration's ms per op, GFLOP/s and % of peak per conv pass
 //
 // The static HTML holds the panels, their explanations and tables, and the note of each panel whose file this run
 // lacks; the page's script (report.js, inlined with uPlot's) draws the charts from the inline JSON (ReportData).
@@ -15,6 +18,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Dcgan.Nn.Checkpoints;
+using Dcgan.Nn.Training;
 
 namespace Dcgan.Nn.Reporting;
 
@@ -81,6 +85,8 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         QualityPanel();
         GridsPanel();
         GradNormsPanel();
+        DSeesPanel();
+        TimePanel();
         Tail("this run directory", ReportData.Json(run, facts, imageSource));
         return Result();
     }
@@ -101,7 +107,8 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
             parts.Add("on " + H(device));
         html.Append(string.Join(" · ", parts)).Append("</p>\n<nav>");
         foreach (var (id, title) in new[] { ("run", "the run"), ("losses", "losses"), ("scores", "D's outputs"),
-                     ("quality", "sample quality"), ("samples", "samples"), ("grad-norms", "gradient norms") })
+                     ("quality", "sample quality"), ("samples", "samples"), ("grad-norms", "gradient norms"), ("d-sees", "what D sees"),
+                     ("time", "where the time goes") })
             html.Append($"<a href=\"#{id}\">{title}</a> ");
         html.Append("</nav>\n</header>\n");
     }
@@ -266,12 +273,18 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         else
         {
             var last = run.Grids[^1];
-            html.Append("<figure class=\"grid\">\n");
-            html.Append($"<img id=\"grid-image\" src=\"{H(imageSource(last.File))}\" alt=\"fixed-noise samples\">\n");
+            html.Append("<figure class=\"grid\">\n<div class=\"grid-wrap\">");
+            html.Append($"<img id=\"grid-image\" src=\"{H(imageSource(last.File))}\" alt=\"fixed-noise samples\">");
+            if (run.GridLabels is not null)
+                html.Append("<div id=\"grid-overlay\" hidden></div>");
+            html.Append("</div>\n");
             html.Append($"<figcaption><span id=\"grid-caption\">{H(GridCaption(last))}</span>\n");
             html.Append("<span class=\"controls\"><button type=\"button\" id=\"grid-play\">play</button> " +
                         $"<input type=\"range\" id=\"grid-slider\" min=\"0\" max=\"{run.Grids.Count - 1}\" step=\"1\" value=\"{run.Grids.Count - 1}\"> " +
-                        $"<span id=\"grid-position\">{run.Grids.Count} of {run.Grids.Count}</span></span></figcaption>\n</figure>\n");
+                        $"<span id=\"grid-position\">{run.Grids.Count} of {run.Grids.Count}</span></span>" +
+                        (run.GridLabels is null ? "" : " <label class=\"controls\"><input type=\"checkbox\" id=\"grid-labels\"> labels " +
+                                                       "(the metric's classifier: class, confidence; grey below 50 %)</label>") +
+                        "</figcaption>\n</figure>\n");
         }
         if (run.HasRealSamples)
             html.Append($"<figure class=\"real\"><img id=\"real-image\" src=\"{H(imageSource(RunDirectory.RealSamplesFile))}\" alt=\"real samples\">" +
@@ -300,6 +313,71 @@ internal sealed class ReportPage(RunDirectory run, RunFacts facts, Func<string, 
         }
         Close();
     }
+
+    const string NoSnapshots = "No snapshots in this run: snapshots.json is absent (a run made before snapshots were recorded, " +
+                               "or one that has not reached its first checkpoint).";
+
+    void DSeesPanel()
+    {
+        bool probabilities = facts.ScoreColumns.FirstOrDefault() == "d_x";
+        Open("d-sees", "What D sees",
+            "At every checkpoint, D's raw outputs (" + (probabilities ? "logits: D(x) = σ(logit)" : "the critic's values") + ") on one fixed batch of " +
+            "real images and one of G's images from fixed noise, in training mode as the step runs them; with each layer's " +
+            "weights and outputs (mean, std, and the share of dead ReLU units, negative LeakyReLU or saturated Tanh outputs).",
+            "Healthy: the two histograms overlap partly and keep moving (how far apart they are is the state of the game); " +
+            "fully separated for many checkpoints means D has won, a layer with most ReLU units dead or Tanh saturated has stopped learning.");
+        if (run.Snapshots is null)
+            Absent(SnapshotsFile.FileName, NoSnapshots);
+        else
+        {
+            SnapshotControls("snapshot");
+            html.Append("<div class=\"small-charts\">\n");
+            html.Append("<div class=\"histogram\" id=\"chart-logits\" data-chart=\"logits\"><canvas id=\"logits\"></canvas></div>\n");
+            Chart("logit-means");
+            html.Append("</div>\n");
+            html.Append("<h3>Layers at this checkpoint</h3>\n<p class=\"caption\">Weights: each parameter tensor's mean and std. " +
+                        "Outputs: mean, std and the activation's share (ReLU: units at 0 on every image of the batch are dead; " +
+                        "LeakyReLU: outputs below 0; Tanh: |y| &gt; 0.99); G on the fixed noise, D on the real batch and on G's images.</p>\n");
+            html.Append("<div class=\"wide\"><table class=\"stats\" id=\"layer-stats\"><thead></thead><tbody></tbody></table></div>\n");
+        }
+        Close();
+    }
+
+    void TimePanel()
+    {
+        Open("time", "Where the time goes",
+            "The iteration that ends at each checkpoint, timed op by op through the training step's profiling seam (as dcgan bench step: " +
+            "the stream is waited for after every op, so each op's wall time is its own; the sum is a little above an unprofiled iteration); " +
+            "each conv pass with its GFLOP/s and % of the device's FP32 peak.",
+            "Healthy: the conv passes take most of the time at a steady share of the peak; a copy, check or optimizer op near the top, " +
+            "or a conv pass far below its neighbours, is where to look for speed.");
+        if (run.Snapshots is null || !run.Snapshots.Any(s => s?["profile"] is JsonObject))
+            Absent(run.Snapshots is null ? SnapshotsFile.FileName : "snapshots.json profiles",
+                run.Snapshots is null ? NoSnapshots : "No profiled iteration in this run's snapshots.");
+        else
+        {
+            html.Append("<div class=\"controls\"><label>checkpoint <select id=\"profile-select\"></select></label> " +
+                        "<span id=\"profile-summary\" class=\"hint\"></span></div>\n");
+            html.Append("<div class=\"bars\" id=\"chart-profile\" data-chart=\"profile\"><canvas id=\"profile\"></canvas></div>\n");
+            html.Append("<details><summary>every op of the iteration</summary><div class=\"wide\"><table class=\"stats\" id=\"profile-table\">" +
+                        "<thead><tr><th>op</th><th>kind</th><th>calls</th><th>ms</th><th>share</th><th>GFLOP/s</th><th>% peak</th></tr></thead>" +
+                        "<tbody></tbody></table></div></details>\n");
+        }
+        Close();
+    }
+
+    /// <summary>A slider over the snapshots (ids prefix-slider, prefix-position), on the last one.</summary>
+    void SnapshotControls(string prefix)
+    {
+        int n = run.Snapshots!.Count;
+        html.Append($"<div class=\"controls\"><label>checkpoint <input type=\"range\" id=\"{prefix}-slider\" min=\"0\" max=\"{n - 1}\" step=\"1\" value=\"{n - 1}\"></label> " +
+                    $"<span id=\"{prefix}-position\">{H(SnapshotCaption(run.Snapshots[^1]!, n - 1, n))}</span></div>\n");
+    }
+
+    /// <summary>"iteration 6,250 (epoch 9), checkpoint 10 of 10"; report.js's snapshotCaption writes the same.</summary>
+    static string SnapshotCaption(JsonNode s, int i, int n) =>
+        $"iteration {(int)s["iteration"]!:N0}" + (s["epoch"] is JsonValue e && e.TryGetValue(out int epoch) ? $" (epoch {epoch})" : "") +
+        $", checkpoint {i + 1} of {n}";
 
     // ---- helpers --------------------------------------------------------------------------------------------------
 

@@ -7,10 +7,13 @@
 //   losses, scores    uPlot line charts over iterations: the raw values faint, TensorBoard's debiased exponential
 //                     moving average bold (weight on the slider); long series are thinned for drawing only
 //   quality-*         metrics.csv per evaluation, the real held-out values as dashed reference lines
-//   samples           a slider and a play button over the fixed-noise grids
+//   samples           a slider and a play button over the fixed-noise grids; a box overlays each tile's classifier label
 //   grad-norms        a canvas heatmap: tensor × bucket of iterations, log colour scale, tooltip on hover
+//   logits, logit-means, layer-stats   per checkpoint (snapshots, a slider): D's logit histograms on the real and the
+//                     fake batch (canvas), the mean logits over the checkpoints, each layer's statistics as a table
+//   profile           the chosen checkpoint's profiled iteration: ms per op as bars (canvas) and as a table
 // compare.html
-//   loss-d, loss-g, scores-*, quality-*   the same charts with one colour per run, each run's series aligned on the
+//   loss-d, loss-g, penalty, scores-*, quality-*   the same charts with one colour per run, each run's series aligned on the
 //                     union of the runs' iterations
 //   samples           one slider over the iterations any run saved a grid at, a grid per run (data.steps)
 //   runs              a tick box that hides the rows of the runs table whose values agree
@@ -271,15 +274,38 @@
     return go;
   }
 
+  // The classifier's label and confidence over each tile of grid g (grid_labels.json), when the labels box is ticked.
+  function drawGridLabels(g) {
+    const overlay = $("grid-overlay"), box = $("grid-labels");
+    if (!overlay || !box) return;
+    overlay.innerHTML = "";
+    overlay.hidden = !box.checked || !g.labels;
+    if (overlay.hidden) return;
+    const L = data.grid_layout, cols = Math.min(L.columns, g.labels.length), rows = Math.ceil(g.labels.length / cols);
+    const width = (L.tile + L.padding) * cols + L.padding, height = (L.tile + L.padding) * rows + L.padding;
+    g.labels.forEach((label, k) => {
+      const span = document.createElement("span"), c = g.confidence[k];
+      span.textContent = label + " " + Math.round(100 * c) + "%";
+      if (!(c >= 0.5)) span.className = "unsure";
+      span.style.left = (100 * (L.padding + (k % cols) * (L.tile + L.padding)) / width) + "%";
+      span.style.top = (100 * (L.padding + Math.floor(k / cols) * (L.tile + L.padding)) / height) + "%";
+      overlay.appendChild(span);
+    });
+  }
+
   function setupGrids() {
     const grids = data.grids, img = $("grid-image");
     if (!img || grids.length === 0) return;
-    stepper(grids.length, i => {
+    const go = stepper(grids.length, i => {
       const g = grids[i];
       showImage(img, g.src);
       $("grid-caption").textContent = gridCaption(g);
       $("grid-position").textContent = (i + 1) + " of " + grids.length;
-    })(grids.length - 1);
+      drawGridLabels(g);
+    });
+    go(grids.length - 1);
+    const box = $("grid-labels");
+    if (box) box.addEventListener("change", () => drawGridLabels(grids[+$("grid-slider").value]));
   }
 
   // ---- gradient-norm heatmap -----------------------------------------------------------------------------------
@@ -395,6 +421,241 @@
     $("heatmap").addEventListener("mouseleave", () => { $("heatmap-tip").hidden = true; });
   }
 
+  // ---- what D sees and where the time goes (snapshots.json) -------------------------------------------------------
+
+  // As RunReport.cs's SnapshotCaption writes it into the page first.
+  function snapshotCaption(s, i, n) {
+    return "iteration " + s.iteration.toLocaleString("en-US") + (s.epoch !== null && s.epoch !== undefined ? " (epoch " + s.epoch + ")" : "") +
+      ", checkpoint " + (i + 1) + " of " + n;
+  }
+
+  function mean(values) {
+    const v = values.filter(finite);
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+  }
+
+  // A canvas sized to its container's width (at least minWidth) and the given height, for crisp drawing at any zoom.
+  function sizedCanvas(canvas, wrap, minWidth, height) {
+    const dpr = window.devicePixelRatio || 1, width = Math.max(minWidth, wrap.clientWidth || 600);
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    canvas.style.width = width + "px";
+    canvas.style.height = height + "px";
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = "11px system-ui, sans-serif";
+    return { ctx, width, height };
+  }
+
+  // Two histograms over the same bins: D's logits on the real batch and on G's images, drawn over each other.
+  function drawLogits(i) {
+    const s = data.snapshots[i], b = s.logits.bins, n = b.real.length;
+    const { ctx, width, height } = sizedCanvas($("logits"), $("chart-logits"), 320, 250);
+    const left = 40, right = 10, top = 26, bottom = 34, plotW = width - left - right, plotH = height - top - bottom;
+    const most = Math.max(1, ...b.real, ...b.fake);
+    const x = v => left + (v - b.lo) / (b.hi - b.lo) * plotW;
+    ctx.fillStyle = "#1d2330";
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    ctx.font = "600 12px system-ui, sans-serif";
+    const probabilities = data.losses && data.losses.scores[0] === "d_x";
+    ctx.fillText("D's " + (probabilities ? "logits" : "outputs") + " at iteration " + s.iteration.toLocaleString("en-US") +
+      ": real batch (blue) and G's images (red)", left, 4);
+    ctx.font = "11px system-ui, sans-serif";
+    [["real", COLORS.real], ["fake", COLORS.fake1]].forEach(([key, color]) => {
+      ctx.fillStyle = faint(color, 0.5);
+      b[key].forEach((c, k) => {
+        if (!c) return;
+        const h = c / most * plotH;
+        ctx.fillRect(left + k * plotW / n + 1, top + plotH - h, plotW / n - 2, h);
+      });
+    });
+    // The means of both batches, and for BCE the logit 0 where D says 0.5.
+    const marks = [[mean(s.logits.real), COLORS.real, "mean real"], [mean(s.logits.fake), COLORS.fake1, "mean fake"]];
+    if (probabilities && b.lo < 0 && b.hi > 0) marks.push([0, COLORS.reference, "D = 0.5"]);
+    marks.forEach(([v, color]) => {
+      if (v === null) return;
+      ctx.strokeStyle = color;
+      ctx.setLineDash([5, 4]);
+      ctx.beginPath();
+      ctx.moveTo(x(v), top);
+      ctx.lineTo(x(v), top + plotH);
+      ctx.stroke();
+    });
+    ctx.setLineDash([]);
+    ctx.strokeStyle = "#9aa3b2";
+    ctx.beginPath();
+    ctx.moveTo(left, top + plotH + 0.5);
+    ctx.lineTo(left + plotW, top + plotH + 0.5);
+    ctx.stroke();
+    ctx.fillStyle = "#4a5263";
+    ctx.textBaseline = "top";
+    for (let k = 0; k <= 4; k++) {
+      const v = b.lo + (b.hi - b.lo) * k / 4;
+      ctx.textAlign = k === 0 ? "left" : k === 4 ? "right" : "center";
+      ctx.fillText(format(v), left + plotW * k / 4, top + plotH + 4);
+    }
+    ctx.textAlign = "center";
+    ctx.fillText((probabilities ? "logit" : "critic output") + " (dashed: the means" + (marks.length > 2 ? "; grey: D = 0.5" : "") + ")", left + plotW / 2, top + plotH + 18);
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    ctx.fillText(most + "", left - 6, top);
+    ctx.fillText("0", left - 6, top + plotH);
+    ctx.save();
+    ctx.translate(10, top + plotH / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "center";
+    ctx.fillText("images", 0, 0);
+    ctx.restore();
+    charts["logits"] = { points: n, iteration: s.iteration };
+  }
+
+  // The mean logit of each batch over the checkpoints: the gap between the lines is how well D tells them apart.
+  function drawLogitMeans() {
+    const snaps = data.snapshots;
+    lineChart("logit-means", {
+      title: "mean of D's " + (data.losses && data.losses.scores[0] === "d_x" ? "logits" : "outputs") + " per checkpoint",
+      x: snaps.map(s => s.iteration), yLabel: "mean", height: 250,
+      series: [
+        { label: "real batch", values: snaps.map(s => mean(s.logits.real)), color: COLORS.real, points: true },
+        { label: "G's images", values: snaps.map(s => mean(s.logits.fake)), color: COLORS.fake1, points: true },
+      ],
+    });
+  }
+
+  function cell(row, text, cls) {
+    const td = document.createElement(row.parentElement && row.parentElement.tagName === "THEAD" ? "th" : "td");
+    td.textContent = text;
+    if (cls) td.className = cls;
+    row.appendChild(td);
+    return td;
+  }
+
+  function percent(v) { return finite(v) ? (100 * v).toFixed(1) + "%" : ""; }
+
+  // The activation's share: dead ReLU units (and the share of zeros), negative LeakyReLU or saturated Tanh outputs.
+  function share(stats) {
+    if (!stats) return "";
+    if (finite(stats.dead)) return percent(stats.dead) + " dead (" + percent(stats.zero) + " zero)";
+    if (finite(stats.negative)) return percent(stats.negative) + " negative";
+    if (finite(stats.saturated)) return percent(stats.saturated) + " saturated";
+    return "";
+  }
+
+  function fillLayerTable(i) {
+    const table = $("layer-stats"), layers = data.snapshots[i].layers;
+    const head = table.tHead, body = table.tBodies[0];
+    head.innerHTML = "";
+    body.innerHTML = "";
+    const hr = head.insertRow();
+    ["net", "layer", "weights (mean ± std)", "output: mean ± std", "share", "on G's images: mean ± std", "share"].forEach(t => cell(hr, t));
+    const ms = st => st ? format(st.mean) + " ± " + format(st.std) : "";
+    for (const net of ["G", "D"]) {
+      for (const l of layers[net] || []) {
+        const r = body.insertRow();
+        r.className = "net-" + net + (l.kind === "relu" && l.output && l.output.dead > 0.5 ? " warn" : "") +
+          (l.kind === "tanh" && l.output && l.output.saturated > 0.5 ? " warn" : "");
+        cell(r, net);
+        cell(r, l.layer + " " + l.type);
+        cell(r, l.weights.map(w => w.name.slice(l.layer.length + 1) + " " + format(w.mean) + " ± " + format(w.std)).join("; "));
+        const first = net === "G" ? l.output : l.real;
+        cell(r, (net === "D" ? "real: " : "") + ms(first));
+        cell(r, share(first));
+        cell(r, net === "D" ? ms(l.fake) : "");
+        cell(r, net === "D" ? share(l.fake) : "");
+      }
+    }
+  }
+
+  function setupSnapshots() {
+    const snaps = data.snapshots, slider = $("snapshot-slider");
+    function show(i) {
+      safely("logits", () => drawLogits(i));
+      fillLayerTable(i);
+      $("snapshot-position").textContent = snapshotCaption(snaps[i], i, snaps.length);
+    }
+    slider.addEventListener("input", () => show(+slider.value));
+    show(+slider.value);
+    safely("logit-means", drawLogitMeans);
+  }
+
+  const KIND_COLORS = {
+    "conv2d": "#1f77b4", "conv-transpose2d": "#ff7f0e", "batchnorm": "#2ca02c", "activation": "#9467bd", "loss": "#8c564b",
+    "optimizer": "#e377c2", "checks": "#7f7f7f", "copy": "#bcbd22", "rng": "#17becf", "fill": "#aec7e8", "data": "#c49c94",
+    "penalty": "#d62728", "double backward": "#d62728",
+  };
+
+  // The snapshots that hold a profile, oldest first.
+  function profiled() { return (data.snapshots || []).filter(s => s.profile); }
+
+  // Horizontal bars: the slowest ops of the profiled iteration (the rest summed in one bar), coloured by kind.
+  function drawProfile(i) {
+    const p = profiled()[i].profile, ops = p.ops.slice().sort((a, b) => b.ms - a.ms), shown = 18;
+    const rows = ops.slice(0, shown);
+    if (ops.length > shown) rows.push({ op: "the other " + (ops.length - shown) + " ops", kind: "other", ms: ops.slice(shown).reduce((a, o) => a + o.ms, 0) });
+    const rowHeight = 18, top = 8, labelWidth = 380;
+    const { ctx, width, height } = sizedCanvas($("profile"), $("chart-profile"), 560, top + rows.length * rowHeight + 24);
+    // Room on the right of the longest bar for its numbers ("24.22 ms · 55.42 GFLOP/s · 93.15% peak").
+    const most = Math.max(...rows.map(o => o.ms), 1e-9), plotW = Math.max(80, width - labelWidth - 250);
+    ctx.textBaseline = "middle";
+    rows.forEach((o, k) => {
+      const y = top + k * rowHeight;
+      ctx.fillStyle = "#1d2330";
+      ctx.textAlign = "right";
+      let label = o.op;
+      while (label.length > 8 && ctx.measureText(label + "…").width > labelWidth - 12) label = label.slice(0, -1);
+      ctx.fillText(label === o.op ? label : label + "…", labelWidth - 6, y + rowHeight / 2);
+      ctx.fillStyle = KIND_COLORS[o.kind] || "#b0b6c2";
+      ctx.fillRect(labelWidth, y + 2, Math.max(1, o.ms / most * plotW), rowHeight - 4);
+      ctx.fillStyle = "#4a5263";
+      ctx.textAlign = "left";
+      ctx.fillText(format(o.ms) + " ms" + (finite(o.gflops) ? " · " + format(o.gflops) + " GFLOP/s" : "") + (finite(o.percent_of_peak) ? " · " + format(o.percent_of_peak) + "% peak" : ""),
+        labelWidth + Math.max(1, o.ms / most * plotW) + 6, y + rowHeight / 2);
+    });
+    ctx.fillStyle = "#4a5263";
+    ctx.textAlign = "left";
+    ctx.fillText("ms of the iteration, slowest ops first; colour: the op's kind (conv2d blue, conv-transpose2d orange, batchnorm green, activation purple)",
+      labelWidth, top + rows.length * rowHeight + 12);
+    charts["profile"] = { points: rows.length, iteration: p.iteration };
+  }
+
+  function fillProfileTable(i) {
+    const p = profiled()[i].profile, body = $("profile-table").tBodies[0];
+    body.innerHTML = "";
+    for (const o of p.ops) {
+      const r = body.insertRow();
+      cell(r, o.op);
+      cell(r, o.kind);
+      cell(r, format(o.calls));
+      cell(r, format(o.ms), "number");
+      cell(r, (100 * o.ms / p.total_ms).toFixed(1) + "%", "number");
+      cell(r, finite(o.gflops) ? format(o.gflops) : "", "number");
+      cell(r, finite(o.percent_of_peak) ? format(o.percent_of_peak) : "", "number");
+    }
+    const conv = p.kinds.filter(k => k.kind.startsWith("conv"));
+    const convMs = conv.reduce((a, k) => a + k.ms, 0), convGflop = conv.reduce((a, k) => a + (k.gflop || 0), 0);
+    $("profile-summary").textContent = "iteration " + p.iteration.toLocaleString("en-US") + ": " + format(p.total_ms) + " ms profiled, " +
+      (100 * convMs / p.total_ms).toFixed(0) + "% in conv passes at " + format(convGflop / (convMs / 1e3)) + " GFLOP/s (" +
+      (finite(p.peak_gflops) ? format(100 * convGflop / (convMs / 1e3) / p.peak_gflops) + "% of the peak " + format(p.peak_gflops) + " GFLOP/s, " : "peak: ") +
+      p.peak_source + ")" +
+      (p.includes_compilation ? "; the session's first iteration: its times include compiling the kernels" : "");
+  }
+
+  function setupProfile() {
+    const list = profiled(), select = $("profile-select");
+    list.forEach((s, i) => {
+      const o = document.createElement("option");
+      o.value = i;
+      o.textContent = "iteration " + s.iteration.toLocaleString("en-US") + (s.profile.includes_compilation ? " (with compilation)" : "");
+      select.appendChild(o);
+    });
+    select.value = list.length - 1;
+    function show() { safely("profile", () => drawProfile(+select.value)); fillProfileTable(+select.value); }
+    select.addEventListener("change", show);
+    show();
+  }
+
   // ---- the run page (report.html) ----------------------------------------------------------------------------
 
   function drawSmoothedRun() {
@@ -409,11 +670,15 @@
       if (data.metrics) drawQuality();
       if (data.grad_norms) safely("grad-norms", setupHeatmap);
       setupGrids();
+      if (data.snapshots) safely("logits", setupSnapshots);
+      if ($("profile-select")) safely("profile", setupProfile);
     },
     redraw() {
       if (data.losses) drawSmoothedRun();
       if (data.metrics) drawQuality();
       if (data.grad_norms) safely("grad-norms", drawHeatmap);
+      if (data.snapshots) { safely("logits", () => drawLogits(+$("snapshot-slider").value)); safely("logit-means", drawLogitMeans); }
+      if ($("profile-select")) safely("profile", () => drawProfile(+$("profile-select").value));
     },
     async check(fails, notes) {
       const img = $("grid-image"), slider = $("grid-slider");
@@ -437,6 +702,41 @@
         const tip = $("heatmap-tip");
         if (tip.hidden || tip.textContent.indexOf(data.grad_norms.tensors[0]) < 0) fails.push("heatmap hover showed no tooltip for " + data.grad_norms.tensors[0]);
         else notes.push("heatmap hover: " + tip.textContent.replace(/\n/g, " | "));
+      }
+
+      const labels = $("grid-labels");
+      if (labels) {
+        labels.checked = true;
+        labels.dispatchEvent(new Event("change"));
+        const g = data.grids[+$("grid-slider").value], spans = $("grid-overlay").querySelectorAll("span");
+        if ($("grid-overlay").hidden || !g.labels || spans.length !== g.labels.length) fails.push("the labels box showed " + spans.length + " labels over " + g.file);
+        else notes.push("grid labels: " + spans.length + " over " + g.file + ", the first " + spans[0].textContent);
+        labels.checked = false;
+        labels.dispatchEvent(new Event("change"));
+        if (!$("grid-overlay").hidden) fails.push("unticking the labels box left the labels shown");
+      }
+
+      const snapshots = $("snapshot-slider");
+      if (snapshots && data.snapshots.length >= 2) {
+        const before = $("logits").toDataURL(), from = charts["logits"].iteration, table = $("layer-stats").tBodies[0].textContent;
+        snapshots.value = 0;
+        snapshots.dispatchEvent(new Event("input"));
+        const to = charts["logits"].iteration;
+        if (to === from || $("logits").toDataURL() === before) fails.push("moving the checkpoint slider did not redraw the logit histograms");
+        else if ($("layer-stats").tBodies[0].textContent === table) fails.push("moving the checkpoint slider did not change the layer table");
+        else if (blank($("logits"))) fails.push("the logit histograms are empty after moving the checkpoint slider");
+        else notes.push("checkpoint slider: histograms and layer table of iteration " + from + " -> " + to);
+      } else if (snapshots) notes.push("checkpoint slider not tried (1 snapshot)");
+
+      const select = $("profile-select");
+      if (select && select.options.length >= 2) {
+        const before = $("profile").toDataURL(), from = charts["profile"].iteration;
+        select.value = 0;
+        select.dispatchEvent(new Event("change"));
+        const to = charts["profile"].iteration;
+        if (to === from || $("profile").toDataURL() === before) fails.push("choosing another checkpoint did not redraw the profile");
+        else if ($("profile-table").tBodies[0].rows.length === 0) fails.push("the profile table is empty");
+        else notes.push("profile: iteration " + from + " -> " + to + ", " + $("profile-table").tBodies[0].rows.length + " ops");
       }
     },
   };
@@ -466,26 +766,37 @@
     smoothedChart(name, title, kind === "d_x" ? "probability" : "critic output", defs, kind === "d_x" ? [{ label: "0.5", value: 0.5 }] : [], false);
   }
 
+  // The gradient penalty of each run that logs one (gp or r1), apart from Loss_D as each run's losses chart has it.
+  function drawComparePenalty() {
+    const defs = runsWith(r => r.losses && r.losses.penalty).map(r => ({
+      label: r.label + " " + r.losses.penalty.toUpperCase(), x: r.losses.columns.iteration, values: r.losses.columns[r.losses.penalty], color: r.color,
+    }));
+    smoothedChart("penalty", "the gradient penalty (GP or R1), apart from Loss_D", "penalty", defs, [], $("log-scale").checked);
+  }
+
   function drawSmoothedCompare() {
     safely("loss-d", () => drawCompareLosses("loss-d", "loss_d", "Loss_D"));
     safely("loss-g", () => drawCompareLosses("loss-g", "loss_g", "Loss_G"));
+    if ($("chart-penalty")) safely("penalty", drawComparePenalty);
     if ($("chart-scores-probability")) safely("scores-probability", () => drawCompareScores("scores-probability", "d_x"));
     if ($("chart-scores-critic")) safely("scores-critic", () => drawCompareScores("scores-critic", "d_real"));
   }
 
   function drawCompareQuality() {
     const withMetrics = runsWith(r => r.metrics);
-    function chart(name, title, key, yLabel, log) {
-      const aligned = align(withMetrics.map(r => ({ xs: r.metrics.columns.iteration, series: [r.metrics.columns[key] || []] })));
+    function chart(name, title, key, yLabel, log, scale) {
+      scale = scale || 1;
+      const aligned = align(withMetrics.map(r => ({ xs: r.metrics.columns.iteration, series: [(r.metrics.columns[key] || []).map(v => finite(v) ? v * scale : null)] })));
       const series = withMetrics.map((r, k) => ({ label: r.label, values: aligned.series[k], color: r.color, points: true }));
       for (const r of withMetrics) {
         const real = (r.metrics.real || {})[key];
-        if (finite(real)) series.push({ label: r.label + " real held-out", values: aligned.x.map(() => real), color: faint(r.color, 0.6), width: 1, dash: [6, 4] });
+        if (finite(real)) series.push({ label: r.label + " real held-out", values: aligned.x.map(() => real * scale), color: faint(r.color, 0.6), width: 1, dash: [6, 4] });
       }
       lineChart(name, { title: title, x: aligned.x, yLabel: yLabel, series: series, height: 230, scale: yScale(series.map(s => s.values), log) });
     }
     safely("quality-score", () => chart("quality-score", "classifier score (higher is better; 10 at most)", "classifier_score", "score", false));
     safely("quality-fd", () => chart("quality-fd", "Fréchet distance (lower is better; log scale)", "frechet_distance", "FD", true));
+    if ($("chart-quality-kid")) safely("quality-kid", () => chart("quality-kid", "KID × 1000 (lower is better)", "kid", "KID × 1000", false, 1000));
     safely("quality-precision", () => chart("quality-precision", "precision (higher is better)", "precision", "share", false));
     safely("quality-recall", () => chart("quality-recall", "recall (higher is better)", "recall", "share", false));
   }

@@ -173,7 +173,8 @@ public sealed class GanTrainer : IDisposable
         InitializeWeights();
     }
 
-    /// <summary>Seed of an independent stream: weights of G, of D, the training noise, the fixed noise, WGAN-GP's α.</summary>
+    /// <summary>Seed of an independent stream: weights of G, of D, the training noise, the fixed noise, WGAN-GP's α (and outside
+    /// the step: the EMA's statistics 'e', the quality metric's 'q', the snapshots' 's').</summary>
     public ulong StreamSeed(char purpose) => Seed * 0x9E3779B97F4A7C15UL + purpose;
 
     /// <summary>

@@ -187,16 +187,18 @@ internal sealed class GridHistory
         WriteIndex();
     }
 
-    public void Add(Image<Rgb24> grid, int iteration, int? epoch)
+    /// <summary>Saves the grid of an iteration (an epoch's, when epoch is set) and indexes it; returns its file name.</summary>
+    public string Add(Image<Rgb24> grid, int iteration, int? epoch)
     {
+        string name = epoch is int e ? $"fake_samples_epoch_{e:D3}.png" : $"fake_samples_iter_{iteration:D7}.png";
         using (grid)
         {
-            string name = epoch is int e ? $"fake_samples_epoch_{e:D3}.png" : $"fake_samples_iter_{iteration:D7}.png";
             ImageGrid.SavePng(Path.Combine(directory, name), grid);
             if (!files.ContainsValue(name))
                 files[(iteration, files.Count)] = name;
         }
         WriteIndex();
+        return name;
     }
 
     void WriteIndex() =>

@@ -7,6 +7,9 @@
 //   losses.csv / losses.png          one row per iteration / the curves
 //   metrics.csv                      the quality metric (Evaluation/QualityMetric.cs) of --eval-count samples per epoch
 //   run.json                         configuration, device, versions, seed, timings
+//   grid_labels.json                 with a quality metric: its classifier's label and confidence for each grid's tiles
+//   snapshots.json                   per checkpoint: D's logits on a fixed real and fake batch, per-layer weight and
+//                                    activation statistics, the profile of the iteration (Training/Snapshots.cs)
 //   report.html                      a page of all the above (Reporting/RunReport.cs), at every checkpoint and at the end
 //   events.out.tfevents.<time>.<host>.<pid>   with --tensorboard: the above as TensorBoard events, appended at every
 //                                    checkpoint, one file per process (Reporting/TensorBoardExport.cs)
@@ -354,6 +357,11 @@ public sealed partial class TrainingRun
             explosions.RememberTensors);
         using var metricsCsv = metric is null ? null : new CsvLog(Path.Combine(outDir, MetricsCsvFile), MetricsCsvHeader, position.Iteration);
         var grids = new GridHistory(outDir, position.Iteration);
+        // What D sees and where the time goes, at every checkpoint (Snapshots.cs): training runs the same without it.
+        var snapshotsFile = hooks.NoSnapshots ? null : new SnapshotsFile(outDir, position.Iteration, SnapshotRecorder.About(options.BatchSize));
+        using var snapshots = hooks.NoSnapshots ? null : OpenSnapshots(device, trainer, dataset);
+        // The metric's classifier's label for each tile of each grid, for the report to overlay (GridLabels.cs).
+        var gridLabels = metric is null ? null : new GridLabels(outDir, position.Iteration, metric.ClassifierPath, options.ImageSize);
         observer.Started(new TrainingRunInfo(outDir, device.Describe(), $"{dataset.Name} ({dataset.Count} images)",
             dataset.Count, model, options.BatchSize, batchesPerEpoch,
             (int)((recipe.CriticStepsThrough(totalIterations) + batchesPerEpoch - 1) / batchesPerEpoch),
@@ -384,6 +392,9 @@ public sealed partial class TrainingRun
         using var evalNoise = metric is null ? null
             : accelerator.Allocate1D(NormalRngReference.Normal(trainer.StreamSeed('q'), 0, options.EvalCount * options.Nz));
         var evalImages = metric is null ? [] : new float[options.EvalCount * (samples.Length / GridImages)];
+        // A checkpoint closes the run's last iteration and each epoch's (or every --checkpoint-every-th iteration).
+        bool CheckpointDue(int iteration, long criticBefore, long criticAfter) => iteration == totalIterations ||
+            (options.CheckpointEvery is int ce ? iteration % ce == 0 : criticAfter / batchesPerEpoch > criticBefore / batchesPerEpoch);
         var speed = Stopwatch.StartNew();
         for (int iteration = position.Iteration + 1; iteration <= totalIterations; iteration++)
         {
@@ -397,6 +408,10 @@ public sealed partial class TrainingRun
             trainer.OptimizerD.LearningRateScale = lrScale;
             trainer.OptimizerG.LearningRateScale = lrScale;
             int epoch = 0, batchIndex = 0;
+            // The iteration that ends at a checkpoint is profiled op by op for its snapshot (the same numbers result).
+            bool profiled = snapshots is not null && CheckpointDue(iteration, criticBefore, criticBefore + criticSteps);
+            if (profiled)
+                snapshots!.BeginProfile();
             for (int k = 0; k < criticSteps; k++)
             {
                 var batch = loader.Next();
@@ -404,10 +419,14 @@ public sealed partial class TrainingRun
                     SaveRealSamples(outDir, batch.Data, dataset);
                 (epoch, batchIndex) = (batch.Epoch, batch.Index);
                 hooks.BeforeStep?.Invoke(iteration, batch.Data);
+                if (profiled)
+                    snapshots!.ProfiledOp("real batch from the loader (host)", "data");
                 trainer.CriticStep(batch.Data);
                 loader.Return(batch);
             }
             var stats = trainer.GeneratorStep();
+            if (profiled)
+                snapshots!.EndProfile(iteration, device, firstOfSession: iteration == position.Iteration + 1);
             long criticAfter = trainer.CriticStepsTaken;
             // Real images per second: the batches of this iteration's critic steps over its wall time.
             double imagesPerSecond = (double)criticSteps * options.BatchSize / Math.Max(speed.Elapsed.TotalSeconds, 1e-9);
@@ -435,7 +454,8 @@ public sealed partial class TrainingRun
             if (gridDue)
             {
                 var shape = sampler.OutputShape;
-                grids.Add(ImageGrid.Compose(samples, shape[0], shape[1], shape[2], shape[3]), iteration, epochEnd ? endedEpoch : null);
+                string gridFile = grids.Add(ImageGrid.Compose(samples, shape[0], shape[1], shape[2], shape[3]), iteration, epochEnd ? endedEpoch : null);
+                gridLabels?.Add(gridFile, iteration, metric!.Classify(samples));
                 if (classifier is not null && (epochEnd || last))
                 {
                     var report = classifier.Report(samples);
@@ -459,12 +479,13 @@ public sealed partial class TrainingRun
                 runInfo.Quality!["latest"] = latest;
                 observer.Message($"[{shownEpoch}] quality of {quality.Count} samples: {quality.Summary()} ({seconds:F1} s)");
             }
-            bool checkpoint = last || (options.CheckpointEvery is int ce ? iteration % ce == 0 : epochEnd);
-            if (checkpoint)
+            if (CheckpointDue(iteration, criticBefore, criticAfter))
             {
                 var now = new TrainPosition(iteration, (int)(criticAfter / batchesPerEpoch), (int)(criticAfter % batchesPerEpoch),
                     criticAfter);
                 SaveCheckpoint(outDir, trainer, sampler, fixedNoise, fixedNoiseShape, now, epochEnd ? endedEpoch : null, rollbacks);
+                if (snapshots is not null)
+                    snapshotsFile!.Add(snapshots.Take(iteration, epochEnd ? endedEpoch : null));
                 LossPlot.SavePng(Path.Combine(outDir, "losses.png"), csv.Points, loss: recipe.Loss);
                 grids.SaveGif();
                 if (dataset is FolderDataset f)
@@ -480,6 +501,23 @@ public sealed partial class TrainingRun
         runInfo.State = "done";
         runInfo.Write(outDir, totalIterations, totalIterations, wall.Elapsed);
         WriteReport(outDir);
+    }
+
+    /// <summary>
+    /// The snapshot recorder (copies of G and D at the batch size), or null with a warning when the device has no room
+    /// for it: snapshots are a view of the run, never the reason it cannot train.
+    /// </summary>
+    SnapshotRecorder? OpenSnapshots(ComputeDevice device, GanTrainer trainer, IImageDataset dataset)
+    {
+        try
+        {
+            return new SnapshotRecorder(device, trainer, dataset);
+        }
+        catch (Exception e) when (DeviceMemory.IsOutOfMemory(e))
+        {
+            observer.Message($"warning: no {SnapshotsFile.FileName}: the device has no memory left for copies of G and D ({e.Message}); training goes on");
+            return null;
+        }
     }
 
     bool reportFailed;
@@ -776,4 +814,7 @@ internal sealed class TrainingHooks
 {
     /// <summary>Called with (iteration, the real batch) just before the batch goes to the device.</summary>
     public Action<int, float[]>? BeforeStep { get; init; }
+
+    /// <summary>No snapshots.json (the tests that prove snapshots leave the training trajectory as it was).</summary>
+    public bool NoSnapshots { get; init; }
 }

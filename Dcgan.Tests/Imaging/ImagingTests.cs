@@ -176,6 +176,21 @@ public sealed class ImagingTests
         Assert.That(Image.Identify(path).Height, Is.EqualTo(300));
     }
 
+    [Test]
+    public void TheLossPlotSmoothsLikeTheReportDebiasedWithGapsKept()
+    {
+        Assert.That(LossPlot.SmoothingWeight(3), Is.EqualTo(0), "a few points are drawn as they are");
+        Assert.That(LossPlot.SmoothingWeight(6250), Is.EqualTo(0.9904).Within(1e-9), "the default run: about 100 iterations");
+        // Debiased: the first value is the first raw value, a constant stays constant (no pull towards the 0 start).
+        var smoothed = LossPlot.Smooth([2, 2, double.NaN, 2, 5], 0.9);
+        Assert.That(smoothed[0], Is.EqualTo(2).Within(1e-12));
+        Assert.That(smoothed[1], Is.EqualTo(2).Within(1e-12));
+        Assert.That(smoothed[2], Is.NaN, "a non-finite value is a gap");
+        Assert.That(smoothed[3], Is.EqualTo(2).Within(1e-12), "and does not enter the average");
+        // After three 2s, a 5: (0.1·0.9³·… debiased) = 2 + 3·0.1/(1 − 0.9⁴).
+        Assert.That(smoothed[4], Is.EqualTo(2 + 3 * 0.1 / (1 - Math.Pow(0.9, 4))).Within(1e-12));
+    }
+
     static int DistinctColours(Image<Rgb24> image, int top, int bottom)
     {
         var colours = new HashSet<Rgb24>();

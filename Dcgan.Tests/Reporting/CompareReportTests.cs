@@ -39,7 +39,8 @@ public sealed class CompareReportTests
         ReportRuns.AssertPanelsExplained(page, Panels, "What to look for");
         Assert.That(page.QuerySelectorAll("[data-chart]").Select(e => e.GetAttribute("data-chart")), Is.EqualTo(new[]
         {
-            "loss-d", "loss-g", "scores-probability", "scores-critic", "quality-score", "quality-fd", "quality-precision", "quality-recall",
+            "loss-d", "loss-g", "penalty", "scores-probability", "scores-critic", "quality-score", "quality-fd", "quality-kid",
+            "quality-precision", "quality-recall",
         }));
         // The critic run has no metrics.csv: one note in the quality panel, and no other.
         Assert.That(page.QuerySelectorAll("p.absent").Select(p => p.ParentElement!.Id + ": " + p.TextContent), Is.EqualTo(new[]

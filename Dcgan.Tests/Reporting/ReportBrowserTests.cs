@@ -1,6 +1,8 @@
 // report.html in a real browser: Debian's chromium, headless, opens the page from file:// with ?selftest=1; the page's
 // own self-test (report.js, active only with that parameter) checks that every chart drew on a non-empty canvas,
 // that the losses redraw with another smoothing and a log scale, that every image loaded, that moving the grid slider shows another grid, that hovering the heatmap names a tensor,
+// that the checkpoint slider redraws D's logit histograms and the layer table and the checkpoint selector the profile,
+// that the labels box puts a classifier label on every tile of the grid,
 // (on compare.html: that the tick box hides the rows that agree, and that the grid slider moves every run's grid),
 // and that no script error happened, then writes "ok ..." or "FAIL ..." into <pre id="selftest">. Chromium dumps the
 // DOM after its virtual time budget, and the test reads that element.
@@ -26,7 +28,11 @@ public sealed class ReportBrowserTests
         string run = ReportRuns.RealRun();
         string result = SelfTest(chromium, Path.Combine(run, RunReport.FileName));
         Assert.That(result, Does.StartWith("ok\n"), result);
-        Assert.That(result, Does.Contain("7 charts drew: losses"));
+        Assert.That(result, Does.Contain("10 charts drew: losses"));
+        Assert.That(result, Does.Match(@"logits \(24 points\).*logit-means \(3 points\).*profile \([1-9][0-9]* points\)"));
+        Assert.That(result, Does.Contain("checkpoint slider: histograms and layer table of iteration 3 -> 1"));
+        Assert.That(result, Does.Match(@"grid labels: 64 over fake_samples_iter_0000001\.png, the first [0-9] [0-9]+%"));
+        Assert.That(result, Does.Match(@"profile: iteration 3 -> 1, [1-9][0-9]* ops"));
         Assert.That(result, Does.Contain("controls: smoothing 0.500 and log scale redrew the losses"));
         Assert.That(result, Does.Contain("grid slider: fake_samples_iter_0000003.png -> fake_samples_iter_0000001.png"));
         Assert.That(result, Does.Contain("heatmap hover: netG.main.0.weight | iteration 1"));
@@ -71,7 +77,8 @@ public sealed class ReportBrowserTests
         Assert.That(code, Is.EqualTo(0), err);
         string result = SelfTest(chromium, page);
         Assert.That(result, Does.StartWith("ok\n"), result);
-        Assert.That(result, Does.Contain("8 charts drew: loss-d"));
+        Assert.That(result, Does.Contain("10 charts drew: loss-d"));
+        Assert.That(result, Does.Match(@"penalty \([1-9][0-9]* points\).*quality-kid \([1-9][0-9]* points\)"));
         Assert.That(result, Does.Contain("controls: smoothing 0.500 and log scale redrew the losses"));
         Assert.That(result, Does.Contain("2 images loaded"));
         Assert.That(result, Does.Match(@"only the rows that differ: [1-9][0-9]* of [1-9][0-9]* rows"));

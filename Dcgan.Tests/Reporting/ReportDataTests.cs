@@ -25,7 +25,9 @@ public sealed class ReportDataTests
         var result = RunReport.Render(dir, dir);
         var page = ReportRuns.Parse(result.Html);
 
-        Assert.That(result.Absent, Is.EquivalentTo(new[] { "metrics.csv", "real_samples.png", "grad_norms.csv" }));
+        Assert.That(result.Absent, Is.EquivalentTo(new[] { "metrics.csv", "real_samples.png", "grad_norms.csv", "snapshots.json" }));
+        foreach (string panel in new[] { "d-sees", "time" })
+            Assert.That(page.QuerySelector($"#{panel} p.absent")!.TextContent, Does.StartWith("No snapshots in this run: snapshots.json is absent"), panel);
         Assert.That(page.QuerySelector("#quality p.absent")!.TextContent, Does.StartWith("No quality metric in this run"));
         Assert.That(page.QuerySelector("#grad-norms p.absent")!.TextContent, Does.Contain("grad_norms.csv is absent"));
         Assert.That(page.QuerySelector("#samples p.absent")!.TextContent, Does.Contain("real_samples.png"));
@@ -36,6 +38,9 @@ public sealed class ReportDataTests
         Assert.That((string?)data["loss"], Is.EqualTo("bce"), "a run from before the recipes trained with BCE");
         Assert.That(data["metrics"], Is.Null);
         Assert.That(data["grad_norms"], Is.Null);
+        Assert.That(data["snapshots"], Is.Null);
+        Assert.That(data["grid_layout"], Is.Null);
+        Assert.That(page.QuerySelector("#grid-labels"), Is.Null, "no labels box without grid_labels.json");
         Assert.That(data["real_samples"], Is.Null);
         Assert.That(data["losses"]!["columns"]!["loss_g"]!.AsArray().Select(v => (double)v!).Last(), Is.EqualTo(0.7702561));
         // No grids.txt: the epoch's grid sits at the last iteration losses.csv logs in epoch 0.
@@ -62,7 +67,7 @@ public sealed class ReportDataTests
         File.WriteAllText(Path.Combine(dir, "run.json"), """{ "state": "running", "iterations_done": 0, "iterations_total": 6250, "events": [] }""");
 
         var page = ReportRuns.Parse(RunReport.Render(dir, dir).Html);
-        foreach (string panel in new[] { "losses", "scores", "quality", "samples", "grad-norms" })
+        foreach (string panel in new[] { "losses", "scores", "quality", "samples", "grad-norms", "d-sees", "time" })
             Assert.That(page.QuerySelector($"#{panel} p.absent"), Is.Not.Null, panel);
         Assert.That(page.QuerySelectorAll("[data-chart]"), Is.Empty, "no chart without data to draw");
         var data = ReportRuns.Data(page);

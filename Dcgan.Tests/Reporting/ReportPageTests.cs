@@ -13,7 +13,7 @@ namespace Dcgan.Tests.Reporting;
 /// </summary>
 public sealed class ReportPageTests
 {
-    static readonly string[] Panels = ["run", "losses", "scores", "quality", "samples", "grad-norms"];
+    static readonly string[] Panels = ["run", "losses", "scores", "quality", "samples", "grad-norms", "d-sees", "time"];
 
     string run = null!;
     string html = null!;
@@ -35,7 +35,8 @@ public sealed class ReportPageTests
         ReportRuns.AssertPanelsExplained(page, Panels, "Healthy");
         Assert.That(page.QuerySelectorAll("p.absent").Select(p => p.TextContent), Is.Empty, "this run has every file");
         Assert.That(page.QuerySelectorAll("[data-chart]").Select(e => e.GetAttribute("data-chart")),
-            Is.EquivalentTo(new[] { "losses", "scores", "quality-score", "quality-fd", "quality-kid", "quality-pr", "grad-norms" }));
+            Is.EquivalentTo(new[] { "losses", "scores", "quality-score", "quality-fd", "quality-kid", "quality-pr", "grad-norms",
+                "logits", "logit-means", "profile" }));
     }
 
     [Test]
@@ -137,6 +138,46 @@ public sealed class ReportPageTests
                 double logged = double.Parse(csv[1 + i].Split(',')[1 + t], CultureInfo.InvariantCulture);
                 Assert.That((double)norms["max"]![t]![i]!, Is.EqualTo(logged).Within(0.05).Percent, tensors[t] + ": 4 significant digits");
             }
+    }
+
+    [Test]
+    public void TheSnapshotPanelsHoldSnapshotsJsonWithASliderOverItsCheckpoints()
+    {
+        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "snapshots.json")))!["snapshots"]!.AsArray();
+        var inline = ReportRuns.Data(page)["snapshots"]!.AsArray();
+        Assert.That(inline.Select(s => (int)s!["iteration"]!), Is.EqualTo(new[] { 1, 2, 3 }), "a checkpoint after every iteration");
+        Assert.That(JsonNode.DeepEquals(inline, file), "the page holds the snapshots as recorded");
+        foreach (var s in inline)
+            foreach (string batch in new[] { "real", "fake" })
+                Assert.That(s!["logits"]!["bins"]![batch]!.AsArray().Sum(c => (int)c!), Is.EqualTo(16), $"iteration {s["iteration"]}: {batch} batch of 16");
+
+        var slider = page.QuerySelector("#snapshot-slider")!;
+        Assert.That((slider.GetAttribute("min"), slider.GetAttribute("max"), slider.GetAttribute("value")), Is.EqualTo(("0", "2", "2")));
+        Assert.That(page.QuerySelector("#snapshot-position")!.TextContent, Is.EqualTo("iteration 3, checkpoint 3 of 3"));
+        Assert.That(page.QuerySelector("#d-sees canvas#logits"), Is.Not.Null);
+        Assert.That(page.QuerySelector("#d-sees table#layer-stats"), Is.Not.Null);
+        Assert.That(page.QuerySelector("#time select#profile-select"), Is.Not.Null);
+        Assert.That(page.QuerySelector("#time canvas#profile"), Is.Not.Null);
+        Assert.That(page.QuerySelectorAll("#time table#profile-table thead th").Select(t => t.TextContent),
+            Is.EqualTo(new[] { "op", "kind", "calls", "ms", "share", "GFLOP/s", "% peak" }));
+    }
+
+    [Test]
+    public void EveryGridHasItsTilesClassifierLabelsForTheOverlay()
+    {
+        var data = ReportRuns.Data(page);
+        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "grid_labels.json")))!;
+        Assert.That(data["grid_layout"]!.ToJsonString(), Is.EqualTo("""{"columns":8,"padding":2,"tile":32}"""));
+        var recorded = file["grids"]!.AsArray().ToDictionary(g => (string)g!["file"]!);
+        foreach (var g in data["grids"]!.AsArray())
+        {
+            string name = (string)g!["file"]!;
+            Assert.That(recorded, Does.ContainKey(name), "grid_labels.json has every grid");
+            Assert.That(g["labels"]!.AsArray().Select(v => (int)v!), Has.Exactly(64).InRange(0, 9), name);
+            Assert.That(JsonNode.DeepEquals(g["labels"], recorded[name]!["labels"]) && JsonNode.DeepEquals(g["confidence"], recorded[name]!["confidence"]), name);
+        }
+        Assert.That(page.QuerySelector("figure.grid #grid-labels"), Is.Not.Null, "the labels box");
+        Assert.That(page.QuerySelector(".grid-wrap #grid-overlay")!.HasAttribute("hidden"), "labels hidden until asked for");
     }
 
     [Test]

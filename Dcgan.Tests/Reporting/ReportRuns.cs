@@ -19,8 +19,9 @@ public sealed class ReportRuns
     public static string Root => root ??= Directory.CreateTempSubdirectory("dcgan-report-").FullName;
 
     /// <summary>
-    /// A real run directory: 3 iterations of tiny networks on the bundled digits, a grid after every iteration and the
-    /// quality metric at the end (so metrics.csv exists). Needs PoCL: skips (or fails in CI) without it.
+    /// A real run directory: 3 iterations of tiny networks on the bundled digits, a grid and a checkpoint (so a snapshot)
+    /// after every iteration, and the quality metric at the end (so metrics.csv exists). Needs PoCL: skips (or fails in
+    /// CI) without it.
     /// </summary>
     public static string RealRun()
     {
@@ -29,7 +30,7 @@ public sealed class ReportRuns
             return realRun;
         string dir = Path.Combine(Root, "real");
         var (code, _, err) = CliRunner.Run("train", "--batch-size", "16", "--ngf", "8", "--ndf", "8", "--iterations", "3",
-            "--eval-count", "64", "--sample-every", "1", "--device", "opencl", "--quiet", "--out", dir);
+            "--eval-count", "64", "--sample-every", "1", "--checkpoint-every", "1", "--device", "opencl", "--quiet", "--out", dir);
         Assert.That(code, Is.EqualTo(0), err);
         return realRun = dir;
     }
