@@ -400,16 +400,16 @@ public sealed partial class TrainingRun
         {
             long criticBefore = trainer.CriticStepsTaken;
             int criticSteps = trainer.CriticStepsForNextIteration;
-            // --tensorboard: a checkpoint's gradient histograms need its iteration's gradients, kept before the steps clear them.
+            // The iteration that ends at a checkpoint is profiled op by op for its snapshot (the same numbers result),
+            // and with --tensorboard keeps its gradients for the checkpoint's histograms before the steps clear them.
+            bool endsAtCheckpoint = CheckpointDue(iteration, criticBefore, criticBefore + criticSteps);
             if (tensorBoard is not null)
-                trainer.KeepGradients = iteration == totalIterations || (options.CheckpointEvery is int every ? iteration % every == 0
-                    : (criticBefore + criticSteps) / batchesPerEpoch > criticBefore / batchesPerEpoch);
+                trainer.KeepGradients = endsAtCheckpoint;
             double lrScale = recipe.LearningRateScaleAt(iteration, totalIterations);
             trainer.OptimizerD.LearningRateScale = lrScale;
             trainer.OptimizerG.LearningRateScale = lrScale;
             int epoch = 0, batchIndex = 0;
-            // The iteration that ends at a checkpoint is profiled op by op for its snapshot (the same numbers result).
-            bool profiled = snapshots is not null && CheckpointDue(iteration, criticBefore, criticBefore + criticSteps);
+            bool profiled = snapshots is not null && endsAtCheckpoint;
             if (profiled)
                 snapshots!.BeginProfile();
             for (int k = 0; k < criticSteps; k++)
