@@ -20,6 +20,20 @@ public sealed class Verb(string name, string usage, string summary, string descr
     public string Summary { get; } = summary;
     /// <summary>The verb's path from the root, as messages name it: "train", "bench step".</summary>
     public string Path => Parents.OfType<Verb>().FirstOrDefault() is { } parent ? $"{parent.Path} {Name}" : Name;
+
+    /// <summary>A verb that only holds actions (`dcgan bench kernels|step`); given alone it prints its help, as bad usage (exit 2).</summary>
+    public static Verb Group(string name, string usage, string summary, params Verb[] actions)
+    {
+        var verb = new Verb(name, usage, summary);
+        foreach (var action in actions)
+            verb.Subcommands.Add(action);
+        verb.SetAction(result =>
+        {
+            HelpText.Write(verb, result.InvocationConfiguration.Output);
+            return 2;
+        });
+        return verb;
+    }
 }
 
 /// <summary>

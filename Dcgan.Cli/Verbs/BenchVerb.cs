@@ -65,16 +65,7 @@ public static class BenchVerb
             """).With(StepDevice, BatchSize, ImageSize, Channels, Nz, Ngf, Ndf, Iterations, Warmup, NoProfile, ConvVariant,
             Recipe, StepJson);
         step.SetAction(result => Step(result, result.InvocationConfiguration.Output));
-        var verb = new Verb("bench", "kernels|step [options]", "time the kernels or whole training iterations");
-        verb.Subcommands.Add(kernels);
-        verb.Subcommands.Add(step);
-        // `dcgan bench` alone: its help, as bad usage.
-        verb.SetAction(result =>
-        {
-            HelpText.Write(verb, result.InvocationConfiguration.Output);
-            return 2;
-        });
-        return verb;
+        return Verb.Group("bench", "kernels|step [options]", "time the kernels or whole training iterations", kernels, step);
     }
 
     static int Kernels(ParseResult result, TextWriter stdout)

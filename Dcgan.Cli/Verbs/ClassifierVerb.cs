@@ -44,15 +44,7 @@ public static class ClassifierVerb
             (data/classifiers/bundled-32.safetensors, made by data/classifiers/make.sh).
             """).With(Dataset, DataRoot, ImageSize, Channels, Epochs, BatchSize, Lr, Shift, Width, Features, Seed, Out, Device);
         train.SetAction(result => Train(result, result.InvocationConfiguration.Output));
-        var verb = new Verb("classifier", "train [options]", train.Summary);
-        verb.Subcommands.Add(train);
-        // `dcgan classifier` alone: its help, as bad usage.
-        verb.SetAction(result =>
-        {
-            HelpText.Write(verb, result.InvocationConfiguration.Output);
-            return 2;
-        });
-        return verb;
+        return Verb.Group("classifier", "train [options]", train.Summary, train);
     }
 
     static int Train(ParseResult result, TextWriter stdout)

@@ -334,10 +334,7 @@
     for (const row of values) for (const v of row) if (finite(v) && v > 0) { lo = Math.min(lo, Math.log10(v)); hi = Math.max(hi, Math.log10(v)); }
     if (!(hi > lo)) { lo = isFinite(lo) ? lo - 1 : -1; hi = lo + 2; }
 
-    const wrap = $("chart-grad-norms"), canvas = $("heatmap"), dpr = window.devicePixelRatio || 1;
-    const labelWidth = 170, rowHeight = 14, groupGap = 8, axisHeight = 26;
-    const columns = g.first.length, width = Math.max(400, wrap.clientWidth || 800);
-    const cellWidth = (width - labelWidth - 10) / columns;
+    const labelWidth = 170, rowHeight = 14, groupGap = 8, axisHeight = 26, columns = g.first.length;
     const rowTop = [];
     let y = 4;
     g.tensors.forEach((t, r) => {
@@ -345,15 +342,8 @@
       rowTop.push(y);
       y += rowHeight;
     });
-    const height = y + axisHeight;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    canvas.style.width = width + "px";
-    canvas.style.height = height + "px";
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    ctx.font = "11px system-ui, sans-serif";
+    const { ctx, width } = sizedCanvas($("heatmap"), $("chart-grad-norms"), 400, y + axisHeight);
+    const cellWidth = (width - labelWidth - 10) / columns;
     ctx.textBaseline = "middle";
     values.forEach((row, r) => {
       ctx.fillStyle = "#1d2330";
