@@ -88,8 +88,27 @@ public readonly struct PackShape(int extent, int k, int kp, int iStride, int iPa
     public long Length => (long)((Extent + ConvGemm.PanelLanes - 1) / ConvGemm.PanelLanes) * Kp * ConvGemm.PanelLanes;
 }
 
+/// <summary>Which packer copies a PackShape: ConvGemm.PackBlockKind's answer.</summary>
+public enum PackKind { Rows, BlocksKContiguous, BlocksIContiguous }
+
 public static partial class ConvGemm
 {
+    /// <summary>
+    /// The block packers (ConvGemm.PanelPack.g.cs) apply when every 16×16 block is full (Extent and K multiples of 16,
+    /// so no zero padding), lies inside one source panel (IPanel and KPanel multiples of 16, or none), and one stride
+    /// is 1; otherwise PackPanels (Rows) packs one 16-lane row per work-item.
+    /// </summary>
+    public static PackKind PackBlockKind(PackShape p)
+    {
+        bool full = p.Extent % PanelLanes == 0 && p.K % PanelLanes == 0 && p.Kp == p.K
+            && (p.IPanel == int.MaxValue || p.IPanel % PanelLanes == 0)
+            && (p.KPanel == int.MaxValue || p.KPanel % PanelLanes == 0);
+        return !full ? PackKind.Rows
+            : p.KStride == 1 ? PackKind.BlocksKContiguous
+            : p.IStride == 1 ? PackKind.BlocksIContiguous
+            : PackKind.Rows;
+    }
+
     /// <summary>
     /// One thread per packed row q = t·Kp + k (panel t, reduction index k): dst[q·16 + l] = element (t·16 + l, k)
     /// of the source for the 16 lanes l, 0 beyond Extent or K. The lanes walk i with running indices, so the

@@ -190,16 +190,23 @@ public sealed record DcganConvLayer(string Net, string Name, string Geometry, bo
 }
 
 /// <summary>
-/// One conv pass at every conv of both DCGAN nets (batch 64, ngf = ndf = 64): D's convs and G's transposed convs
-/// seen as the conv they run as (a transposed conv's forward is conv backward-data, its input gradient conv
-/// forward, its weight gradient conv backward-weight).
+/// One conv pass at every conv of both DCGAN nets (ngf = ndf = 64) at batch 64, and of the default run's net at its
+/// batch (16): D's convs and G's transposed convs seen as the conv they run as (a transposed conv's forward is conv
+/// backward-data, its input gradient conv forward, its weight gradient conv backward-weight).
 /// </summary>
 public sealed class ConvBenchOp(ConvPass pass) : KernelBenchOp
 {
     public const int Batch = 64;
 
-    /// <summary>The nets timed, at pytorch/examples' widths (nz 100, ngf = ndf = 64): 64×64 RGB, and 32×32 grayscale (the default run's).</summary>
-    public static IReadOnlyList<ModelConfig> Nets { get; } = [new(ImageSize: 64, Channels: 3), new(ImageSize: 32, Channels: 1)];
+    /// <summary>
+    /// The nets timed, at pytorch/examples' widths (nz 100, ngf = ndf = 64): 64×64 RGB and 32×32 grayscale at batch 64,
+    /// and the default run's (32×32 grayscale at `dcgan train`'s batch, labelled "32px b16").
+    /// </summary>
+    public static IReadOnlyList<(ModelConfig Net, int Batch)> Nets { get; } =
+    [
+        (new(ImageSize: 64, Channels: 3), Batch), (new(ImageSize: 32, Channels: 1), Batch),
+        (new(ImageSize: 32, Channels: 1), Training.TrainOptions.DefaultBatchSize),
+    ];
 
     public override string Name => pass switch
     {
@@ -210,7 +217,7 @@ public sealed class ConvBenchOp(ConvPass pass) : KernelBenchOp
 
     public override IReadOnlyList<string> VariantNames => Conv2dOps<float>.VariantNames;
 
-    public override IReadOnlyList<KernelBenchCase> Cases { get; } = Nets.SelectMany(net => NetLayers(net, Batch))
+    public override IReadOnlyList<KernelBenchCase> Cases { get; } = Nets.SelectMany(n => NetLayers(n.Net, n.Batch))
         .Select(l => new ConvBenchCase(pass, l.Transposed ? $"{l.Net} {l.Name} {Role(pass)} {l.Geometry}" : l.Label, l.Shape)).ToList();
 
     static string Role(ConvPass pass) => pass switch
@@ -226,7 +233,7 @@ public sealed class ConvBenchOp(ConvPass pass) : KernelBenchOp
     /// </summary>
     public static IEnumerable<DcganConvLayer> NetLayers(ModelConfig config, int batch)
     {
-        string net = $"{config.ImageSize}px";
+        string net = batch == Batch ? $"{config.ImageSize}px" : $"{config.ImageSize}px b{batch}";
         int depth = config.Stages;
         // D: channels → ndf → … (doubling), halving the size, then a k4 s1 p0 conv to 1×1.
         int c = config.Channels, h = config.ImageSize;

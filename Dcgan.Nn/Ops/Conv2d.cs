@@ -84,7 +84,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>> transposeOutputGrad;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> registerTile, fastTile;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>> sharedTiled;
-    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, PackShape, ArrayView<T>>> packPanels;
+    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, PackShape, ArrayView<T>>> packPanels,
+        packBlocksKContiguous, packBlocksIContiguous;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> col2imRows;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> im2colPixelPanels,
         im2colTapPanels;
@@ -126,6 +127,10 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             Conv2dBackwardDataVariants.Col2imRows));
         packPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
             ConvGemm.PackPanels));
+        packBlocksKContiguous = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
+            ConvGemm.PackBlocksKContiguous));
+        packBlocksIContiguous = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
+            ConvGemm.PackBlocksIContiguous));
         im2colPixelPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dForwardVariants.Im2colPixelPanels));
         im2colTapPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
@@ -436,9 +441,21 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             registerTile.Value(stream, g.Tiles(ConvGemm.TileCols), a, b, g, c);
     }
 
-    /// <summary>Version 6: packs a strided operand into 16-wide panels (ConvGemm.Panel.cs).</summary>
-    void Pack(AcceleratorStream stream, ArrayView<T> src, PackShape shape, ArrayView<T> dst) =>
-        packPanels.Value(stream, (int)(shape.Length / ConvGemm.PanelLanes), src, shape, dst.SubView(0, shape.Length));
+    /// <summary>
+    /// Version 6: packs a strided operand into 16-wide panels (ConvGemm.Panel.cs): one 16×16 block per work-item where
+    /// ConvGemm.PackBlockKind allows (every DCGAN layer's w, wᵀ and dY at batch 16 and 64), else one 16-lane row.
+    /// </summary>
+    void Pack(AcceleratorStream stream, ArrayView<T> src, PackShape shape, ArrayView<T> dst)
+    {
+        var packed = dst.SubView(0, shape.Length);
+        int blocks = (int)(shape.Length / (ConvGemm.PanelLanes * ConvGemm.PanelLanes));
+        switch (ConvGemm.PackBlockKind(shape))
+        {
+            case PackKind.BlocksKContiguous: packBlocksKContiguous.Value(stream, blocks, src, shape, packed); break;
+            case PackKind.BlocksIContiguous: packBlocksIContiguous.Value(stream, blocks, src, shape, packed); break;
+            default: packPanels.Value(stream, (int)(shape.Length / ConvGemm.PanelLanes), src, shape, packed); break;
+        }
+    }
 
     /// <summary>Version 6: C (+)= A·B on packed panels, one work-group of PanelLanes work-items per 16×16 tile.</summary>
     void PanelGemm(AcceleratorStream stream, ArrayView<T> ap, ArrayView<T> bp, ArrayView<T> c, PanelGemmShape g) =>

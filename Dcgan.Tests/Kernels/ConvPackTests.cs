@@ -1,0 +1,76 @@
+// The block packers of conv versions 6 and 7 (ConvGemm.PanelPack.g.cs) against the row packer they stand in for
+// (ConvGemm.PackPanels): bitwise the same packed panels, on the operands the conv passes pack (w, wᵀ, dY with and
+// without sample panels), and ConvGemm.PackBlockKind's choice for each, including the shapes it must leave to
+// PackPanels (partial panels, a reduction not a multiple of 16, blocks that would cross a sample, no unit stride).
+using Dcgan.Kernels.Conv;
+using Dcgan.Nn.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Dcgan.Tests.Kernels;
+
+public abstract class ConvPackTests : BackendTest
+{
+    /// <summary>(name, source length, shape, the packer PackBlockKind must pick).</summary>
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        // A 32×48 weight matrix [OC = 32, C·K² = 48]: forward packs its rows (k contiguous), the input gradient its
+        // columns (i contiguous).
+        yield return Case("w rows", 32 * 48, new PackShape(32, 48, 48, iStride: 48, int.MaxValue, 0, kStride: 1, int.MaxValue, 0),
+            PackKind.BlocksKContiguous);
+        yield return Case("w columns", 32 * 48, new PackShape(48, 32, 32, iStride: 1, int.MaxValue, 0, kStride: 48, int.MaxValue, 0),
+            PackKind.BlocksIContiguous);
+        // dY [n = 3, OC = 32, P = 16]: the input gradient's B (k = oc, lanes over (n, p)), the weight gradient's A
+        // (lanes over oc, k over (n, p)).
+        yield return Case("dY lanes (n,p)", 3 * 32 * 16, new PackShape(48, 32, 32, iStride: 1, iPanel: 16, iBatch: 32 * 16, kStride: 16, int.MaxValue, 0),
+            PackKind.BlocksIContiguous);
+        yield return Case("dY k (n,p)", 3 * 32 * 16, new PackShape(32, 48, 48, iStride: 16, int.MaxValue, 0, kStride: 1, kPanel: 16, kBatch: 32 * 16),
+            PackKind.BlocksKContiguous);
+        // P = 64: a sample spans four panels.
+        yield return Case("dY lanes, P 64", 2 * 16 * 64, new PackShape(128, 16, 16, iStride: 1, iPanel: 64, iBatch: 16 * 64, kStride: 64, int.MaxValue, 0),
+            PackKind.BlocksIContiguous);
+        // Left to PackPanels: a partial last panel, K padded to Kp, P = 4 (blocks would cross samples), no unit stride.
+        yield return Case("partial panel", 20 * 48, new PackShape(20, 48, 48, iStride: 48, int.MaxValue, 0, kStride: 1, int.MaxValue, 0),
+            PackKind.Rows);
+        yield return Case("K padded", 32 * 40, new PackShape(32, 40, 48, iStride: 40, int.MaxValue, 0, kStride: 1, int.MaxValue, 0),
+            PackKind.Rows);
+        yield return Case("P 4", 8 * 16 * 4, new PackShape(32, 16, 16, iStride: 1, iPanel: 4, iBatch: 16 * 4, kStride: 4, int.MaxValue, 0),
+            PackKind.Rows);
+        yield return Case("no unit stride", 2 * 32 * 48, new PackShape(32, 48, 48, iStride: 96, int.MaxValue, 0, kStride: 2, int.MaxValue, 0),
+            PackKind.Rows);
+    }
+
+    static TestCaseData Case(string name, int sourceLength, PackShape shape, PackKind kind) =>
+        new TestCaseData(sourceLength, shape, kind).SetArgDisplayNames(name);
+
+    [TestCaseSource(nameof(Cases))]
+    public void BlockPackersCopyWhatThePanelPackerCopies(int sourceLength, PackShape shape, PackKind kind)
+    {
+        Assert.That(ConvGemm.PackBlockKind(shape), Is.EqualTo(kind));
+        if (kind == PackKind.Rows)
+            return;
+        var a = Device.Accelerator;
+        var random = new Random(7);
+        var host = Enumerable.Range(0, sourceLength).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        using var src = DeviceTensor<float>.FromHost(a, host, sourceLength);
+        using var rows = new DeviceTensor<float>(a, (int)shape.Length);
+        using var blocks = new DeviceTensor<float>(a, (int)shape.Length);
+        rows.View.MemSetToZero();
+        blocks.View.CopyFromCPU(Enumerable.Repeat(float.NaN, (int)shape.Length).ToArray());   // every element must be written
+        var byRow = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, PackShape, ArrayView<float>>(ConvGemm.PackPanels);
+        var byBlock = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, PackShape, ArrayView<float>>(
+            kind == PackKind.BlocksKContiguous ? ConvGemm.PackBlocksKContiguous : ConvGemm.PackBlocksIContiguous);
+        byRow((int)(shape.Length / ConvGemm.PanelLanes), src.View, shape, rows.View);
+        byBlock((int)(shape.Length / (ConvGemm.PanelLanes * ConvGemm.PanelLanes)), src.View, shape, blocks.View);
+        a.Synchronize();
+        var expected = rows.View.GetAsArray();
+        var actual = blocks.View.GetAsArray();
+        Assert.That(actual.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)));
+        // And the packed panels hold the source: the first lane of the first panel is element (0, 0).
+        Assert.That(expected[0], Is.EqualTo(host[0]));
+    }
+}
+
+public sealed class ConvPackTestsCpu : ConvPackTests { protected override string DeviceSpec => "cpu"; }
+
+public sealed class ConvPackTestsOpenCl : ConvPackTests { protected override string DeviceSpec => "opencl"; }
