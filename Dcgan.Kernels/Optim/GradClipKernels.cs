@@ -42,6 +42,38 @@ public static class GradClipKernels
         partials[j] = sum;
     }
 
+    /// <summary>
+    /// Pass 1 as SegmentSumSquaresPartials computes it, bitwise, for CPU OpenCL (PoCL): one group of P work-items per
+    /// segment (group s, work-item q), a barrier every ReductionKernels.LockstepSteps steps so that PoCL walks the
+    /// segment with the whole group in step (ReductionKernels.SumSquaresPartialsLockstep says why); past the segment's
+    /// end a work-item adds 0².
+    /// </summary>
+    public static void SegmentSumSquaresPartialsLockstep<T>(ArrayView<T> g, ArrayView<int> offsets, ArrayView<int> lengths,
+        ArrayView<T> partials)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int s = Grid.IdxX, q = Group.IdxX, parts = Group.DimX;
+        int off = offsets[s];
+        int len = lengths[s];
+        const int steps = Tensor.ReductionKernels.LockstepSteps;
+        int rounds = (len + steps * parts - 1) / (steps * parts);
+        T sum = T.Zero;
+        int k = q;
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int step = 0; step < steps; step++)
+            {
+                T v = g[k < len ? off + k : off];
+                v = k < len ? v : T.Zero;
+                sum += v * v;
+                k += parts;
+            }
+            // Not for data sharing: it keeps the group's work-items in step.
+            Group.Barrier();
+        }
+        partials[s * parts + q] = sum;
+    }
+
     /// <summary>Pass 2, extent S: norms[s] = √(Σ partials[s·P + q]), in increasing q.</summary>
     public static void SegmentNorms<T>(Index1D s, ArrayView<T> partials, int parts, ArrayView<T> norms)
         where T : unmanaged, IFloatingPointIeee754<T>

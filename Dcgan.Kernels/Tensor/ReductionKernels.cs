@@ -32,6 +32,41 @@ public static class ReductionKernels
         partials[j] = sum;
     }
 
+    /// <summary>Element steps each work-item of the lockstep kernels takes between two group barriers.</summary>
+    public const int LockstepSteps = 4;
+
+    /// <summary>
+    /// Pass 1 of the norm as SumSquaresPartials computes it, bitwise (each partial adds the same squares in the same
+    /// order; past the end it adds 0², which leaves a sum of squares unchanged), for CPU OpenCL (PoCL): explicitly
+    /// grouped (P a multiple of the group size), with a barrier every LockstepSteps steps. PoCL runs the code
+    /// between two barriers as a loop over the group's work-items, so a group walks x in lockstep — 64 neighbouring
+    /// elements per step, one vector load — where SumSquaresPartials' work-items each walk their own strided
+    /// sequence (a cache line per element, 16 times over). Every work-item takes the same number of steps, as a
+    /// barrier requires.
+    /// </summary>
+    public static void SumSquaresPartialsLockstep<T>(ArrayView<T> x, ArrayView<T> partials)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = Grid.GlobalIndex.X;
+        int stride = partials.IntLength, n = x.IntLength;
+        int rounds = (n + LockstepSteps * stride - 1) / (LockstepSteps * stride);
+        T sum = T.Zero;
+        int k = j;
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int step = 0; step < LockstepSteps; step++)
+            {
+                T v = x[k < n ? k : 0];
+                v = k < n ? v : T.Zero;
+                sum += v * v;
+                k += stride;
+            }
+            // Not for data sharing: it keeps the group's work-items in step (see the summary).
+            Group.Barrier();
+        }
+        partials[j] = sum;
+    }
+
     /// <summary>Pass 2 of the norm, extent 1: norm[0] = √(Σ partials[j]), in increasing j.</summary>
     public static void SqrtOfSum<T>(Index1D i, ArrayView<T> partials, ArrayView<T> norm)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -25,6 +25,8 @@ public sealed class GradClipOps<T> where T : unmanaged, IFloatingPointIeee754<T>
     public const double ClipEpsilon = 1e-6;
 
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<int>, ArrayView<int>, int, ArrayView<T>> partials;
+    /// <summary>PoCL only (null elsewhere): pass 1 with one group per segment in lockstep, bitwise the same partials.</summary>
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>>? partialsLockstep;
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, int, ArrayView<T>> norms;
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, T, T, ArrayView<T>> clip;
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>> normOfNorms;
@@ -35,6 +37,9 @@ public sealed class GradClipOps<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         partials = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<int>, int, ArrayView<T>>(
             GradClipKernels.SegmentSumSquaresPartials);
+        if (PerThreadKernels.IsCpuOpenCl(accelerator))
+            partialsLockstep = accelerator.LoadKernel<ArrayView<T>, ArrayView<int>, ArrayView<int>, ArrayView<T>>(
+                GradClipKernels.SegmentSumSquaresPartialsLockstep);
         norms = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, int, ArrayView<T>>(GradClipKernels.SegmentNorms);
         clip = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, T, T, ArrayView<T>>(GradClipKernels.ClipByNorm);
         normOfNorms = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>>(GradClipKernels.NormOfNorms);
@@ -63,7 +68,11 @@ public sealed class GradClipOps<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (scratch.Length == 0 || scratch.Length % segments != 0)
             throw new ArgumentException($"scratch has {scratch.Length} elements; expected a positive multiple of the {segments} segments");
         int parts = (int)(scratch.Length / segments);
-        partials(stream, (int)scratch.Length, g, offsets, lengths, parts, scratch);
+        // One group of P per segment in lockstep on PoCL where a group may hold P work-items; the same partials.
+        if (partialsLockstep is not null && parts <= ReductionOps<T>.LockstepGroup)
+            partialsLockstep(stream, new KernelConfig(segments, parts), g, offsets, lengths, scratch);
+        else
+            partials(stream, (int)scratch.Length, g, offsets, lengths, parts, scratch);
         norms(stream, segments, scratch, parts, result);
     }
 

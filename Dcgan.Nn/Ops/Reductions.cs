@@ -27,6 +27,15 @@ public sealed class ReductionOps<T> where T : unmanaged, IFloatingPointIeee754<T
         accelerator is ILGPU.Runtime.OpenCL.CLAccelerator { DeviceType: ILGPU.Runtime.OpenCL.CLDeviceType.CL_DEVICE_TYPE_GPU };
 
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>> sumSquaresPartials;
+    /// <summary>PoCL only (null elsewhere): pass 1 with the groups in lockstep, bitwise the same partials.</summary>
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>>? sumSquaresPartialsLockstep;
+
+    /// <summary>
+    /// Work-items per group of the lockstep pass 1 on PoCL (P must be a multiple). Measured on the default run's
+    /// step (PoCL, 2 vCPUs): the weight norms after both optimizer steps took 3.2 ms per iteration with each
+    /// work-item walking its own stride-P sequence; see docs/benchmarks.md for the lockstep figure.
+    /// </summary>
+    public const int LockstepGroup = PerThreadKernels.PoclGroupSize;
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>> sqrtOfSum;
     readonly Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<int>> flagNonFinite;
     readonly Action<AcceleratorStream, Index1D, int, ArrayView<int>> fillInt;
@@ -37,6 +46,9 @@ public sealed class ReductionOps<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         sumSquaresPartials = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>>(
             ReductionKernels.SumSquaresPartials);
+        if (PerThreadKernels.IsCpuOpenCl(accelerator))
+            sumSquaresPartialsLockstep = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>>(
+                ReductionKernels.SumSquaresPartialsLockstep);
         sqrtOfSum = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>>(ReductionKernels.SqrtOfSum);
         flagNonFinite = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<int>>(
             ReductionKernels.FlagNonFinite);
@@ -54,7 +66,10 @@ public sealed class ReductionOps<T> where T : unmanaged, IFloatingPointIeee754<T
             throw new ArgumentException("partials must hold at least one element");
         if (norm.Length != 1)
             throw new ArgumentException($"norm must be a 1-element view, has {norm.Length} elements");
-        sumSquaresPartials(stream, (int)partials.Length, x, partials);
+        if (sumSquaresPartialsLockstep is not null && partials.Length % LockstepGroup == 0)
+            sumSquaresPartialsLockstep(stream, new KernelConfig((int)partials.Length / LockstepGroup, LockstepGroup), x, partials);
+        else
+            sumSquaresPartials(stream, (int)partials.Length, x, partials);
         sqrtOfSum(stream, 1, partials, norm);
     }
 

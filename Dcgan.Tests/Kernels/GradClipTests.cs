@@ -1,6 +1,8 @@
 using Dcgan.Nn.Ops;
 using Dcgan.Nn.Reference;
 using Dcgan.Nn.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
 using static Dcgan.Tests.Kernels.ParityTolerances;
 
 namespace Dcgan.Tests.Kernels;
@@ -60,6 +62,30 @@ public abstract class GradClipTests : BackendTest
             Assert.That(clipped, Is.EqualTo(ToFloat(g)), "below the maximum the gradients must be untouched, bit for bit");
         else
             Assert.That(ReductionReference.L2Norm(ToDouble(clipped)), Is.EqualTo(maxNorm).Within(1e-4).Percent);
+    }
+
+    /// <summary>
+    /// The lockstep pass 1 (PoCL's: one group per segment) gives bitwise the partials of the per-work-item one, at P = 7
+    /// and 16 (segments shorter than P, and one with a partial round).
+    /// </summary>
+    [TestCase(7)]
+    [TestCase(16)]
+    public void LockstepPartialsAreThePerWorkItemPartials(int parts)
+    {
+        var a = Device.Accelerator;
+        float[] g = ToFloat(Arena(6));
+        using var gt = DeviceTensor<float>.FromHost(a, g, g.Length);
+        using var off = DeviceTensor<int>.FromHost(a, Offsets, Offsets.Length);
+        using var len = DeviceTensor<int>.FromHost(a, Lengths, Lengths.Length);
+        int n = Offsets.Length * parts;
+        using var plain = DeviceTensor<float>.FromHost(a, NaNs(n), n);
+        using var lockstep = DeviceTensor<float>.FromHost(a, NaNs(n), n);
+        a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, int, ArrayView<float>>(
+            Dcgan.Kernels.Optim.GradClipKernels.SegmentSumSquaresPartials)(n, gt.View, off.View, len.View, parts, plain.View);
+        a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>>(
+            Dcgan.Kernels.Optim.GradClipKernels.SegmentSumSquaresPartialsLockstep)(new KernelConfig(Offsets.Length, parts), gt.View, off.View, len.View, lockstep.View);
+        a.Synchronize();
+        Assert.That(lockstep.ToHost().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(plain.ToHost().Select(BitConverter.SingleToInt32Bits)));
     }
 
     [Test]

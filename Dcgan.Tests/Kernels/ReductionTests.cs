@@ -1,6 +1,8 @@
 using Dcgan.Nn.Ops;
 using Dcgan.Nn.Reference;
 using Dcgan.Nn.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
 using static Dcgan.Tests.Kernels.ParityTolerances;
 
 namespace Dcgan.Tests.Kernels;
@@ -28,6 +30,30 @@ public abstract class ReductionTests : BackendTest
         for (int run = 0; run < 5; run++)
             Assert.That(BitConverter.SingleToInt32Bits(L2Norm(x, ReductionOps<float>.DefaultPartials)), Is.EqualTo(first), $"run {run}");
     }
+
+    /// <summary>
+    /// The lockstep pass 1 (PoCL's) gives bitwise the partials of the per-work-item one, at lengths with a partial
+    /// round (past-the-end steps add 0²) and below P; groups of 16 so that the CPU accelerator can run it too.
+    /// </summary>
+    [TestCase(5)]
+    [TestCase(10_007)]
+    [TestCase(4 * 64 * 3)]
+    public void LockstepPartialsAreThePerWorkItemPartials(int n)
+    {
+        const int parts = 64, group = 16;
+        var a = Device.Accelerator;
+        using var x = DeviceTensor<float>.FromHost(a, ToFloat(RandomValues(n, seed: n + 1)), n);
+        using var plain = DeviceTensor<float>.FromHost(a, NaNs(parts), parts);
+        using var lockstep = DeviceTensor<float>.FromHost(a, NaNs(parts), parts);
+        a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(
+            Dcgan.Kernels.Tensor.ReductionKernels.SumSquaresPartials)(parts, x.View, plain.View);
+        a.LoadStreamKernel<ArrayView<float>, ArrayView<float>>(
+            Dcgan.Kernels.Tensor.ReductionKernels.SumSquaresPartialsLockstep)(new KernelConfig(parts / group, group), x.View, lockstep.View);
+        a.Synchronize();
+        Assert.That(lockstep.ToHost().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(plain.ToHost().Select(BitConverter.SingleToInt32Bits)));
+    }
+
+    static float[] NaNs(int n) => Enumerable.Repeat(float.NaN, n).ToArray();
 
     [Test]
     public void L2NormOfZerosIsZero() => Assert.That(L2Norm(new float[300], 256), Is.EqualTo(0f));
