@@ -33,7 +33,7 @@ public static class ReductionKernels
     }
 
     /// <summary>Element steps each work-item of the lockstep kernels takes between two group barriers.</summary>
-    public const int LockstepSteps = 4;
+    public const int LockstepSteps = 16;
 
     /// <summary>
     /// Pass 1 of the norm as SumSquaresPartials computes it, bitwise (each partial adds the same squares in the same
