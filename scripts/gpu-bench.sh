@@ -121,10 +121,11 @@ run() {
     [ -n "$ours" ] && [ -n "$theirs" ] && ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')
     echo "$cfg images/s: ours ${ours:-n/a}  pytorch ${theirs:-n/a}  ours/pytorch $ratio" | tee -a "$out/summary.txt"
   done
-  # On a GPU only the naive reference, the shared-memory variant (the CUDA choice) and the panel GEMM (16-thread
-  # groups, 16 accumulators per thread: a plausible GPU kernel too; 7 adds its 1x1-image GEMMs) are worth the minutes: the register-tile
-  # variants 2, 4 and 5 run one thread per group there.
-  local variants=1,2,3,4,5,6,7; case "$device" in cuda*) variants=1,3,6,7 ;; esac
+  # On a GPU only the naive reference, the shared-memory variant (the CUDA choice), the panel GEMM (16-thread
+  # groups, 16 accumulators per thread: a plausible GPU kernel too; 7 adds its 1x1-image GEMMs) and the 2D-blocktiled
+  # GEMM (8: 64x64 blocks, 8x8 outputs per thread, the CUDA SGEMM way; not yet timed on a GPU) are worth the minutes:
+  # the register-tile variants 2, 4 and 5 run one thread per group there.
+  local variants=1,2,3,4,5,6,7,8; case "$device" in cuda*) variants=1,3,6,7,8 ;; esac
   step bench-kernels 150 "$dcgan" bench kernels --device "$device" --variant "$variants" --runs "$runs" \
     --json "$out/kernels.json" || true
   step tests 200 "$tests" --filter "FullyQualifiedName~$fixture" --results-directory "$out/test-results" || true

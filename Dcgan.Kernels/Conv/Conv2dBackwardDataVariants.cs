@@ -16,6 +16,8 @@
 //      (no 4 KiB aliasing of C's rows; Conv2dOps.Pad).
 //   6  panel GEMM: Wᵀ and the chunk of dY packed into panels (ConvGemm.PackPanels), colGrad = ConvGemm.PanelGemm16
 //      (ConvGemm.Panel.cs), then Col2imRows (one thread per dX row, one strided pass per tap).
+//   8  version 3 with the GEMM run by ConvGemm.BlockTiled64 (64×64 blocks of colGrad per group, 16-deep slices in
+//      shared memory, 8×8 outputs per thread in registers): the CUDA SGEMM way. Untimed.
 //
 // colGrad has im2col's layout (Conv2dForwardVariants): row (ic·K + kh)·K + kw, column nl·P + oh·OW + ow.
 // Legend: n/nl batch (absolute/in chunk), ic input channel, oc output channel, ih/iw input pixel, oh/ow output

@@ -18,6 +18,9 @@
 //      (C·K² = 16·C is a power of two on the DCGAN layers: the B strip's lines aliased in L1; Conv2dOps.Pad).
 //   6  panel GEMM: dY of the chunk packed into 16-row panels (ConvGemm.PackPanels, reduction over (nl, p)), colT
 //      written straight into panels (Im2colTapPanels), dW += ConvGemm.PanelGemm16.
+//   8  version 3 with the GEMM run by ConvGemm.BlockTiled64 (64×64 blocks of dW per group, 16-deep slices of
+//      (nl, p) in shared memory, 8×8 outputs per thread in registers; the (ko, ki) = (nl, p) split walked by a
+//      counter, no dY transpose): the CUDA SGEMM way. Untimed.
 //
 // colT layout: colT[nl·P + oh·OW + ow, (ic·K + kh)·K + kw] = x[n0+nl, ic, oh·s−p+kh, ow·s−p+kw] (0 in the padding)
 // — rows are output pixels, so the GEMM's 16 contiguous columns are 16 consecutive dW entries.

@@ -1,4 +1,4 @@
-// The matrix product behind the fast conv variants (Conv2d<Pass>Variants.cs, versions 2 and 3):
+// The matrix product behind the fast conv variants (Conv2d<Pass>Variants.cs, versions 2 to 5 and 8):
 //
 //   C[i, j] (+)= Σ_{ko, ki} A(i, ko, ki) · B(ko, ki, j)      0 ≤ i < M, 0 ≤ j < Ncols
 //
@@ -13,8 +13,9 @@
 //
 // Kernels: RegisterTile8x16 (generated, ConvGemm.RegisterTile.g.cs; one work-item per 8×16 tile, group size 1:
 // the PoCL/CPU winner) and SharedTiled (one thread per C element, TS×TS tiles of A and B staged in shared
-// memory: the GPU-style variant). Both sum in a fixed order in one register per output (no atomics) and either
-// overwrite C or add to it (Accumulate).
+// memory: the GPU-style variant), and BlockTiled64/BlockTiled16 (version 8, generated, ConvGemm.BlockTile.g.cs: 2D
+// block tiles in shared memory and 8×8 (4×4) outputs per thread, the CUDA SGEMM way). All sum in a fixed order in one
+// register per output (no atomics) and either overwrite C or add to it (Accumulate).
 // Legend: i row of C, j column of C, ko/ki outer/inner reduction index, TS tile size.
 using System.Numerics;
 using ILGPU;
@@ -31,7 +32,10 @@ public readonly struct GemmShape
     public readonly int Panel;
     /// <summary>1: C += A·B; 0: C = A·B (C is never read).</summary>
     public readonly int Accumulate;
-    /// <summary>⌈M / TileRows⌉ for RegisterTile8x16, ⌈M / TS⌉ for SharedTiled: the fastest-varying tile index.</summary>
+    /// <summary>
+    /// ⌈M / TileRows⌉ for RegisterTile8x16, ⌈M / TS⌉ for SharedTiled, ⌈M / side⌉ for BlockTiled*: the
+    /// fastest-varying tile index.
+    /// </summary>
     public readonly int RowTiles;
     /// <summary>1 when every tile of TileCols columns is contiguous in both B and C (the fast path is allowed).</summary>
     public readonly int Contiguous;
@@ -49,7 +53,8 @@ public readonly struct GemmShape
     }
 
     /// <summary>
-    /// Builds the addressing; rowTile is the kernel's tile height (ConvGemm.TileRows or the shared tile size).
+    /// Builds the addressing; rowTile is the kernel's tile height (ConvGemm.TileRows, the shared tile size or the
+    /// BlockTiled* block side).
     /// </summary>
     public static GemmShape Create(int m, int ncols, int ko, int ki, int aRow, int aKo, int aKi, int bKo, int bKi,
         int bBatch, int cRow, int cBatch, int panel, bool accumulate, int rowTile) =>
@@ -57,7 +62,9 @@ public readonly struct GemmShape
             ? throw new ArgumentException($"gemm sizes must be positive: M={m} N={ncols} Ko={ko} Ki={ki} panel={panel}")
             : new GemmShape(m, ncols, ko, ki, aRow, aKo, aKi, bKo, bKi, bBatch, cRow, cBatch, panel, accumulate, rowTile);
 
-    /// <summary>Work-items (RegisterTile8x16) or groups (SharedTiled) to launch for a tile of rowTile × colTile.</summary>
+    /// <summary>
+    /// Work-items (RegisterTile8x16) or groups (SharedTiled, BlockTiled*) to launch for a tile of rowTile × colTile.
+    /// </summary>
     public int Tiles(int colTile) => RowTiles * ((Ncols + colTile - 1) / colTile);
 }
 

@@ -1,6 +1,6 @@
 // Host launchers for Conv2d (kernels: Dcgan.Kernels/Conv/Conv2dKernels.cs (version 1) and
-// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6; version 7 is 6 plus the
-// 1×1-image case in this file); derivations and the variant ladder: docs/kernels/conv2d.md; measurements:
+// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6 and 8; version 7 is 6 plus
+// the 1×1-image case in this file); derivations and the variant ladder: docs/kernels/conv2d.md; measurements:
 // docs/benchmarks.md).
 // x [N,C,H,W], w [OC,C,K,K], y [N,OC,OH,OW], described by one ConvShape.
 // Gradients: Forward overwrites y, BackwardData overwrites dX, BackwardWeight ACCUMULATES into dW.
@@ -15,15 +15,18 @@
 //                                                  convs to a 1×1 image as plain GEMMs on the tensors (IsDense)
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles, chosen by GPU practice; timed
 //                                                  on one H200 (docs/benchmarks.md, the first CUDA run): 1.8–3
-//                                                  TFLOP/s on the big layers, within 20% of versions 6 and 7 there
+//                                                  TFLOP/s on the big layers, within 20% of versions 6 and 7 there.
+//                                                  Version 8 (2D block tiles, 8×8 outputs per thread: the CUDA
+//                                                  SGEMM way) is meant to replace it here but has not been timed
+//                                                  on a GPU yet, so CUDA stays on 3 until it is
 //   (PoCL: one-channel input gradients → 2; the rule and its numbers are in Choose)
 //   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and the fast variants'
 //                                                  extra launches and workspace only cost there
 // Dcgan.Tests/Kernels/ConvDispatchTests.cs asserts the outcome, layer by layer and pass by pass, for the default run's
 // net and the 64px one: change its table together with this dispatch.
 //
-// Workspace: versions 2 to 6 stage an im2col matrix (or its gradient, or packed panels) in one device buffer owned
-// by this object, grown on demand (never shrunk) and reused, so steady-state launches allocate nothing. The batch
+// Workspace: versions 2 to 6 and 8 stage an im2col matrix (or its gradient, or packed panels) in one device buffer
+// owned by this object, grown on demand (never shrunk) and reused, so steady-state launches allocate nothing. The batch
 // is processed in chunks of samples so that the workspace stays under a budget (MaxWorkspaceElements; version 6
 // has one per pass). Not thread-safe:
 // one Conv2dOps per accelerator and element type, used from one thread (as the whole training loop is).
@@ -52,6 +55,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "v4 + staged matrix rows padded by 16 floats (no 4 KiB aliasing)",
         "packed 16-wide panels + panel GEMM vectorised across 16-work-item groups",
         "v6, with convs to a 1x1 image (K = H = W, no padding) as plain panel GEMMs on the tensors (no im2col/col2im)",
+        "im2col + CUDA-style 2D-blocktiled GEMM (64x64 blocks in shared memory, 8x8 outputs per thread)",
     ];
 
     /// <summary>Floats version 5 adds to the row stride of the staged matrix (col, colGrad, colT).</summary>
@@ -77,6 +81,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Accelerator accelerator;
     readonly int defaultVariant;
     readonly int sharedTile;
+    readonly int blockTile;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>> naiveForward,
         naiveBackwardData, naiveBackwardWeight;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> im2col, col2im,
@@ -84,6 +89,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, ArrayView<T>>> transposeOutputGrad;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> registerTile, fastTile;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>> sharedTiled;
+    readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> blockTiled;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, PackShape, ArrayView<T>>> packPanels,
         packBlocksKContiguous, packBlocksIContiguous;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> col2imRows;
@@ -103,6 +109,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         // TS×TS threads per group: 16×16 where the device allows 256 threads, else 4×4 (the CPU accelerator's
         // default device allows 16).
         sharedTile = accelerator.MaxNumThreadsPerGroup >= ConvGemm.MaxSharedTile * ConvGemm.MaxSharedTile ? ConvGemm.MaxSharedTile : 4;
+        // Version 8: 64×64 blocks (64 threads per group) where allowed, else the same kernel at 16×16 (16 threads).
+        blockTile = accelerator.MaxNumThreadsPerGroup >= ConvGemm.BlockTiled64Side ? ConvGemm.BlockTiled64Side
+            : ConvGemm.BlockTiled16Side;
         // Kernels load (compile) on first use, so a backend pays only for the variants it runs.
         naiveForward = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ConvShape, ArrayView<T>>(
             Conv2dKernels.Forward));
@@ -125,6 +134,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             ConvGemm.FastTile8x16, 1));
         sharedTiled = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>(
             ConvGemm.SharedTiled));
+        blockTiled = new(() => blockTile == ConvGemm.BlockTiled64Side
+            ? accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>(ConvGemm.BlockTiled64)
+            : accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>(ConvGemm.BlockTiled16));
         col2imRows = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dBackwardDataVariants.Col2imRows));
         packPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
@@ -220,7 +232,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant >= 6)
+        if (variant is 6 or 7)
         {
             // Workspace: [packed w | im2col panels of one chunk]; w is packed once for all chunks.
             int chunk6 = ChunkSamples(shape, (long)PanelLength(ckk) * p, maxChunkSamples, PanelForwardWorkspace);
@@ -279,7 +291,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant >= 6)
+        if (variant is 6 or 7)
         {
             // Workspace: [packed Wᵀ | dY panels of one chunk | colGrad of one chunk]; Wᵀ is packed once.
             int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + ckk) * p, maxChunkSamples,
@@ -335,7 +347,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant >= 6)
+        if (variant is 6 or 7)
         {
             // Workspace: [dY panels | colT panels] of one chunk; chunks add onto dW in sample order.
             int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + PanelLength(ckk)) * p, maxChunkSamples,
@@ -360,7 +372,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             return;
         }
         // Versions 4 and 5 also stage dYt [OC, cn·P] after colT in the workspace; version 5 pads colT's rows.
-        bool transposed = variant >= 4;
+        bool transposed = variant is 4 or 5;
         int ld = ckk + Pad(variant, ckk);
         long perSample = (long)ld * p + (transposed ? (long)shape.OC * p : 0);
         int chunk = ChunkSamples(shape, perSample, maxChunkSamples);
@@ -436,12 +448,21 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// </summary>
     public static int Pad(int variant, int stride) => variant == 5 && stride % 256 == 0 ? RowPad : 0;
 
-    /// <summary>Tile height of the variant's GEMM kernel (the shared tile for version 3, else TileRows).</summary>
-    int RowTile(int variant) => variant == 3 ? sharedTile : ConvGemm.TileRows;
+    /// <summary>
+    /// Tile height of the variant's GEMM kernel (the shared tile for version 3, the block for version 8, else
+    /// TileRows).
+    /// </summary>
+    int RowTile(int variant) => variant switch
+    {
+        3 => sharedTile,
+        8 => blockTile,
+        _ => ConvGemm.TileRows,
+    };
 
     /// <summary>
-    /// C (+)= A·B: version 2's register tiles, version 3's shared-memory tiles, or version 4's fast-path-only tiles
-    /// where every tile is full and contiguous with one flat reduction (version 2's kernel otherwise).
+    /// C (+)= A·B: version 2's register tiles, version 3's shared-memory tiles, version 4's fast-path-only tiles
+    /// where every tile is full and contiguous with one flat reduction (version 2's kernel otherwise), or version
+    /// 8's 2D block tiles.
     /// </summary>
     void Gemm(AcceleratorStream stream, int variant, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GemmShape g)
     {
@@ -449,6 +470,11 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         {
             var config = new KernelConfig(g.Tiles(sharedTile), sharedTile * sharedTile);
             sharedTiled.Value(stream, config, a, b, g, sharedTile, c);
+        }
+        else if (variant == 8)
+        {
+            // One group of blockTile threads per blockTile × blockTile block of C.
+            blockTiled.Value(stream, new KernelConfig(g.Tiles(blockTile), blockTile), a, b, g, c);
         }
         else if (variant >= 4 && FastTileApplies(g))
             fastTile.Value(stream, g.Tiles(ConvGemm.TileCols), a, b, g, c);
