@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-device=opencl iterations=5 warmup=2 build=1 configs="64px 32px" rounds=2
+device=opencl iterations=5 warmup=2 build=1 configs="default 64px 32px" rounds=2
 out="bench/results/$(date -u +%Y-%m-%dT%H%M%SZ)"
 while [ $# -gt 0 ]; do
   case "$1" in

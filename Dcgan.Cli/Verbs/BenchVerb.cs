@@ -48,7 +48,8 @@ public static class BenchVerb
         var kernels = new Verb("kernels", "[--device D] [--op OP] [--variant N]",
             "validate, then time every kernel variant at the DCGAN layer shapes", """
             Every variant of every op (or --op NAME; --variant N or N,M,... picks) at the real DCGAN layer shapes
-            (batch 64, 64x64 RGB and 32x32 grayscale nets; --shape keeps the layers whose label contains TEXT).
+            (64x64 RGB and 32x32 grayscale nets at batch 64, and the default run's, labelled "32px b16", at batch 16;
+            --shape keeps the layers whose label contains TEXT, e.g. b16).
             Each variant is first checked against variant 1 on the device (a wrong one is reported FAILED and not
             timed), warmed up, then timed --runs times at most (at least 3, fewer once a second has passed) on its
             own stream: median ms, GFLOP/s, GB/s (minimum bytes moved) and % of the device's FP32 peak (measured by a
