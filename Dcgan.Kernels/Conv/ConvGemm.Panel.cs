@@ -89,23 +89,25 @@ public readonly struct PackShape(int extent, int k, int kp, int iStride, int iPa
 }
 
 /// <summary>Which packer copies a PackShape: ConvGemm.PackBlockKind's answer.</summary>
-public enum PackKind { Rows, BlocksKContiguous, BlocksIContiguous }
+public enum PackKind { Rows, BlocksKContiguous, BlocksIContiguous, EdgeBlocksKContiguous, EdgeBlocksIContiguous }
 
 public static partial class ConvGemm
 {
     /// <summary>
-    /// The block packers (ConvGemm.PanelPack.g.cs) apply when every 16×16 block is full (Extent and K multiples of 16,
-    /// so no zero padding), lies inside one source panel (IPanel and KPanel multiples of 16, or none), and one stride
-    /// is 1; otherwise PackPanels (Rows) packs one 16-lane row per work-item.
+    /// The block packers (ConvGemm.PanelPack.g.cs) apply when every 16×16 block lies inside one source panel (IPanel
+    /// and KPanel multiples of 16, or none), Kp is K rounded up to 16, and one stride is 1: the plain ones when every
+    /// block is full (Extent and K multiples of 16), the Edge ones (zeros past Extent and K) otherwise. Any other
+    /// shape goes to PackPanels (Rows), one 16-lane row per work-item.
     /// </summary>
     public static PackKind PackBlockKind(PackShape p)
     {
-        bool full = p.Extent % PanelLanes == 0 && p.K % PanelLanes == 0 && p.Kp == p.K
+        bool blocks = p.Kp == (p.K + PanelLanes - 1) / PanelLanes * PanelLanes
             && (p.IPanel == int.MaxValue || p.IPanel % PanelLanes == 0)
             && (p.KPanel == int.MaxValue || p.KPanel % PanelLanes == 0);
-        return !full ? PackKind.Rows
-            : p.KStride == 1 ? PackKind.BlocksKContiguous
-            : p.IStride == 1 ? PackKind.BlocksIContiguous
+        bool full = p.Extent % PanelLanes == 0 && p.K % PanelLanes == 0;
+        return !blocks ? PackKind.Rows
+            : p.KStride == 1 ? (full ? PackKind.BlocksKContiguous : PackKind.EdgeBlocksKContiguous)
+            : p.IStride == 1 ? (full ? PackKind.BlocksIContiguous : PackKind.EdgeBlocksIContiguous)
             : PackKind.Rows;
     }
 

@@ -91,7 +91,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>> sharedTiled;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> blockTiled;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, PackShape, ArrayView<T>>> packPanels,
-        packBlocksKContiguous, packBlocksIContiguous;
+        packBlocksKContiguous, packBlocksIContiguous, packEdgeBlocksKContiguous, packEdgeBlocksIContiguous;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> col2imRows;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> im2colPixelPanels,
         im2colTapPanels;
@@ -145,6 +145,10 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             ConvGemm.PackBlocksKContiguous));
         packBlocksIContiguous = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
             ConvGemm.PackBlocksIContiguous));
+        packEdgeBlocksKContiguous = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
+            ConvGemm.PackBlocksKContiguousEdge));
+        packEdgeBlocksIContiguous = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
+            ConvGemm.PackBlocksIContiguousEdge));
         im2colPixelPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dForwardVariants.Im2colPixelPanels));
         im2colTapPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
@@ -516,7 +520,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
 
     /// <summary>
     /// Version 6: packs a strided operand into 16-wide panels (ConvGemm.Panel.cs): one 16×16 block per work-item where
-    /// ConvGemm.PackBlockKind allows (every DCGAN layer's w, wᵀ and dY at batch 16 and 64), else one 16-lane row.
+    /// ConvGemm.PackBlockKind allows (every DCGAN layer's w, wᵀ and dY at batch 16 and 64, with zeros past a partial
+    /// panel or k block, as for nz = 100), else one 16-lane row.
     /// </summary>
     void Pack(AcceleratorStream stream, ArrayView<T> src, PackShape shape, ArrayView<T> dst)
     {
@@ -526,6 +531,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         {
             case PackKind.BlocksKContiguous: packBlocksKContiguous.Value(stream, blocks, src, shape, packed); break;
             case PackKind.BlocksIContiguous: packBlocksIContiguous.Value(stream, blocks, src, shape, packed); break;
+            case PackKind.EdgeBlocksKContiguous: packEdgeBlocksKContiguous.Value(stream, blocks, src, shape, packed); break;
+            case PackKind.EdgeBlocksIContiguous: packEdgeBlocksIContiguous.Value(stream, blocks, src, shape, packed); break;
             default: packPanels.Value(stream, (int)(shape.Length / ConvGemm.PanelLanes), src, shape, packed); break;
         }
     }

@@ -1,7 +1,7 @@
 // The block packers of conv versions 6 and 7 (ConvGemm.PanelPack.g.cs) against the row packer they stand in for
 // (ConvGemm.PackPanels): bitwise the same packed panels, on the operands the conv passes pack (w, wᵀ, dY with and
-// without sample panels), and ConvGemm.PackBlockKind's choice for each, including the shapes it must leave to
-// PackPanels (partial panels, a reduction not a multiple of 16, blocks that would cross a sample, no unit stride).
+// without sample panels; partial panels and k blocks, zero-filled), and ConvGemm.PackBlockKind's choice for each,
+// including the shapes it must leave to PackPanels (blocks that would cross a sample, no unit stride).
 using Dcgan.Kernels.Conv;
 using Dcgan.Nn.Tensors;
 using ILGPU;
@@ -29,10 +29,20 @@ public abstract class ConvPackTests : BackendTest
         // P = 64: a sample spans four panels.
         yield return Case("dY lanes, P 64", 2 * 16 * 64, new PackShape(128, 16, 16, iStride: 1, iPanel: 64, iBatch: 16 * 64, kStride: 64, int.MaxValue, 0),
             PackKind.BlocksIContiguous);
-        // Left to PackPanels: a partial last panel, K padded to Kp, P = 4 (blocks would cross samples), no unit stride.
+        // Partial blocks, as nz = 100 makes them in G's first layer: a partial last panel, K padded to Kp (zeros past
+        // Extent and K), for both unit strides, and both at once.
         yield return Case("partial panel", 20 * 48, new PackShape(20, 48, 48, iStride: 48, int.MaxValue, 0, kStride: 1, int.MaxValue, 0),
-            PackKind.Rows);
+            PackKind.EdgeBlocksKContiguous);
         yield return Case("K padded", 32 * 40, new PackShape(32, 40, 48, iStride: 40, int.MaxValue, 0, kStride: 1, int.MaxValue, 0),
+            PackKind.EdgeBlocksKContiguous);
+        yield return Case("w [100, 48] columns", 100 * 48, new PackShape(48, 100, 112, iStride: 1, int.MaxValue, 0, kStride: 48, int.MaxValue, 0),
+            PackKind.EdgeBlocksIContiguous);
+        yield return Case("dY [16, 100] lanes over oc", 16 * 100, new PackShape(100, 16, 16, iStride: 1, int.MaxValue, 0, kStride: 100, int.MaxValue, 0),
+            PackKind.EdgeBlocksIContiguous);
+        yield return Case("both partial", 21 * 37, new PackShape(21, 37, 48, iStride: 37, int.MaxValue, 0, kStride: 1, int.MaxValue, 0),
+            PackKind.EdgeBlocksKContiguous);
+        // Left to PackPanels: K padded past the next multiple of 16, P = 4 (blocks would cross samples), no unit stride.
+        yield return Case("K over-padded", 32 * 40, new PackShape(32, 40, 64, iStride: 40, int.MaxValue, 0, kStride: 1, int.MaxValue, 0),
             PackKind.Rows);
         yield return Case("P 4", 8 * 16 * 4, new PackShape(32, 16, 16, iStride: 1, iPanel: 4, iBatch: 16 * 4, kStride: 4, int.MaxValue, 0),
             PackKind.Rows);
@@ -58,8 +68,13 @@ public abstract class ConvPackTests : BackendTest
         rows.View.MemSetToZero();
         blocks.View.CopyFromCPU(Enumerable.Repeat(float.NaN, (int)shape.Length).ToArray());   // every element must be written
         var byRow = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, PackShape, ArrayView<float>>(ConvGemm.PackPanels);
-        var byBlock = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, PackShape, ArrayView<float>>(
-            kind == PackKind.BlocksKContiguous ? ConvGemm.PackBlocksKContiguous : ConvGemm.PackBlocksIContiguous);
+        var byBlock = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, PackShape, ArrayView<float>>(kind switch
+        {
+            PackKind.BlocksKContiguous => ConvGemm.PackBlocksKContiguous,
+            PackKind.BlocksIContiguous => ConvGemm.PackBlocksIContiguous,
+            PackKind.EdgeBlocksKContiguous => ConvGemm.PackBlocksKContiguousEdge,
+            _ => ConvGemm.PackBlocksIContiguousEdge,
+        });
         byRow((int)(shape.Length / ConvGemm.PanelLanes), src.View, shape, rows.View);
         byBlock((int)(shape.Length / (ConvGemm.PanelLanes * ConvGemm.PanelLanes)), src.View, shape, blocks.View);
         a.Synchronize();
