@@ -16,8 +16,19 @@ public sealed class TestDevices
     static readonly Dictionary<string, ComputeDevice> Open = [];
     static readonly Dictionary<string, string> Missing = [];
 
+    /// <summary>The run's own peak cache (PeakCache.FilePath), so that tests never write the user's ~/.cache/dcgan.</summary>
+    static string? cacheDir;
+
     [OneTimeSetUp]
-    public void ShareWithCommands() => DeviceLease.Shared = TryGet;
+    public void ShareWithCommands()
+    {
+        DeviceLease.Shared = TryGet;
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DCGAN_CACHE_DIR")))
+        {
+            cacheDir = Directory.CreateTempSubdirectory("dcgan-test-cache-").FullName;
+            Environment.SetEnvironmentVariable("DCGAN_CACHE_DIR", cacheDir);
+        }
+    }
 
     /// <summary>The open device for a spec, or null when it cannot be opened (the caller then reports why).</summary>
     static ComputeDevice? TryGet(string spec)
@@ -60,6 +71,12 @@ public sealed class TestDevices
     public void DisposeAll()
     {
         DeviceLease.Shared = null;
+        if (cacheDir is not null)
+        {
+            Environment.SetEnvironmentVariable("DCGAN_CACHE_DIR", null);
+            Directory.Delete(cacheDir, recursive: true);
+            cacheDir = null;
+        }
         foreach (var device in Open.Values)
             device.Dispose();
         Open.Clear();

@@ -50,6 +50,19 @@ public static class PeakCache
         }
     }
 
+    /// <summary>The cache as a JSON object, or null when there is none or it is not one (a save then starts afresh).</summary>
+    static JsonObject? Existing()
+    {
+        try
+        {
+            return File.Exists(FilePath) ? JsonNode.Parse(File.ReadAllText(FilePath)) as JsonObject : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static void Save(ComputeDevice device, PeakEstimate peak)
     {
         if (!peak.Source.StartsWith("measured", StringComparison.Ordinal))
@@ -57,7 +70,7 @@ public static class PeakCache
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-            var all = File.Exists(FilePath) && JsonNode.Parse(File.ReadAllText(FilePath)) is JsonObject o ? o : new JsonObject();
+            var all = Existing() ?? new JsonObject();
             all[Key(device)] = new JsonObject
             {
                 ["gflops"] = Math.Round(peak.Gflops, 1), ["source"] = peak.Source,
