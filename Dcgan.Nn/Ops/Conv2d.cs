@@ -298,7 +298,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         if (variant is 6 or 7)
         {
             // Workspace: [packed Wᵀ | dY panels of one chunk | colGrad of one chunk]; Wᵀ is packed once. colGrad's
-            // rows are ColGradStride apart (at most RowPad more than cn·P).
+            // rows are PaddedStride(cn·P) apart (at most RowPad more than cn·P).
             int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + ckk) * p, maxChunkSamples,
                 PanelBackwardDataWorkspace);
             var g0 = Conv2dBackwardDataVariants.PanelGemm(shape, chunk6, chunk6 * p);
@@ -308,7 +308,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             for (int n0 = 0; n0 < shape.N; n0 += chunk6)
             {
                 int cn = Math.Min(chunk6, shape.N - n0);
-                int ld = ColGradStride(cn * p);
+                int ld = PaddedStride(cn * p);
                 var g = Conv2dBackwardDataVariants.PanelGemm(shape, cn, ld);
                 var bp = ws6.SubView(ap.Length, g.PackedBLength);
                 var colGrad = ws6.SubView(ap.Length + g0.PackedBLength, (long)ckk * ld);
@@ -448,20 +448,20 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     }
 
     /// <summary>
-    /// Version 5's pad of a staged matrix whose natural row stride is <paramref name="stride"/>: RowPad floats when
-    /// the stride is a multiple of 256 floats (1 KiB: the strides whose B-strip lines collide in L1), else 0 (a
-    /// pad on small strides, e.g. C·K² = 16, would only grow the matrix).
+    /// Version 5's pad of a staged matrix whose natural row stride is <paramref name="stride"/>: PaddedStride's pad
+    /// (version 5 pads col, colGrad and colT; versions 6 and 7 pad only colGrad, the one they stage row by row).
     /// </summary>
-    public static int Pad(int variant, int stride) => variant == 5 && stride % 256 == 0 ? RowPad : 0;
+    public static int Pad(int variant, int stride) => variant == 5 ? PaddedStride(stride) - stride : 0;
 
     /// <summary>
-    /// Row stride of version 6's colGrad [C·K², cn·P]: cn·P, plus RowPad when cn·P is a multiple of 256 floats (1 KiB).
-    /// Every 16-row tile of the GEMM writes its rows one stride apart, and with a stride of 4 KiB (the 8×8-output
-    /// layers at batch 16) all of them fall in one cache set. Measured on the GEMM alone (PoCL, M = 1024, N = 1024,
-    /// K = 128, 32px D2's input gradient at batch 16): 2.9–4.2 ms unpadded, 1.8 ms padded; M = 2048, N = 256 (D3):
-    /// 1.9–3.5 / 1.6–2.0 ms.
+    /// A staged matrix's row stride: its natural stride, plus RowPad floats when that is a multiple of 256 floats
+    /// (1 KiB: the strides whose rows collide in one L1 set; a pad on small strides, e.g. C·K² = 16, would only grow
+    /// the matrix). Versions 6 and 7 lay colGrad [C·K², cn·P] out so: a GEMM tile writes its 16 rows one stride
+    /// apart, and at batch 16 on 8×8 outputs that stride was 4 KiB. Measured on the GEMM alone (PoCL, M = 1024,
+    /// N = 1024, K = 128, 32px D2's input gradient at batch 16): 2.9–4.2 ms unpadded, 1.8 ms padded; M = 2048,
+    /// N = 256 (D3): 1.9–3.5 / 1.6–2.0 ms.
     /// </summary>
-    static int ColGradStride(int columns) => columns % 256 == 0 ? columns + RowPad : columns;
+    static int PaddedStride(int stride) => stride % 256 == 0 ? stride + RowPad : stride;
 
     /// <summary>
     /// Tile height of the variant's GEMM kernel (the shared tile for version 3, the block for version 8, else
