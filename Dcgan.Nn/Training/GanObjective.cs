@@ -2,7 +2,8 @@
 // batch, the critic's on a fake batch, the generator's on a fake batch — with their gradients w.r.t. z, and the
 // score each term logs. Means are over the batch.
 //
-//   bce    (non-saturating, Goodfellow et al. 2014; pytorch/examples)  L_D = BCE(z_real, 1) + BCE(z_fake, 0)
+//   bce    (non-saturating, Goodfellow et al. 2014; pytorch/examples)  L_D = BCE(z_real, 1 − s) + BCE(z_fake, 0)
+//          (s: one-sided label smoothing, --label-smoothing; 0 by default)
 //                                                                      L_G = BCE(z_fake, 1)
 //          score: mean σ(z), pytorch/examples' D(x) and D(G(z))
 //   wgan   (Arjovsky et al. 2017)         L_D = mean z_fake − mean z_real      L_G = −mean z_fake
@@ -49,8 +50,9 @@ public abstract class GanObjective : IDisposable
 
     public virtual void Dispose() { }
 
-    public static GanObjective Create(string name, ComputeDevice device, int batch) =>
-        name == "bce" ? new BceObjective(device, batch) : new TermObjective(device, name, Terms(name));
+    /// <summary>The objective <paramref name="name"/>; realTarget is bce's critic target on real images (1 − label smoothing).</summary>
+    public static GanObjective Create(string name, ComputeDevice device, int batch, double realTarget = 1) =>
+        name == "bce" ? new BceObjective(device, batch, (float)realTarget) : new TermObjective(device, name, Terms(name));
 
     /// <summary>
     /// The three loss terms (critic on real, critic on fake, generator on fake) of each objective other than bce:
@@ -68,16 +70,18 @@ public abstract class GanObjective : IDisposable
     sealed class BceObjective : GanObjective
     {
         readonly BceWithLogitsOps<float> bce;
-        readonly MemoryBuffer1D<float, Stride1D.Dense> ones, zeros, one;
+        readonly MemoryBuffer1D<float, Stride1D.Dense> realTargets, ones, zeros, one;
 
-        public BceObjective(ComputeDevice device, int batch)
+        public BceObjective(ComputeDevice device, int batch, float realTarget)
         {
             var a = device.Accelerator;
             bce = BceWithLogitsOps<float>.On(device);
+            realTargets = a.Allocate1D<float>(batch);
             ones = a.Allocate1D<float>(batch);
             zeros = a.Allocate1D<float>(batch);
             one = a.Allocate1D<float>(1);
             var tensors = TensorOps<float>.On(device);
+            tensors.Fill(a.DefaultStream, realTarget, realTargets.View);
             tensors.Fill(a.DefaultStream, 1f, ones.View);
             tensors.Fill(a.DefaultStream, 0f, zeros.View);
             tensors.Fill(a.DefaultStream, 1f, one.View);
@@ -88,7 +92,7 @@ public abstract class GanObjective : IDisposable
         public override string[] ScoreLabels => ["D(x)", "D(G(z))", ""];
 
         public override void CriticReal(AcceleratorStream stream, ArrayView<float> z, ArrayView<float> loss,
-            ArrayView<float> score, ArrayView<float> dLogits) => Term(stream, z, ones.View, loss, score, dLogits);
+            ArrayView<float> score, ArrayView<float> dLogits) => Term(stream, z, realTargets.View, loss, score, dLogits);
 
         public override void CriticFake(AcceleratorStream stream, ArrayView<float> z, ArrayView<float> loss,
             ArrayView<float> score, ArrayView<float> dLogits) => Term(stream, z, zeros.View, loss, score, dLogits);
@@ -106,6 +110,7 @@ public abstract class GanObjective : IDisposable
 
         public override void Dispose()
         {
+            realTargets.Dispose();
             ones.Dispose();
             zeros.Dispose();
             one.Dispose();

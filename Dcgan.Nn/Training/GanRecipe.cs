@@ -36,7 +36,8 @@ public sealed record GanRecipe(
     double? EmaDecay = null,
     GradientPenalty? Penalty = null,
     string SpectralNorm = "none",
-    string LrSchedule = "constant")
+    string LrSchedule = "constant",
+    double LabelSmoothing = 0)
 {
     public static readonly string[] Presets = ["tuned", "dcgan", "wgan", "hinge", "lsgan", "wgan-gp", "sngan", "r1"];
 
@@ -80,6 +81,13 @@ public sealed record GanRecipe(
             _ => 1,
         };
     }
+
+    /// <summary>
+    /// One-sided label smoothing (Salimans et al. 2016, "Improved techniques for training GANs", §3.4): the bce critic's
+    /// target on real images is 1 − s instead of 1; fake images keep 0 and the generator's target stays 1, so only D's
+    /// confidence on real data is capped. Only the bce loss has targets (TrainOptions refuses it with the others).
+    /// </summary>
+    public double RealTarget => 1 - LabelSmoothing;
 
     public bool SpectralNormD => SpectralNorm is "d" or "both";
     public bool SpectralNormG => SpectralNorm is "g" or "both";
@@ -145,7 +153,8 @@ public sealed record GanRecipe(
                (Penalty is { } p ? $", {p.Describe()}" : "") +
                (SpectralNorm != "none" ? $", spectral norm on {SpectralNorm switch { "d" => "D", "g" => "G", _ => "D and G" }}" : "") +
                (EmaDecay is double d ? FormattableString.Invariant($", EMA of G's weights (decay {d:G6})") : "") +
-               (LrSchedule != "constant" ? $", learning rates decayed to 0 ({LrSchedule})" : "");
+               (LrSchedule != "constant" ? $", learning rates decayed to 0 ({LrSchedule})" : "") +
+               (LabelSmoothing > 0 ? FormattableString.Invariant($", real labels {RealTarget:G4} (one-sided smoothing)") : "");
     }
 
     /// <summary>The same recipe with both learning rates multiplied by <paramref name="factor"/>.</summary>

@@ -134,7 +134,7 @@ public sealed class GanTrainer : IDisposable
         Discriminator = DcganModels.Discriminator<float>(device, config, batch, recipe.DiscriminatorBatchNorm, recipe.SpectralNormD);
         OptimizerG = Optimizer.Create(device, recipe.OptimizerG, Generator.Parameters.Length);
         OptimizerD = Optimizer.Create(device, recipe.OptimizerD, Discriminator.Parameters.Length);
-        objective = GanObjective.Create(recipe.Loss, device, batch);
+        objective = GanObjective.Create(recipe.Loss, device, batch, recipe.RealTarget);
         reductions = ReductionOps<float>.On(device);
         tensors = TensorOps<float>.On(device);
         weights = WeightOps<float>.On(device);

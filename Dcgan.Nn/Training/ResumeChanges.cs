@@ -146,6 +146,7 @@ public static class ResumeChanges
         ("--spectral-norm", r => r.SpectralNorm, o => o.SpectralNorm),
         ("--ema", r => r.EmaDecay ?? 0, o => o.Ema),
         ("--lr-schedule", r => r.LrSchedule, o => o.LrSchedule),
+        ("--label-smoothing", r => r.LabelSmoothing, o => o.LabelSmoothing),
     ];
 
     /// <summary>What a recipe computes: its preset's name and learning rates aside.</summary>

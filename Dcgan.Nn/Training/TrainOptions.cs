@@ -69,6 +69,8 @@ public sealed record TrainOptions
     public double? Ema { get; init; }
     /// <summary>"constant", "linear" or "cosine" (GanRecipe.LrSchedules); null: the preset's.</summary>
     public string? LrSchedule { get; init; }
+    /// <summary>One-sided label smoothing s: the bce critic's target on real images is 1 − s (0: none); null: the preset's.</summary>
+    public double? LabelSmoothing { get; init; }
     public string Device { get; init; } = "auto";
     public ulong Seed { get; init; } = 1;
     public string? Out { get; init; }
@@ -187,6 +189,10 @@ public sealed record TrainOptions
             return Bad("ema", ema, "a decay in [0, 1) (0: none)");
         if (LrSchedule is not null && !GanRecipe.LrSchedules.Contains(LrSchedule))
             return Bad("lr_schedule", LrSchedule, string.Join(", ", GanRecipe.LrSchedules));
+        if (LabelSmoothing is double ls && !(ls >= 0 && ls < 0.5))
+            return Bad("label_smoothing", ls, "a number in [0, 0.5)");
+        if (LabelSmoothing is > 0 && Recipe is not null && GanRecipe.Presets.Contains(Recipe) && ResolveRecipe().Loss != "bce")
+            return Bad("label_smoothing", LabelSmoothing, $"0 with the {ResolveRecipe().Loss} loss (only bce has labels to smooth)");
         if (DNorm is not null && !GanRecipe.DNorms.Contains(DNorm))
             return Bad("d_norm", DNorm, "batch or none");
         if (GpLambda is double gp && !(gp >= 0 && gp <= 1e6))
@@ -250,6 +256,7 @@ public sealed record TrainOptions
             Penalty = ResolvePenalty(preset.Penalty),
             SpectralNorm = SpectralNorm ?? preset.SpectralNorm,
             LrSchedule = LrSchedule ?? preset.LrSchedule,
+            LabelSmoothing = LabelSmoothing ?? preset.LabelSmoothing,
         };
     }
 

@@ -7,7 +7,8 @@ Reads from <work-dir>: netG.safetensors, netD.safetensors (state dicts), inputs.
 [N,nz,1,1]) and config.json ({"image_size", "nc", "nz", "ngf", "ndf", "loss" (bce|wgan|hinge|lsgan),
 "optimizer" (adam|rmsprop), "lr_d", "lr_g", "beta1", "beta2", "clip" (null or c), "d_norm" (batch|none), "ema"
 (null or the decay of an average of G's weights, updated after each G step), "penalty" (null or {"kind":
-wgan-gp|r1, "weight": lambda or gamma, "every": k}), "spectral_norm" (none|d|g|both), "sabotage" (null or a
+wgan-gp|r1, "weight": lambda or gamma, "every": k}), "spectral_norm" (none|d|g|both), "real_label" (bce's critic
+target on real images, 1 unless one-sided label smoothing lowers it), "sabotage" (null or a
 deliberate error in the penalty or the spectral norm: the test checks that it makes parity fail)}); for wgan-gp
 also inputs "alpha" [T,K,B] (one interpolation weight per sample).
 Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode ("eval_images"), the losses and scores of each
@@ -141,9 +142,10 @@ def main():
 
     loss = cfg.get("loss", "bce")
     bce = nn.BCEWithLogitsLoss()
+    real_label = cfg.get("real_label", 1.0)
     # (critic on real, critic on fake, generator on fake) as functions of the logits, and the logged score.
     terms = {
-        "bce": (lambda z: bce(z, torch.ones_like(z)), lambda z: bce(z, torch.zeros_like(z)),
+        "bce": (lambda z: bce(z, torch.full_like(z, real_label)), lambda z: bce(z, torch.zeros_like(z)),
                 lambda z: bce(z, torch.ones_like(z)), lambda z: torch.sigmoid(z).mean()),
         "wgan": (lambda z: -z.mean(), lambda z: z.mean(), lambda z: -z.mean(), lambda z: z.mean()),
         "hinge": (lambda z: torch.relu(1 - z).mean(), lambda z: torch.relu(1 + z).mean(), lambda z: -z.mean(),

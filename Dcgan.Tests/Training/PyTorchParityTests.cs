@@ -45,6 +45,8 @@ public abstract class PyTorchParityTests : BackendTest
         "ttur" => new TrainOptions { LrD = 4e-4, LrG = 1e-4, Beta1 = 0, Beta2 = 0.9 },
         "hinge-no-d-norm" => new TrainOptions { Recipe = "hinge", DNorm = "none", CriticSteps = 2 },
         "dcgan-ema" => new TrainOptions { Ema = 0.9 },
+        // One-sided label smoothing (Salimans et al. 2016): the critic's real target 0.9, PyTorch's BCE on a full tensor.
+        "label-smoothing" => new TrainOptions { Recipe = "tuned", LabelSmoothing = 0.1 },
         // The second-order recipes: autograd's create_graph=True penalties and torch.nn.utils.spectral_norm.
         "wgan-gp" => new TrainOptions { Recipe = "wgan-gp" },
         // γ 1000, not the preset's: at this start ‖∇ₓD‖ is ~0.002 per sample, and with γ 1000 the penalty's parameter
@@ -66,6 +68,7 @@ public abstract class PyTorchParityTests : BackendTest
     [TestCase("ttur")]
     [TestCase("hinge-no-d-norm")]
     [TestCase("dcgan-ema")]
+    [TestCase("label-smoothing")]
     [TestCase("wgan-gp")]
     [TestCase("r1")]
     [TestCase("r1-lazy")]
@@ -109,6 +112,9 @@ public abstract class PyTorchParityTests : BackendTest
             "RMSprop with α 0.9 must not pass as PyTorch's default 0.99");
         var ema = Recipe("dcgan-ema").ResolveRecipe();
         Assert.That(Compare(ema with { EmaDecay = 0.95 }, ema), Is.Not.Empty, "an EMA decay of 0.95 must not pass as 0.9");
+        var smoothed = Recipe("label-smoothing").ResolveRecipe();
+        Assert.That(Compare(smoothed with { LabelSmoothing = 0.15 }, smoothed), Is.Not.Empty,
+            "real labels of 0.85 must not pass as 0.9");
     }
 
     /// <summary>
@@ -148,7 +154,7 @@ public abstract class PyTorchParityTests : BackendTest
                 lr_g = theirs.OptimizerG.LearningRate, beta1 = adam.Beta1, beta2 = adam.Beta2, clip = theirs.ClipWeights,
                 d_norm = theirs.DiscriminatorBatchNorm ? "batch" : "none", ema = theirs.EmaDecay,
                 penalty = theirs.Penalty is { } gp ? new { kind = gp.Kind, weight = gp.Weight, every = gp.Every } : null,
-                spectral_norm = theirs.SpectralNorm, sabotage,
+                spectral_norm = theirs.SpectralNorm, real_label = theirs.RealTarget, sabotage,
             }));
 
             float[] evalImages = GeneratorSampler.Generate(Device, SafetensorsFile.Read(Path.Combine(work, "netG.safetensors")),

@@ -89,6 +89,21 @@ public sealed class RecipeResolutionTests
     }
 
     [Test]
+    public void LabelSmoothingLowersOnlyTheRealTargetOfBce()
+    {
+        Assert.That(GanRecipe.Dcgan.RealTarget, Is.EqualTo(1));
+        var smoothed = new TrainOptions { LabelSmoothing = 0.1 }.ResolveRecipe();
+        Assert.That(smoothed.RealTarget, Is.EqualTo(0.9).Within(1e-15));
+        Assert.That(smoothed.Describe(), Does.Contain("real labels 0.9 (one-sided smoothing)"));
+        Assert.That(smoothed with { LabelSmoothing = 0 }, Is.EqualTo(GanRecipe.Dcgan));
+        Assert.That(new TrainOptions { LabelSmoothing = 0.5 }.Problem(), Does.StartWith("label_smoothing 0.5; expected a number in [0, 0.5)"));
+        Assert.That(new TrainOptions { LabelSmoothing = -0.1 }.Problem(), Does.StartWith("label_smoothing -0.1"));
+        Assert.That(new TrainOptions { Recipe = "hinge", LabelSmoothing = 0.1 }.Problem(),
+            Is.EqualTo("label_smoothing 0.1; expected 0 with the hinge loss (only bce has labels to smooth)"));
+        Assert.That(new TrainOptions { Recipe = "hinge", LabelSmoothing = 0 }.Problem(), Is.Null);
+    }
+
+    [Test]
     public void SecondOrderPresetsAreThePapers()
     {
         var gp = new TrainOptions { Recipe = "wgan-gp" }.ResolveRecipe();
