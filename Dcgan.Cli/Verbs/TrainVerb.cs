@@ -80,6 +80,9 @@ public static class TrainVerb
         "(1 - t); cosine: (1 + cos(pi t))/2, t = progress)", GanRecipe.LrSchedules);
     static readonly Option<double?> LabelSmoothing = Options.Number("--label-smoothing", "S",
         "one-sided label smoothing: D's target on real images is 1 - S (bce only; 0: none, the default)", 0, 0.4999);
+    static readonly Option<string?> DiffAugment = Options.Text("--diffaugment", "POLICY",
+        "DiffAugment (Zhao et al. 2020) on every image D sees, real and fake, in both steps: none (default) | translation | " +
+        "cutout | translation,cutout (color is not written)");
     static readonly Option<string?> Device = Options.Device(fallback: null);
     static readonly Option<bool> Cuda = Options.Switch("--cuda", "pytorch/examples' spelling of --device cuda");
     static readonly Option<bool> Accel = Options.Switch("--accel", "pytorch/examples' spelling of --device auto");
@@ -138,7 +141,7 @@ public static class TrainVerb
             is dcgan train --dataset cifar10 --dataroot DIR --cuda.
             """).With(Dataset, DataRoot, Download, ImageSize, Channels, BatchSize, Epochs, Iterations, DryRun, Nz, Ngf, Ndf,
             NetG, NetD, Recipe, Loss, CriticSteps, CriticWarmup, Optimizer, Lr, LrD, LrG, Beta1, Beta2, ClipWeights, DNorm, Gp,
-            R1Gamma, R1Every, SpectralNorm, Ema, LrSchedule, LabelSmoothing, Device, Cuda, Accel, Mps, Ngpu, Workers, Seed, Out, Resume,
+            R1Gamma, R1Every, SpectralNorm, Ema, LrSchedule, LabelSmoothing, DiffAugment, Device, Cuda, Accel, Mps, Ngpu, Workers, Seed, Out, Resume,
             CheckpointEvery, SampleEvery, EvalCount, Classifier, OnDivergence, OnCollapse, ClipGradNorm, OnBadImage, CacheDir, TensorBoard, Quiet);
         verb.SetAction(result => Run(result, result.InvocationConfiguration.Output));
         return verb;
@@ -239,6 +242,7 @@ public static class TrainVerb
             Ema = r.GetValue(Ema) ?? o.Ema,
             LrSchedule = r.GetValue(LrSchedule) ?? o.LrSchedule,
             LabelSmoothing = r.GetValue(LabelSmoothing) ?? o.LabelSmoothing,
+            DiffAugment = r.GetValue(DiffAugment) ?? o.DiffAugment,
             Device = device,
             Workers = r.GetValue(Workers) ?? o.Workers,
             Seed = r.GetValue(Seed) is int seed ? (ulong)seed : o.Seed,

@@ -14,6 +14,7 @@ public static class GradcheckRegistry
         .. BceWithLogitsCase.All(),
         .. SoftmaxCrossEntropyCase.All(),
         .. CriticLossCase.All(),
+        .. DiffAugmentCase.All(),
         .. SpectralNormCase.All(),
         .. PenaltyHeadCase.All(),
         .. NetworkBackwardCase.All(),

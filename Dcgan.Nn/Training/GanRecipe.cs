@@ -37,7 +37,8 @@ public sealed record GanRecipe(
     GradientPenalty? Penalty = null,
     string SpectralNorm = "none",
     string LrSchedule = "constant",
-    double LabelSmoothing = 0)
+    double LabelSmoothing = 0,
+    string DiffAugment = "none")
 {
     public static readonly string[] Presets = ["tuned", "dcgan", "wgan", "hinge", "lsgan", "wgan-gp", "sngan", "r1"];
 
@@ -88,6 +89,12 @@ public sealed record GanRecipe(
     /// confidence on real data is capped. Only the bce loss has targets (TrainOptions refuses it with the others).
     /// </summary>
     public double RealTarget => 1 - LabelSmoothing;
+
+    /// <summary>
+    /// DiffAugment's transforms (Zhao et al. 2020; --diffaugment): applied with fresh randomness to every image D sees,
+    /// real and fake, in the critic and the generator step, G's gradient flowing back through them.
+    /// </summary>
+    public DiffAugmentPolicy Augment => DiffAugmentPolicy.Parse(DiffAugment) ?? DiffAugmentPolicy.None;
 
     public bool SpectralNormD => SpectralNorm is "d" or "both";
     public bool SpectralNormG => SpectralNorm is "g" or "both";
@@ -154,7 +161,8 @@ public sealed record GanRecipe(
                (SpectralNorm != "none" ? $", spectral norm on {SpectralNorm switch { "d" => "D", "g" => "G", _ => "D and G" }}" : "") +
                (EmaDecay is double d ? FormattableString.Invariant($", EMA of G's weights (decay {d:G6})") : "") +
                (LrSchedule != "constant" ? $", learning rates decayed to 0 ({LrSchedule})" : "") +
-               (LabelSmoothing > 0 ? FormattableString.Invariant($", real labels {RealTarget:G4} (one-sided smoothing)") : "");
+               (LabelSmoothing > 0 ? FormattableString.Invariant($", real labels {RealTarget:G4} (one-sided smoothing)") : "") +
+               (Augment.Any ? $", DiffAugment {Augment}" : "");
     }
 
     /// <summary>The same recipe with both learning rates multiplied by <paramref name="factor"/>.</summary>

@@ -31,6 +31,7 @@
 // Counters: critic steps and generator steps are counted separately (CriticStepsTaken, StepsTaken); each
 // optimizer counts its own updates. The noise of critic step k (1-based, counted across the run) is the normal
 // sequence of the noise seed at offset (k−1)·B·nz, so a resumed run draws exactly the noise of the uninterrupted one.
+using Dcgan.Kernels.Augment;
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Models;
 using Dcgan.Nn.Ops;
@@ -72,6 +73,7 @@ public sealed class GanTrainer : IDisposable
     readonly MemoryBuffer1D<int, Stride1D.Dense> nonFinite, segmentOffsets, segmentLengths;
     readonly MemoryBuffer1D<float, Stride1D.Dense>? ema, alpha;
     readonly CriticPenalty<float>? penalty;
+    readonly DiffAugmenter? augmenter;
     readonly int generatorTensors, discriminatorTensors;
     readonly float[] hostScalars = new float[ScalarCount];
     readonly float[] hostTensorNorms;
@@ -170,11 +172,14 @@ public sealed class GanTrainer : IDisposable
             if (p.Kind == "wgan-gp")
                 alpha = a.Allocate1D<float>(batch);
         }
+        if (recipe.Augment.Any)
+            augmenter = new DiffAugmenter(device, recipe.Augment.ShapeFor(config.Channels, config.ImageSize, config.ImageSize), batch);
         InitializeWeights();
     }
 
-    /// <summary>Seed of an independent stream: weights of G, of D, the training noise, the fixed noise, WGAN-GP's α (and outside
-    /// the step: the EMA's statistics 'e', the quality metric's 'q', the snapshots' 's').</summary>
+    /// <summary>Seed of an independent stream: weights of G, of D, the training noise, the fixed noise, WGAN-GP's α, DiffAugment's
+    /// uniforms ('t' the critic's real batch, 'u' its fake batch, 'v' the generator step's) (and outside the step: the EMA's
+    /// statistics 'e', the quality metric's 'q', the snapshots' 's').</summary>
     public ulong StreamSeed(char purpose) => Seed * 0x9E3779B97F4A7C15UL + purpose;
 
     /// <summary>
@@ -262,11 +267,12 @@ public sealed class GanTrainer : IDisposable
             timer?.Op("clip D weights", "optimizer");
         }
 
-        // (1) D on the real batch.
-        D.Forward(stream, real.View, training: true);
+        // (1) D on the real batch (augmented, with DiffAugment).
+        var realSeen = Augment(real.View, 't', criticStep - 1, augmenter?.Real);
+        D.Forward(stream, realSeen, training: true);
         objective.CriticReal(stream, D.Output, s.SubView(ErrDReal, 1), s.SubView(DX, 1), dLogits.View);
         timer?.Op("loss (forward, score, backward)", "loss");
-        D.Backward(stream, real.View, dLogits.View, needInputGradient: false);
+        D.Backward(stream, realSeen, dLogits.View, needInputGradient: false);
         if (Recipe.Penalty is { Kind: "r1", Every: var every } && (criticStep - 1) % every == 0)
         {
             penalty!.Accumulate(stream, real.View, s.SubView(PenaltyValue, 1), forward: false, gradientScale: every);
@@ -277,10 +283,11 @@ public sealed class GanTrainer : IDisposable
         rng.Normal(stream, StreamSeed('z'), (criticStep - 1) * noise.Length, noise.View);
         timer?.Op("noise (normal rng)", "rng");
         G.Forward(stream, noise.View, training: true);
-        D.Forward(stream, G.Output, training: true);
+        var fakeSeen = Augment(G.Output, 'u', criticStep - 1, augmenter?.Fake);
+        D.Forward(stream, fakeSeen, training: true);
         objective.CriticFake(stream, D.Output, s.SubView(ErrDFake, 1), s.SubView(DGz1, 1), dLogits.View);
         timer?.Op("loss (forward, score, backward)", "loss");
-        D.Backward(stream, G.Output, dLogits.View, needInputGradient: false);
+        D.Backward(stream, fakeSeen, dLogits.View, needInputGradient: false);
         if (alpha is not null)
         {
             rng.Uniform(stream, StreamSeed('a'), (criticStep - 1) * batch, alpha.View);
@@ -304,17 +311,25 @@ public sealed class GanTrainer : IDisposable
         var D = Discriminator;
         var s = scalars.View;
 
-        // (3) G through the updated D.
-        D.Forward(stream, G.Output, training: true);
+        // (3) G through the updated D (and through DiffAugment's transforms, with fresh randomness).
+        var fakeSeen = Augment(G.Output, 'v', StepsTaken, augmenter?.Fake);
+        D.Forward(stream, fakeSeen, training: true);
         objective.Generator(stream, D.Output, s.SubView(ErrG, 1), s.SubView(DGz2, 1), dLogits.View);
         timer?.Op("loss (forward, score, backward)", "loss");
         // Only G learns from this pass: D's conv weight gradients are not computed (PyTorch's loop computes and
         // discards them), and the clear below wipes what remains (batchnorm's), which the next D step would
         // otherwise add to.
-        D.Backward(stream, G.Output, dLogits.View, needInputGradient: true, needParameterGradients: false);
+        D.Backward(stream, fakeSeen, dLogits.View, needInputGradient: true, needParameterGradients: false);
         tensors.Fill(stream, 0f, D.Parameters.Gradients);
         timer?.Op("clear D gradients", "fill");
-        G.Backward(stream, noise.View, D.InputGradient, needInputGradient: false);
+        var dGeneratorOutput = D.InputGradient;
+        if (augmenter is not null)
+        {
+            augmenter.Ops.Backward(stream, augmenter.Shape, augmenter.Uniforms.View, D.InputGradient, augmenter.Gradient.View);
+            dGeneratorOutput = augmenter.Gradient.View;
+            timer?.Op("DiffAugment backward", "augment");
+        }
+        G.Backward(stream, noise.View, dGeneratorOutput, needInputGradient: false);
         GradientChecks(G, s.SubView(NormG, 1), 0, generatorTensors);
         reductions.FlagNonFinite(stream, s, nonFinite.View);
         timer?.Op("non-finite flag", "checks");
@@ -337,6 +352,42 @@ public sealed class GanTrainer : IDisposable
         var h = hostScalars;
         return new IterationStats(h[ErrDReal] + h[ErrDFake], h[ErrG], h[DX], h[DGz1], h[DGz2], h[NormD], h[NormG],
             hostFlag[0] != 0, h[PenaltyValue], h[WeightNormD], h[WeightNormG]);
+    }
+
+    /// <summary>
+    /// The images D is to see: <paramref name="images"/> itself without DiffAugment, else their augmentation in
+    /// <paramref name="into"/>, drawn from the uniforms at position step·4B of stream <paramref name="purpose"/> (a function
+    /// of the step count, so a resumed run draws the same).
+    /// </summary>
+    ArrayView<float> Augment(ArrayView<float> images, char purpose, long step, MemoryBuffer1D<float, Stride1D.Dense>? into)
+    {
+        if (augmenter is null || into is null)
+            return images;
+        var u = augmenter.Uniforms.View;
+        rng.Uniform(stream, StreamSeed(purpose), step * u.Length, u);
+        augmenter.Ops.Forward(stream, augmenter.Shape, images, u, into.View);
+        timer?.Op("DiffAugment (uniforms, translation and cutout)", "augment");
+        return into.View;
+    }
+
+    /// <summary>DiffAugment's buffers, allocated once: the augmented real and fake batches, one batch's uniforms, G's output gradient.</summary>
+    sealed class DiffAugmenter(ComputeDevice device, DiffAugmentShape shape, int batch) : IDisposable
+    {
+        public readonly DiffAugmentOps<float> Ops = DiffAugmentOps<float>.On(device);
+        public readonly DiffAugmentShape Shape = shape;
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Real = device.Accelerator.Allocate1D<float>(batch * shape.PerSample);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Fake = device.Accelerator.Allocate1D<float>(batch * shape.PerSample);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Gradient = device.Accelerator.Allocate1D<float>(batch * shape.PerSample);
+        public readonly MemoryBuffer1D<float, Stride1D.Dense> Uniforms =
+            device.Accelerator.Allocate1D<float>(batch * DiffAugmentShape.UniformsPerSample);
+
+        public void Dispose()
+        {
+            Real.Dispose();
+            Fake.Dispose();
+            Gradient.Dispose();
+            Uniforms.Dispose();
+        }
     }
 
     /// <summary>After a network's optimizer step: the L2 norm of its weights, and the non-finite flag raised by it.</summary>
@@ -416,6 +467,7 @@ public sealed class GanTrainer : IDisposable
         objective.Dispose();
         ema?.Dispose();
         alpha?.Dispose();
+        augmenter?.Dispose();
         keptG?.Dispose();
         keptD?.Dispose();
         penalty?.Dispose();

@@ -147,6 +147,7 @@ public static class ResumeChanges
         ("--ema", r => r.EmaDecay ?? 0, o => o.Ema),
         ("--lr-schedule", r => r.LrSchedule, o => o.LrSchedule),
         ("--label-smoothing", r => r.LabelSmoothing, o => o.LabelSmoothing),
+        ("--diffaugment", r => r.DiffAugment, o => o.DiffAugment),
     ];
 
     /// <summary>What a recipe computes: its preset's name and learning rates aside.</summary>

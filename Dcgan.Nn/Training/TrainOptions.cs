@@ -71,6 +71,8 @@ public sealed record TrainOptions
     public string? LrSchedule { get; init; }
     /// <summary>One-sided label smoothing s: the bce critic's target on real images is 1 − s (0: none); null: the preset's.</summary>
     public double? LabelSmoothing { get; init; }
+    /// <summary>DiffAugment's policy: "none" or parts of "translation,cutout" (DiffAugmentPolicy); null: the preset's.</summary>
+    public string? DiffAugment { get; init; }
     public string Device { get; init; } = "auto";
     public ulong Seed { get; init; } = 1;
     public string? Out { get; init; }
@@ -193,6 +195,13 @@ public sealed record TrainOptions
             return Bad("label_smoothing", ls, "a number in [0, 0.5)");
         if (LabelSmoothing is > 0 && Recipe is not null && GanRecipe.Presets.Contains(Recipe) && ResolveRecipe().Loss != "bce")
             return Bad("label_smoothing", LabelSmoothing, $"0 with the {ResolveRecipe().Loss} loss (only bce has labels to smooth)");
+        if (DiffAugment is not null && DiffAugmentPolicy.Parse(DiffAugment) is null)
+            return Bad("diffaugment", DiffAugment,
+                $"none or a comma-separated list of {string.Join(", ", DiffAugmentPolicy.Parts)} (color is not written)");
+        if (DiffAugment is not null && Recipe is not null && GanRecipe.Presets.Contains(Recipe) &&
+            ResolveRecipe() is { Augment.Any: true, Penalty: { } augmentedPenalty })
+            return Bad("diffaugment", DiffAugment,
+                $"none with a gradient penalty ({augmentedPenalty.Kind} is taken on images DiffAugment does not see)");
         if (DNorm is not null && !GanRecipe.DNorms.Contains(DNorm))
             return Bad("d_norm", DNorm, "batch or none");
         if (GpLambda is double gp && !(gp >= 0 && gp <= 1e6))
@@ -257,6 +266,7 @@ public sealed record TrainOptions
             SpectralNorm = SpectralNorm ?? preset.SpectralNorm,
             LrSchedule = LrSchedule ?? preset.LrSchedule,
             LabelSmoothing = LabelSmoothing ?? preset.LabelSmoothing,
+            DiffAugment = DiffAugment is null ? preset.DiffAugment : DiffAugmentPolicy.Parse(DiffAugment)?.ToString() ?? DiffAugment,
         };
     }
 

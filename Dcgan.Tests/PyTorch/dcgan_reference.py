@@ -10,7 +10,9 @@ Reads from <work-dir>: netG.safetensors, netD.safetensors (state dicts), inputs.
 wgan-gp|r1, "weight": lambda or gamma, "every": k}), "spectral_norm" (none|d|g|both), "real_label" (bce's critic
 target on real images, 1 unless one-sided label smoothing lowers it), "sabotage" (null or a
 deliberate error in the penalty or the spectral norm: the test checks that it makes parity fail)}); for wgan-gp
-also inputs "alpha" [T,K,B] (one interpolation weight per sample).
+also inputs "alpha" [T,K,B] (one interpolation weight per sample). "diffaugment" (null or {"translation": bool,
+"cutout": bool}): DiffAugment on every image D sees, with the uniforms of inputs "aug_real", "aug_fake" [T,K,B,4]
+(critic steps) and "aug_gen" [T,B,4] (generator steps) standing in for the official code's torch.randint draws.
 Writes <work-dir>/torch_out.safetensors: G(fixed) in eval mode ("eval_images"), the losses and scores of each
 iteration ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", [T] each; those of the iteration's last critic step),
 the weights after the last (prefixed "netG." / "netD."), each optimizer's state per parameter
@@ -89,6 +91,36 @@ def discriminator(image_size, nc, ndf, batch_norm=True):
         inc, channels = channels, channels * 2
     layers.append(nn.Conv2d(inc, 1, 4, 1, 0, bias=False))  # logits: BCEWithLogitsLoss replaces the Sigmoid
     return nn.Sequential(*layers)
+
+
+def draw(u, count):
+    """torch.randint(0, count) from uniforms u in (0, 1] (float32), as the trainer draws it: min(floor(u * count), count - 1)."""
+    return torch.clamp((u * count).long(), max=count - 1)
+
+
+def diff_augment(x, u, policy):
+    """DiffAugment-pytorch's rand_translation (ratio 1/8) then rand_cutout (ratio 1/2), its code with u for randint."""
+    b, _, h, w = x.shape
+    if policy.get("translation"):
+        shift_x, shift_y = int(h * 0.125 + 0.5), int(w * 0.125 + 0.5)
+        translation_x = (draw(u[:, 0], 2 * shift_x + 1) - shift_x).view(b, 1, 1)
+        translation_y = (draw(u[:, 1], 2 * shift_y + 1) - shift_y).view(b, 1, 1)
+        grid_batch, grid_x, grid_y = torch.meshgrid(torch.arange(b), torch.arange(h), torch.arange(w), indexing="ij")
+        grid_x = torch.clamp(grid_x + translation_x + 1, 0, h + 1)
+        grid_y = torch.clamp(grid_y + translation_y + 1, 0, w + 1)
+        x_pad = nn.functional.pad(x, [1, 1, 1, 1, 0, 0, 0, 0])
+        x = x_pad.permute(0, 2, 3, 1).contiguous()[grid_batch, grid_x, grid_y].permute(0, 3, 1, 2)
+    if policy.get("cutout"):
+        cut_x, cut_y = int(h * 0.5 + 0.5), int(w * 0.5 + 0.5)
+        offset_x = draw(u[:, 2], h + (1 - cut_x % 2)).view(b, 1, 1)
+        offset_y = draw(u[:, 3], w + (1 - cut_y % 2)).view(b, 1, 1)
+        grid_batch, grid_x, grid_y = torch.meshgrid(torch.arange(b), torch.arange(cut_x), torch.arange(cut_y), indexing="ij")
+        grid_x = torch.clamp(grid_x + offset_x - cut_x // 2, min=0, max=h - 1)
+        grid_y = torch.clamp(grid_y + offset_y - cut_y // 2, min=0, max=w - 1)
+        mask = torch.ones(b, h, w, dtype=x.dtype)
+        mask[grid_batch, grid_x, grid_y] = 0
+        x = x * mask.unsqueeze(1)
+    return x
 
 
 class Main(nn.Module):
@@ -178,6 +210,14 @@ def main():
         if sabotage == "channel-norm":
             return g.norm(2, dim=1).reshape(g.shape[0], -1).mean(1)  # the norm over the channels only
         return g.reshape(g.shape[0], -1).norm(2, dim=1)
+    augment = cfg.get("diffaugment")
+
+    def seen(x, key, *index):
+        """The images D sees: x, or their DiffAugment with the uniforms inputs[key][index]."""
+        if augment is None or (key == "aug_gen" and sabotage == "augment-d-only"):
+            return x  # the sabotage: the generator step without augmentation, the DiffAugment paper's failing variant
+        return diff_augment(x, inputs[key][index], augment)
+
     ema_decay = cfg.get("ema")
     ema = {name: p.detach().clone() for name, p in netG.named_parameters()} if ema_decay is not None else None
     # inputs["real"] and inputs["noise"] hold K batches per iteration: [T, K, B, ...]; the optimizers' state, the
@@ -201,12 +241,12 @@ def main():
                 (errD_real + penalty["every"] * r1).backward()
                 last_penalty = r1.detach().reshape(1)
             else:
-                output = netD(real).view(-1)
+                output = netD(seen(real, "aug_real", t, k)).view(-1)
                 errD_real = loss_real(output)
                 errD_real.backward()
             d_x = score(output)
             fake = netG(noise)
-            output = netD(fake.detach()).view(-1)
+            output = netD(seen(fake.detach(), "aug_fake", t, k)).view(-1)
             errD_fake = loss_fake(output)
             errD_fake.backward()
             d_g_z1 = score(output)
@@ -222,7 +262,7 @@ def main():
             optD.step()
 
         netG.zero_grad()
-        output = netD(fake).view(-1)
+        output = netD(seen(fake, "aug_gen", t)).view(-1)
         errG = loss_gen(output)
         errG.backward()
         d_g_z2 = score(output)

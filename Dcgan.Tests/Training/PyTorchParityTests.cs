@@ -47,6 +47,9 @@ public abstract class PyTorchParityTests : BackendTest
         "dcgan-ema" => new TrainOptions { Ema = 0.9 },
         // One-sided label smoothing (Salimans et al. 2016): the critic's real target 0.9, PyTorch's BCE on a full tensor.
         "label-smoothing" => new TrainOptions { Recipe = "tuned", LabelSmoothing = 0.1 },
+        // DiffAugment (Zhao et al. 2020) in both steps, against the official code's translation and cutout.
+        "diffaugment" => new TrainOptions { Recipe = "tuned", DiffAugment = "translation,cutout", CriticSteps = 2 },
+        "diffaugment-hinge" => new TrainOptions { Recipe = "hinge", DiffAugment = "translation" },
         // The second-order recipes: autograd's create_graph=True penalties and torch.nn.utils.spectral_norm.
         "wgan-gp" => new TrainOptions { Recipe = "wgan-gp" },
         // γ 1000, not the preset's: at this start ‖∇ₓD‖ is ~0.002 per sample, and with γ 1000 the penalty's parameter
@@ -69,6 +72,8 @@ public abstract class PyTorchParityTests : BackendTest
     [TestCase("hinge-no-d-norm")]
     [TestCase("dcgan-ema")]
     [TestCase("label-smoothing")]
+    [TestCase("diffaugment")]
+    [TestCase("diffaugment-hinge")]
     [TestCase("wgan-gp")]
     [TestCase("r1")]
     [TestCase("r1-lazy")]
@@ -82,7 +87,7 @@ public abstract class PyTorchParityTests : BackendTest
     }
 
     /// <summary>
-    /// The penalties and the spectral norm against a PyTorch side with one deliberate error each (the errors
+    /// The penalties, the spectral norm and DiffAugment against a PyTorch side with one deliberate error each (the errors
     /// re-implementations make): every one must break parity, so parity is not a coincidence of small effects.
     /// </summary>
     [TestCase("wgan-gp", "channel-norm")]
@@ -91,7 +96,8 @@ public abstract class PyTorchParityTests : BackendTest
     [TestCase("r1", "no-double-backward")]
     [TestCase("sngan-both", "sn-sigma-constant")]
     [TestCase("sngan", "sn-two-iterations")]
-    public void ASabotagedPenaltyOrSpectralNormFails(string recipe, string sabotage)
+    [TestCase("diffaugment", "augment-d-only")]
+    public void ASabotagedPenaltySpectralNormOrAugmentFails(string recipe, string sabotage)
     {
         var r = Recipe(recipe).ResolveRecipe();
         Assert.That(Compare(r, r, sabotage), Is.Not.Empty, $"PyTorch with '{sabotage}' must not match {recipe}");
@@ -115,6 +121,9 @@ public abstract class PyTorchParityTests : BackendTest
         var smoothed = Recipe("label-smoothing").ResolveRecipe();
         Assert.That(Compare(smoothed with { LabelSmoothing = 0.15 }, smoothed), Is.Not.Empty,
             "real labels of 0.85 must not pass as 0.9");
+        var augmented = Recipe("diffaugment").ResolveRecipe();
+        Assert.That(Compare(augmented with { DiffAugment = "translation" }, augmented), Is.Not.Empty,
+            "DiffAugment without its cutout must not pass as translation,cutout");
     }
 
     /// <summary>
@@ -140,11 +149,20 @@ public abstract class PyTorchParityTests : BackendTest
             float[] fixedNoise = NormalRngReference.Normal(77, 0, Fixed * Config.Nz);
             // WGAN-GP's α of critic step c: (c − 1)·B of the trainer's 'a' stream.
             float[] alpha = NormalRngReference.Uniform(trainer.StreamSeed('a'), 0, Steps * k * Batch);
+            // DiffAugment's uniforms, four per sample: critic step c's real and fake batches at (c − 1)·4B of streams
+            // 't' and 'u', generator step g's at (g − 1)·4B of 'v'.
+            const int perSample = Dcgan.Kernels.Augment.DiffAugmentShape.UniformsPerSample;
+            float[] augReal = NormalRngReference.Uniform(trainer.StreamSeed('t'), 0, Steps * k * Batch * perSample);
+            float[] augFake = NormalRngReference.Uniform(trainer.StreamSeed('u'), 0, Steps * k * Batch * perSample);
+            float[] augGen = NormalRngReference.Uniform(trainer.StreamSeed('v'), 0, Steps * Batch * perSample);
             new SafetensorsWriter()
                 .Add("real", [Steps, k, Batch, 3, 16, 16], real)
                 .Add("noise", [Steps, k, Batch, Config.Nz, 1, 1], noise)
                 .Add("fixed", [Fixed, Config.Nz, 1, 1], fixedNoise)
                 .Add("alpha", [Steps, k, Batch], alpha)
+                .Add("aug_real", [Steps, k, Batch, perSample], augReal)
+                .Add("aug_fake", [Steps, k, Batch, perSample], augFake)
+                .Add("aug_gen", [Steps, Batch, perSample], augGen)
                 .Write(Path.Combine(work, "inputs.safetensors"));
             var adam = theirs.OptimizerD is OptimizerSettings.Adam a ? a.Settings : AdamSettings.Dcgan;
             File.WriteAllText(Path.Combine(work, "config.json"), JsonSerializer.Serialize(new
@@ -154,7 +172,9 @@ public abstract class PyTorchParityTests : BackendTest
                 lr_g = theirs.OptimizerG.LearningRate, beta1 = adam.Beta1, beta2 = adam.Beta2, clip = theirs.ClipWeights,
                 d_norm = theirs.DiscriminatorBatchNorm ? "batch" : "none", ema = theirs.EmaDecay,
                 penalty = theirs.Penalty is { } gp ? new { kind = gp.Kind, weight = gp.Weight, every = gp.Every } : null,
-                spectral_norm = theirs.SpectralNorm, real_label = theirs.RealTarget, sabotage,
+                spectral_norm = theirs.SpectralNorm, real_label = theirs.RealTarget,
+                diffaugment = theirs.Augment.Any ? new { translation = theirs.Augment.Translation, cutout = theirs.Augment.Cutout } : null,
+                sabotage,
             }));
 
             float[] evalImages = GeneratorSampler.Generate(Device, SafetensorsFile.Read(Path.Combine(work, "netG.safetensors")),

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dcgan.Nn.Checkpoints;
+using Dcgan.Nn.Ops;
 using Dcgan.Nn.Optim;
 using Dcgan.Nn.Training;
 
@@ -104,6 +105,21 @@ public sealed class RecipeResolutionTests
     }
 
     [Test]
+    public void DiffAugmentPoliciesAreTheOfficialPartsInTheirOrder()
+    {
+        Assert.That(GanRecipe.Dcgan.Augment, Is.EqualTo(DiffAugmentPolicy.None));
+        var both = new TrainOptions { DiffAugment = "cutout,translation" }.ResolveRecipe();
+        Assert.That((both.DiffAugment, both.Augment), Is.EqualTo(("translation,cutout", new DiffAugmentPolicy(true, true))));
+        Assert.That(both.Describe(), Does.EndWith(", DiffAugment translation,cutout"));
+        Assert.That(new TrainOptions { DiffAugment = "none" }.ResolveRecipe(), Is.EqualTo(GanRecipe.Dcgan));
+        foreach (string bad in new[] { "color", "translation,translation", "", "translation,", "Translation" })
+            Assert.That(new TrainOptions { DiffAugment = bad }.Problem(), Does.StartWith($"diffaugment {bad}; expected none or"), bad);
+        Assert.That(new TrainOptions { Recipe = "r1", DiffAugment = "translation" }.Problem(),
+            Is.EqualTo("diffaugment translation; expected none with a gradient penalty (r1 is taken on images DiffAugment does not see)"));
+        Assert.That(new TrainOptions { Recipe = "r1", R1Gamma = 0, DiffAugment = "translation" }.Problem(), Is.Null);
+    }
+
+    [Test]
     public void SecondOrderPresetsAreThePapers()
     {
         var gp = new TrainOptions { Recipe = "wgan-gp" }.ResolveRecipe();
@@ -204,6 +220,11 @@ public abstract class RecipeTrainingTests : BackendTest
         Directory.Delete(outDir, recursive: true);
         ResumesExactly("r1", o => o with { R1Every = 3 });
     }
+
+    /// <summary>DiffAugment draws its uniforms at positions given by the step counts, so a resumed run augments the same.</summary>
+    [Test]
+    public void DiffAugmentAndLabelSmoothingResumeExactly() =>
+        ResumesExactly("tuned", o => o with { DiffAugment = "translation,cutout", LabelSmoothing = 0.1 });
 
     void ResumesExactly(string recipe, Func<TrainOptions, TrainOptions> with)
     {

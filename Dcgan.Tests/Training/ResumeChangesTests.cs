@@ -47,6 +47,7 @@ public sealed class ResumeChangesTests
         yield return Case("--ema", "0", "0.999", Fake, o => o with { Ema = 0.999 });
         yield return Case("--lr-schedule", "constant", "linear", Fake, o => o with { LrSchedule = "linear" });
         yield return Case("--label-smoothing", "0", "0.1", Fake, o => o with { LabelSmoothing = 0.1 });
+        yield return Case("--diffaugment", "none", "translation", Fake, o => o with { DiffAugment = "translation" });
         // A part that follows from another change is named by that one: --gp replaces R1's γ, rmsprop has no betas.
         yield return Case("--gp", "0", "10", Fake with { Recipe = "r1" }, o => o with { GpLambda = 10 });
         yield return Case("--optimizer", "adam", "rmsprop", Fake, o => o with { Optimizer = "rmsprop", Beta1 = 0.6 });
