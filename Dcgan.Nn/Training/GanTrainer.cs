@@ -14,6 +14,9 @@
 //     (3) G through the updated D, on the G(z) of the last critic step:  loss_G   score D(G(z))₂
 //         optimizer step on G. D's parameter gradients from (3) are discarded (PyTorch zeroes them next step).
 //     [--ema d] e = d·e + (1 − d)·θ_G: an exponential moving average of G's weights (starts at G's initial weights)
+//   [--diffaugment] every image D sees in (1), (2) and (3) is augmented first (translation, cutout; fresh randomness
+//   each time), and (3)'s gradient goes back through the augmentation to G (Zhao et al. 2020). The scores and losses
+//   are then D's on the augmented images; the snapshots and the quality metric see plain ones.
 //
 // Reusing the last critic step's G(z) in (3) is pytorch/examples' choice (and makes one critic step exactly its
 // loop); the official WGAN code draws fresh noise for G's step instead, which costs one more G forward pass.
