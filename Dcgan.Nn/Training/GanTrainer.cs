@@ -271,7 +271,7 @@ public sealed class GanTrainer : IDisposable
         }
 
         // (1) D on the real batch (augmented, with DiffAugment).
-        var realSeen = Augment(real.View, 't', criticStep - 1, augmenter?.Real);
+        var realSeen = Augment(real.View, 't', criticStep - 1, intoReal: true);
         D.Forward(stream, realSeen, training: true);
         objective.CriticReal(stream, D.Output, s.SubView(ErrDReal, 1), s.SubView(DX, 1), dLogits.View);
         timer?.Op("loss (forward, score, backward)", "loss");
@@ -286,7 +286,7 @@ public sealed class GanTrainer : IDisposable
         rng.Normal(stream, StreamSeed('z'), (criticStep - 1) * noise.Length, noise.View);
         timer?.Op("noise (normal rng)", "rng");
         G.Forward(stream, noise.View, training: true);
-        var fakeSeen = Augment(G.Output, 'u', criticStep - 1, augmenter?.Fake);
+        var fakeSeen = Augment(G.Output, 'u', criticStep - 1, intoReal: false);
         D.Forward(stream, fakeSeen, training: true);
         objective.CriticFake(stream, D.Output, s.SubView(ErrDFake, 1), s.SubView(DGz1, 1), dLogits.View);
         timer?.Op("loss (forward, score, backward)", "loss");
@@ -315,7 +315,7 @@ public sealed class GanTrainer : IDisposable
         var s = scalars.View;
 
         // (3) G through the updated D (and through DiffAugment's transforms, with fresh randomness).
-        var fakeSeen = Augment(G.Output, 'v', StepsTaken, augmenter?.Fake);
+        var fakeSeen = Augment(G.Output, 'v', StepsTaken, intoReal: false);
         D.Forward(stream, fakeSeen, training: true);
         objective.Generator(stream, D.Output, s.SubView(ErrG, 1), s.SubView(DGz2, 1), dLogits.View);
         timer?.Op("loss (forward, score, backward)", "loss");
@@ -358,19 +358,20 @@ public sealed class GanTrainer : IDisposable
     }
 
     /// <summary>
-    /// The images D is to see: <paramref name="images"/> itself without DiffAugment, else their augmentation in
-    /// <paramref name="into"/>, drawn from the uniforms at position step·4B of stream <paramref name="purpose"/> (a function
-    /// of the step count, so a resumed run draws the same).
+    /// The images D is to see: <paramref name="images"/> itself without DiffAugment, else their augmentation (in the
+    /// augmented real or fake batch's buffer), drawn from the uniforms at position step·4B of stream
+    /// <paramref name="purpose"/> (a function of the step count, so a resumed run draws the same).
     /// </summary>
-    ArrayView<float> Augment(ArrayView<float> images, char purpose, long step, MemoryBuffer1D<float, Stride1D.Dense>? into)
+    ArrayView<float> Augment(ArrayView<float> images, char purpose, long step, bool intoReal)
     {
-        if (augmenter is null || into is null)
+        if (augmenter is null)
             return images;
         var u = augmenter.Uniforms.View;
+        var into = (intoReal ? augmenter.Real : augmenter.Fake).View;
         rng.Uniform(stream, StreamSeed(purpose), step * u.Length, u);
-        augmenter.Ops.Forward(stream, augmenter.Shape, images, u, into.View);
+        augmenter.Ops.Forward(stream, augmenter.Shape, images, u, into);
         timer?.Op("DiffAugment (uniforms, translation and cutout)", "augment");
-        return into.View;
+        return into;
     }
 
     /// <summary>DiffAugment's buffers, allocated once: the augmented real and fake batches, one batch's uniforms, G's output gradient.</summary>
