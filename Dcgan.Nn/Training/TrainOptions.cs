@@ -193,15 +193,9 @@ public sealed record TrainOptions
             return Bad("lr_schedule", LrSchedule, string.Join(", ", GanRecipe.LrSchedules));
         if (LabelSmoothing is double ls && !(ls >= 0 && ls < 0.5))
             return Bad("label_smoothing", ls, "a number in [0, 0.5)");
-        if (LabelSmoothing is > 0 && Recipe is not null && GanRecipe.Presets.Contains(Recipe) && ResolveRecipe().Loss != "bce")
-            return Bad("label_smoothing", LabelSmoothing, $"0 with the {ResolveRecipe().Loss} loss (only bce has labels to smooth)");
         if (DiffAugment is not null && DiffAugmentPolicy.Parse(DiffAugment) is null)
             return Bad("diffaugment", DiffAugment,
                 $"none or a comma-separated list of {string.Join(", ", DiffAugmentPolicy.Parts)} (color is not written)");
-        if (DiffAugment is not null && Recipe is not null && GanRecipe.Presets.Contains(Recipe) &&
-            ResolveRecipe() is { Augment.Any: true, Penalty: { } augmentedPenalty })
-            return Bad("diffaugment", DiffAugment,
-                $"none with a gradient penalty ({augmentedPenalty.Kind} is taken on images DiffAugment does not see)");
         if (DNorm is not null && !GanRecipe.DNorms.Contains(DNorm))
             return Bad("d_norm", DNorm, "batch or none");
         if (GpLambda is double gp && !(gp >= 0 && gp <= 1e6))
@@ -214,8 +208,15 @@ public sealed record TrainOptions
             return Bad("spectral_norm", SpectralNorm, "none, d, g or both");
         if (GpLambda is > 0 && R1Gamma is > 0)
             return Bad("gp_lambda/r1_gamma", $"{GpLambda}/{R1Gamma}", "one gradient penalty, not both");
-        if (Recipe is not null && GanRecipe.Presets.Contains(Recipe) && ResolveRecipe() is { Penalty: { } p, DiscriminatorBatchNorm: true })
+        // The options that conflict only in combination, judged on the recipe they resolve to (Recipe is a preset here).
+        var recipe = ResolveRecipe();
+        if (recipe is { Penalty: { } p, DiscriminatorBatchNorm: true })
             return Bad("d_norm", "batch", $"none with a gradient penalty ({p.Kind}: batchnorm mixes the samples a per-sample penalty keeps apart, and has no double backward here)");
+        if (recipe.LabelSmoothing > 0 && recipe.Loss != "bce")
+            return Bad("label_smoothing", LabelSmoothing, $"0 with the {recipe.Loss} loss (only bce has labels to smooth)");
+        if (recipe is { Augment.Any: true, Penalty: { } augmentedPenalty })
+            return Bad("diffaugment", DiffAugment,
+                $"none with a gradient penalty ({augmentedPenalty.Kind} is taken on images DiffAugment does not see)");
         if (Device is null)
             return Bad("device", Device, "auto, cuda[:i], opencl[:i] or cpu");
         if (CheckpointEvery is < 1 || SampleEvery is < 1)
