@@ -39,6 +39,9 @@ public sealed class SpectralNormOps<T> where T : unmanaged, IFloatingPointIeee75
         SpectralNormShape, ArrayView<T>> backward;
     readonly KernelConfig oneGroup;
 
+    /// <summary>MatVec's work-items per group on PoCL (see the constructor).</summary>
+    const int MatVecPoclGroupSize = 4;
+
     public static SpectralNormOps<T> On(ComputeDevice device) => device.Kernels.Get(a => new SpectralNormOps<T>(a));
 
     SpectralNormOps(Accelerator accelerator)
@@ -49,8 +52,13 @@ public sealed class SpectralNormOps<T> where T : unmanaged, IFloatingPointIeee75
         oneGroup = new KernelConfig(1, groupSize);
         matVecTransposed = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, SpectralNormShape,
             ArrayView<T>>(SpectralNormKernels.MatVecTransposed);
-        matVec = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, SpectralNormShape, ArrayView<T>>(
-            SpectralNormKernels.MatVec);
+        // MatVec has one work-item per 8 rows, 32 for D's widest 32px layer: PoCL's per-thread groups of 64 would run
+        // them all on one core, groups of 4 share them out.
+        matVec = PerThreadKernels.IsCpuOpenCl(accelerator)
+            ? accelerator.LoadImplicitlyGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, SpectralNormShape, ArrayView<T>>(
+                SpectralNormKernels.MatVec, MatVecPoclGroupSize)
+            : accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, SpectralNormShape, ArrayView<T>>(
+                SpectralNormKernels.MatVec);
         normalizeGroup = accelerator.LoadKernel<ArrayView<T>, T, ArrayView<T>>(SpectralNormKernels.NormalizeGroup);
         dotGroup = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>>(SpectralNormKernels.DotGroup);
         scale = accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>>(SpectralNormKernels.Scale);
@@ -82,9 +90,9 @@ public sealed class SpectralNormOps<T> where T : unmanaged, IFloatingPointIeee75
         RequireLength(w, shape.Length, nameof(w));
         var (wtu, wv, _, _) = Split(shape, scratch);
         T eps = T.CreateChecked(Eps);
-        matVecTransposed(stream, shape.Cols, w, u, shape, wtu);
+        matVecTransposed(stream, LaneItems(shape.Cols), w, u, shape, wtu);
         normalizeGroup(stream, oneGroup, wtu, eps, v);
-        matVec(stream, shape.Rows, w, v, shape, wv);
+        matVec(stream, LaneItems(shape.Rows), w, v, shape, wv);
         normalizeGroup(stream, oneGroup, wv, eps, u);
         dotGroup(stream, oneGroup, u, wv, sigma);
     }
@@ -99,7 +107,7 @@ public sealed class SpectralNormOps<T> where T : unmanaged, IFloatingPointIeee75
         RequireVectors(shape, u, v, sigma, scratch);
         RequireLength(w, shape.Length, nameof(w));
         var (_, wv, _, _) = Split(shape, scratch);
-        matVec(stream, shape.Rows, w, v, shape, wv);
+        matVec(stream, LaneItems(shape.Rows), w, v, shape, wv);
         dotGroup(stream, oneGroup, u, wv, sigma);
     }
 
@@ -111,7 +119,7 @@ public sealed class SpectralNormOps<T> where T : unmanaged, IFloatingPointIeee75
         RequireLength(w, shape.Length, nameof(w));
         RequireLength(sigma, 1, nameof(sigma));
         RequireLength(wSn, shape.Length, nameof(wSn));
-        scale(stream, shape.Length, w, sigma, wSn);
+        scale(stream, (shape.Length + SpectralNormKernels.ScaleRun - 1) / SpectralNormKernels.ScaleRun, w, sigma, wSn);
     }
 
     /// <summary>
@@ -126,10 +134,13 @@ public sealed class SpectralNormOps<T> where T : unmanaged, IFloatingPointIeee75
         RequireLength(dWsn, shape.Length, nameof(dWsn));
         RequireLength(dW, shape.Length, nameof(dW));
         var (_, _, partials, inner) = Split(shape, scratch);
-        frobeniusPartials(stream, (int)partials.Length, dWsn, wSn, partials);
+        frobeniusPartials(stream, LaneItems((int)partials.Length), dWsn, wSn, partials);
         sumGroup(stream, oneGroup, partials, inner);
-        backward(stream, shape.Length, dWsn, u, v, inner, sigma, shape, dW);
+        backward(stream, shape.Rows * shape.Blocks, dWsn, u, v, inner, sigma, shape, dW);
     }
+
+    /// <summary>Work-items of a kernel that sums SpectralNormKernels.Lanes of its count outputs per work-item.</summary>
+    static int LaneItems(int count) => (count + SpectralNormKernels.Lanes - 1) / SpectralNormKernels.Lanes;
 
     /// <summary>The scratch's four regions (see the file header).</summary>
     static (ArrayView<T> Wtu, ArrayView<T> Wv, ArrayView<T> Partials, ArrayView<T> Inner) Split(
