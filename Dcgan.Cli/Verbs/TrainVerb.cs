@@ -27,7 +27,8 @@ public static class TrainVerb
     static readonly Option<int?> BatchSize = Options.Int("--batch-size", "N",
         $"images per iteration (default {TrainOptions.DefaultBatchSize})", 2, 65536, aliases: "--batchSize");
     static readonly Option<int?> Epochs = Options.Int("--epochs", "N",
-        $"passes over the data set (default {TrainOptions.DefaultEpochs})", 1, aliases: "--niter");
+        $"passes over the data set (default {TrainOptions.DefaultEpochs}; the default recipe, {GanRecipe.DefaultPreset}, " +
+        $"{GanRecipe.DefaultEpochsOf(GanRecipe.DefaultPreset)}: the wall time of {TrainOptions.DefaultEpochs} epochs of dcgan)", 1, aliases: "--niter");
     static readonly Option<int?> Iterations = Options.Int("--iterations", "N",
         "total iterations of the run, counted from 1 across epochs (wins over --epochs)", 1);
     static readonly Option<bool> DryRun = Options.Switch("--dry-run",
@@ -40,7 +41,8 @@ public static class TrainVerb
         "safetensors with pytorch/examples' names); their shapes must match the options");
     static readonly Option<string?> NetD = Options.Text("--netD", "FILE", "the same for the discriminator");
     static readonly Option<string?> Recipe = Options.OneOf("--recipe", "NAME",
-        "tuned (default: dcgan with Adam 8e-4 and an EMA of G, decay 0.999; docs/recipes.md) | dcgan (pytorch/examples: " +
+        "tuned-sn (default: sngan with Adam 8e-4 and an EMA of G, decay 0.999; docs/recipes.md) | tuned (dcgan with " +
+        "Adam 8e-4 and the EMA, the default before) | dcgan (pytorch/examples: " +
         "BCE, Adam 2e-4 β 0.5) | wgan (critic loss, RMSprop 5e-5, weights clipped to ±0.01, 5 critic steps, warm-up) | " +
         "hinge | lsgan (Adam 2e-4 β 0.5) | wgan-gp (critic loss + gradient penalty λ 10, Adam 1e-4 β 0.5/0.9, 5 critic " +
         "steps, no batchnorm in D) | sngan (hinge, spectral norm on D) | r1 (BCE + R1 penalty); the options below " +
@@ -55,7 +57,7 @@ public static class TrainVerb
     static readonly Option<string?> Optimizer = Options.OneOf("--optimizer", "NAME", "adam | rmsprop (both networks)",
         GanRecipe.OptimizerKinds);
     static readonly Option<double?> Lr = Options.Number("--lr", "X",
-        "learning rate of both networks (the preset's: 0.0002, tuned 0.0008, wgan 0.00005, wgan-gp 0.0001)", 0, exclusiveMin: true);
+        "learning rate of both networks (the preset's: 0.0002, tuned and tuned-sn 0.0008, wgan 0.00005, wgan-gp 0.0001)", 0, exclusiveMin: true);
     static readonly Option<double?> LrD = Options.Number("--lr-d", "X", "the critic's learning rate (TTUR)", 0, exclusiveMin: true);
     static readonly Option<double?> LrG = Options.Number("--lr-g", "X", "the generator's learning rate (TTUR)", 0, exclusiveMin: true);
     static readonly Option<double?> Beta1 = Options.Number("--beta1", "X", "Adam's β1 (the preset's: 0.5)", 0, 0.9999);
@@ -74,7 +76,7 @@ public static class TrainVerb
         "none | d | g | both: spectrally normalise that network's convolutions (sngan: d)", GanRecipe.SpectralNorms);
     static readonly Option<double?> Ema = Options.Number("--ema", "D",
         "keep an exponential moving average of G's weights with decay D (e.g. 0.999): the grids show it, and it is saved " +
-        "as netG_ema.safetensors (0: none; tuned: 0.999)", 0, 0.999999);
+        "as netG_ema.safetensors (0: none; tuned and tuned-sn: 0.999)", 0, 0.999999);
     static readonly Option<string?> LrSchedule = Options.OneOf("--lr-schedule", "S",
         "constant (default) | linear | cosine: both learning rates decay to 0 at the run's last iteration (linear: " +
         "(1 - t); cosine: (1 + cos(pi t))/2, t = progress)", GanRecipe.LrSchedules);
@@ -151,7 +153,7 @@ public static class TrainVerb
     {
         string? resume = result.GetValue(Resume);
         var baseOptions = resume is null ? new TrainOptions { Recipe = GanRecipe.DefaultPreset } : TrainingRun.SavedOptions(resume);
-        var options = Parse(result, baseOptions);
+        var options = Parse(result, baseOptions, newRun: resume is null);
         if (resume is not null && options.Out != resume)
             throw new UsageException("dcgan train: --resume continues in its own directory; leave out --out");
         if (resume is not null && (options.NetG ?? options.NetD) is not null && (options.NetG, options.NetD) != (baseOptions.NetG, baseOptions.NetD))
@@ -172,8 +174,11 @@ public static class TrainVerb
         return 0;
     }
 
-    /// <summary>The base options (a new run's defaults or a resumed run's saved ones) with every given option applied.</summary>
-    static TrainOptions Parse(ParseResult r, TrainOptions o)
+    /// <summary>
+    /// The base options (a new run's defaults or a resumed run's saved ones) with every given option applied. A new run
+    /// without --epochs takes its recipe's default length (GanRecipe.DefaultEpochsOf); a resume keeps its own.
+    /// </summary>
+    static TrainOptions Parse(ParseResult r, TrainOptions o, bool newRun)
     {
         string dataset = r.GetValue(Dataset) ?? o.Dataset;
         dataset = PytorchDatasets.GetValueOrDefault(dataset, dataset);
@@ -214,7 +219,7 @@ public static class TrainVerb
             Channels = channels,
             BatchSize = r.GetValue(BatchSize) ?? o.BatchSize,
             // pytorch/examples' --dry-run: one iteration of one epoch (it sets niter to 1 and breaks after the first batch).
-            Epochs = dryRun ? 1 : r.GetValue(Epochs) ?? o.Epochs,
+            Epochs = dryRun ? 1 : r.GetValue(Epochs) ?? (newRun ? GanRecipe.DefaultEpochsOf(r.GetValue(Recipe) ?? o.Recipe) : o.Epochs),
             Iterations = dryRun ? 1 : r.GetValue(Iterations) ?? o.Iterations,
             Nz = r.GetValue(Nz) ?? o.Nz,
             Ngf = r.GetValue(Ngf) ?? o.Ngf,
@@ -264,7 +269,7 @@ public static class TrainVerb
     {
         var result = Program.Root.Parse(["train", .. args]);
         CommandLine.Check(result);
-        return Parse(result, new TrainOptions { Recipe = GanRecipe.DefaultPreset });
+        return Parse(result, new TrainOptions { Recipe = GanRecipe.DefaultPreset }, newRun: true);
     }
 }
 

@@ -43,7 +43,7 @@ public sealed class ReadmePyTorchLoadingTests
             File.WriteAllText(script, ReadmeSnippet());
             int exit = PythonReference.Run($"\"{script}\"", out string output, workingDirectory: work);
             Assert.That(exit, Is.EqualTo(0), output);
-            // The snippet prints G's output shape and D's mean probability on it.
+            // The snippet prints G's output shape and D's mean score on it.
             Assert.That(output, Does.StartWith("torch.Size([64, 1, 32, 32]) "), output);
         }
         finally

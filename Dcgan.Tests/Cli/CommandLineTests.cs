@@ -104,6 +104,18 @@ public sealed class CommandLineTests
             Assert.That(parsed, Is.Not.EqualTo(TrainVerb.ParseForTest()), "the option changes something");
     }
 
+    /// <summary>A new run without --epochs runs its recipe's default length: tuned-sn's 9 fit dcgan's 10 in wall time.</summary>
+    [Test]
+    public void ANewRunWithoutEpochsTakesItsRecipesDefaultLength()
+    {
+        Assert.That(TrainVerb.ParseForTest().Epochs, Is.EqualTo(9), "the default recipe, tuned-sn");
+        Assert.That(TrainVerb.ParseForTest("--recipe", "tuned-sn").Epochs, Is.EqualTo(9));
+        Assert.That(TrainVerb.ParseForTest("--recipe", "dcgan").Epochs, Is.EqualTo(10));
+        Assert.That(TrainVerb.ParseForTest("--recipe", "sngan").Epochs, Is.EqualTo(10));
+        Assert.That(TrainVerb.ParseForTest("--epochs", "10").Epochs, Is.EqualTo(10), "--epochs wins");
+        Assert.That(TrainVerb.ParseForTest("--recipe", "dcgan", "--epochs", "3").Epochs, Is.EqualTo(3));
+    }
+
     /// <summary>Every alias of every verb (eval's --dataroot, classifier's --niter, ...) gives what its option's own name gives.</summary>
     [Test]
     public void EveryAliasOfEveryVerbParsesAsItsOption()

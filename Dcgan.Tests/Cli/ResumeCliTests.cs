@@ -34,7 +34,7 @@ public sealed class ResumeCliTests
     [TestCase("--seed 7", "--seed 7 differs from the run's 1; exact resume needs the run's own values (leave it out)")]
     [TestCase("--batch-size 8 --seed 7 --iterations 4", "--batch-size 8 differs from the run's 4 (and --seed 7 from 1); " +
         "exact resume needs the run's own values (leave them out)")]
-    [TestCase("--recipe wgan-gp", "--recipe wgan-gp differs from the run's tuned;")]
+    [TestCase("--recipe wgan-gp", "--recipe wgan-gp differs from the run's tuned-sn;")]
     [TestCase("--ngf 6", "--ngf 6 differs from the run's 4;")]
     public void AChangeThatBreaksExactResumeIsUsageInOneLine(string change, string message)
     {
@@ -50,7 +50,7 @@ public sealed class ResumeCliTests
     public void AllowedChangesAndTheRunsOwnValuesContinueTheRun()
     {
         var (code, output, err) = Run("train", "--resume", run, "--iterations", "4", "--lr", "0.0001",
-            "--batch-size", "4", "--seed", "1", "--loss", "bce", "--quiet");
+            "--batch-size", "4", "--seed", "1", "--loss", "hinge", "--quiet");
         Assert.That(code, Is.EqualTo(0), err);
         Assert.That(output, Does.Contain("resume:  from iteration 2 of 4"));
         Assert.That(output, Does.Contain("lr 0.0001"));

@@ -45,19 +45,19 @@ public sealed class TrainSampleCliTests
     }
 
     [Test]
-    public void TheDefaultRecipeIsTunedAndRecipeDcganIsPytorchExamples()
+    public void TheDefaultRecipeIsTunedSnAndRecipeDcganIsPytorchExamples()
     {
-        string tuned = Path.Combine(dir, "tuned"), classic = Path.Combine(dir, "dcgan");
-        var (code, output, err) = Run(TinyTrain(tuned, 2));
+        string tunedSn = Path.Combine(dir, "tuned-sn"), classic = Path.Combine(dir, "dcgan");
+        var (code, output, err) = Run(TinyTrain(tunedSn, 2));
         Assert.That(code, Is.EqualTo(0), err);
-        Assert.That(output, Does.Contain("recipe:  tuned: loss bce, 1 critic step(s) per G step, D Adam(lr 0.0008, betas (0.5, 0.999)"));
-        Assert.That(output, Does.Contain("D norm batch, EMA of G's weights (decay 0.999)"));
-        Assert.That(File.Exists(Path.Combine(tuned, "netG_ema.safetensors")), Is.True);
+        Assert.That(output, Does.Contain("recipe:  tuned-sn: loss hinge, 1 critic step(s) per G step, D Adam(lr 0.0008, betas (0.5, 0.999)"));
+        Assert.That(output, Does.Contain("D norm none").And.Contain("spectral norm on D").And.Contain("EMA of G's weights (decay 0.999)"));
+        Assert.That(File.Exists(Path.Combine(tunedSn, "netG_ema.safetensors")), Is.True);
 
         (code, output, err) = Run([.. TinyTrain(classic, 2), "--recipe", "dcgan"]);
         Assert.That(code, Is.EqualTo(0), err);
         Assert.That(output, Does.Contain("recipe:  dcgan: loss bce, 1 critic step(s) per G step, D Adam(lr 0.0002, betas (0.5, 0.999)"));
-        Assert.That(output, Does.Not.Contain("EMA").And.Not.Contain("decayed"));
+        Assert.That(output, Does.Not.Contain("EMA").And.Not.Contain("decayed").And.Not.Contain("spectral"));
         Assert.That(File.Exists(Path.Combine(classic, "netG_ema.safetensors")), Is.False);
     }
 

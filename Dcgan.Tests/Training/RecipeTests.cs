@@ -60,7 +60,7 @@ public sealed class RecipeResolutionTests
     [Test]
     public void TheTunedPresetIsDcganWithAFasterRateAndAnEma()
     {
-        var tuned = new TrainOptions { Recipe = GanRecipe.DefaultPreset }.ResolveRecipe();
+        var tuned = new TrainOptions { Recipe = "tuned" }.ResolveRecipe();
         var adam = new OptimizerSettings.Adam(new(8e-4, 0.5, 0.999, 1e-8));
         Assert.That((tuned.Preset, tuned.OptimizerD, tuned.OptimizerG, tuned.LrSchedule, tuned.EmaDecay),
             Is.EqualTo(("tuned", adam, adam, "constant", (double?)0.999)));
@@ -73,6 +73,23 @@ public sealed class RecipeResolutionTests
         Assert.That((plain.EmaDecay, plain.LrSchedule), Is.EqualTo(((double?)null, "linear")));
         // A run file without a recipe (saved before presets existed) is still dcgan's.
         Assert.That(new TrainOptions().Recipe, Is.EqualTo("dcgan"));
+    }
+
+    [Test]
+    public void TheDefaultPresetIsSnganWithTheTunedRateAndEma()
+    {
+        var tunedSn = new TrainOptions { Recipe = GanRecipe.DefaultPreset }.ResolveRecipe();
+        var adam = new OptimizerSettings.Adam(new(8e-4, 0.5, 0.999, 1e-8));
+        Assert.That((tunedSn.Preset, tunedSn.OptimizerD, tunedSn.OptimizerG, tunedSn.EmaDecay),
+            Is.EqualTo(("tuned-sn", adam, adam, (double?)0.999)));
+        // Nothing else differs from sngan: hinge, spectral norm on D, no batchnorm in D.
+        var sngan = GanRecipe.Named("sngan");
+        Assert.That(tunedSn with { Preset = "sngan", OptimizerD = sngan.OptimizerD, OptimizerG = sngan.OptimizerG, EmaDecay = null },
+            Is.EqualTo(sngan));
+        Assert.That((sngan.Loss, sngan.SpectralNormD, sngan.DiscriminatorBatchNorm), Is.EqualTo(("hinge", true, false)));
+        // The preset is the command line it was measured with.
+        var spelled = new TrainOptions { Recipe = "sngan", LearningRate = 8e-4, Ema = 0.999 }.ResolveRecipe();
+        Assert.That(spelled with { Preset = "tuned-sn" }, Is.EqualTo(tunedSn));
     }
 
     [Test]
