@@ -48,7 +48,7 @@ public sealed class CompareReportTests
             "quality: critic: no quality metric: metrics.csv is absent (--eval-count 0, no classifier for its images, a run from before the metric, or still in its first epoch).",
         }));
         Assert.That(page.QuerySelectorAll("header ul.runs li").Select(li => li.TextContent),
-            Has.Exactly(1).StartsWith("real · done · iteration 3 of 3 · " + Nn.Training.GanRecipe.DefaultPreset + ": loss bce")
+            Has.Exactly(1).StartsWith("real · done · iteration 3 of 3 · tuned: loss bce")
                 .And.Exactly(1).StartsWith("critic · done · iteration 4 of 4 · wgan-gp: loss wgan"));
     }
 
