@@ -1,6 +1,6 @@
 // Host launchers for Conv2d (kernels: Dcgan.Kernels/Conv/Conv2dKernels.cs (version 1) and
 // Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6 and 8; version 7 is 6 plus
-// the 1×1-image case in this file); derivations and the variant ladder: docs/kernels/conv2d.md; measurements:
+// the 1×1-image case in this file; version 9 is 7 with Stride2K4.cs moving the K4 stride-2 layers' data); derivations and the variant ladder: docs/kernels/conv2d.md; measurements:
 // docs/benchmarks.md).
 // x [N,C,H,W], w [OC,C,K,K], y [N,OC,OH,OW], described by one ConvShape.
 // Gradients: Forward overwrites y, BackwardData overwrites dX, BackwardWeight ACCUMULATES into dW.
@@ -9,17 +9,18 @@
 // Production dispatch (Choose): one table by backend, then per-shape rules on PoCL —
 //
 //   backend                              variant   why
-//   OpenCL on a CPU (PoCL)               7         operands packed into 16-wide panels + a GEMM that PoCL
+//   OpenCL on a CPU (PoCL)               9         operands packed into 16-wide panels + a GEMM that PoCL
 //                                                  vectorises across 16-work-item groups: 120–290 GFLOP/s on the
 //                                                  big DCGAN layers, 2–3.5× version 5 (docs/benchmarks.md); the
-//                                                  convs to a 1×1 image as plain GEMMs on the tensors (IsDense)
+//                                                  convs to a 1×1 image as plain GEMMs on the tensors (IsDense);
+//                                                  the K4 stride-2 layers' im2col and col2im one element per
+//                                                  work-item, vectorised (Stride2K4: 2–3× version 7's at batch 16)
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles, chosen by GPU practice; timed
 //                                                  on one H200 (docs/benchmarks.md, the first CUDA run): 1.8–3
 //                                                  TFLOP/s on the big layers, within 20% of versions 6 and 7 there.
 //                                                  Version 8 (2D block tiles, 8×8 outputs per thread: the CUDA
 //                                                  SGEMM way) is meant to replace it here but has not been timed
 //                                                  on a GPU yet, so CUDA stays on 3 until it is
-//   (PoCL: one-channel input gradients → 2; the rule and its numbers are in Choose)
 //   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and the fast variants'
 //                                                  extra launches and workspace only cost there
 // Dcgan.Tests/Kernels/ConvDispatchTests.cs asserts the outcome, layer by layer and pass by pass, for the default run's
@@ -56,6 +57,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "packed 16-wide panels + panel GEMM vectorised across 16-work-item groups",
         "v6, with convs to a 1x1 image (K = H = W, no padding) as plain panel GEMMs on the tensors (no im2col/col2im)",
         "im2col + CUDA-style 2D-blocktiled GEMM (64x64 blocks in shared memory, 8x8 outputs per thread)",
+        "v7, with the K4 stride-2 layers' im2col and col2im as one-element-per-work-item kernels PoCL vectorises (Stride2K4)",
     ];
 
     /// <summary>Floats version 5 adds to the row stride of the staged matrix (col, colGrad, colT).</summary>
@@ -176,33 +178,24 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     static int Choose(Accelerator accelerator) => accelerator switch
     {
         CPUAccelerator => 1,
-        CLAccelerator cl when cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU => 7,
+        CLAccelerator cl when cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_CPU => 9,
         _ => 3,
     };
 
     /// <summary>
-    /// The variant production launches use for this pass and shape: the backend's (table in the header), except on
-    /// PoCL, where one per-shape rule applies (the only place it is written down). Median ms, `dcgan bench kernels
-    /// --runs 10` on the 2-vCPU EPYC, PoCL 3.1, batch 64, 2026-11-27, after the per-thread kernels got groups of
-    /// 64 (Devices/PerThreadKernels.cs):
-    /// Input gradient with C·K² &lt; 32 (one input channel) → 2: the 16-row colGrad leaves version 6's col2im
-    /// and GEMM little to do: 32px D1 v2 1.51 / v6 5.47, G4 v2 1.37 / v6 2.53. (C·K² = 48, three channels:
-    /// 64px D1 v2 16.1 / v6 11.0, G5 17.9 / 12.7, so 7.)
-    /// Everything else runs 7, which is 6 except for the convs to a 1×1 image (IsDense), where it beats both 6 and
-    /// the naive kernel an earlier rule picked for D's last layer: 32px D4 forward v1 0.75 / v6 3.96 / v7 0.45,
-    /// input gradient 2.55 / 0.99 / 0.38, weight gradient 0.43 / 1.28 / 0.39 (64px D5: 0.82 / 2.95 / 1.22, the one
-    /// shape where 1 would still win, by 0.4 ms); G's first layer 32px forward (conv input gradient) v6 2.14 / v7
-    /// 1.14, weight gradient 1.98 / 1.28. Thin forward passes: 32px D1 v2 3.19 / v6 0.55.
+    /// The variant production launches use for this pass and shape: the backend's (table in the header), or the
+    /// override. On PoCL that is 9 for every shape and pass. Two rules it replaced, with the numbers that retired them
+    /// (`dcgan bench kernels --variant 2,9`, 2-vCPU EPYC, PoCL 3.1, 2026-12-05, median ms):
+    /// - One-channel input gradients (C·K² &lt; 32) went to version 2, whose 16-row colGrad left version 6's col2im and
+    ///   GEMM little to do (batch 64, 2026-11-27: 32px D1 v2 1.51 / v6 5.47, G4 1.37 / 2.53). With the Stride2K4
+    ///   col2im, 9 wins there too: 32px D1 v2 1.68 / v9 1.30, G4 3.22 / 1.63; at batch 16 D1 0.80 / 0.38, G4 (its
+    ///   forward) 0.65 / 0.33; 64px D1 19.0 / 13.0, G5 19.2 / 11.4.
+    /// - D's last layer went to the naive kernel before version 7 made the convs to a 1×1 image (IsDense) plain GEMMs:
+    ///   32px D4 forward v1 0.75 / v6 3.96 / v7 0.45, input gradient 2.55 / 0.99 / 0.38, weight gradient 0.43 / 1.28
+    ///   / 0.39 (64px D5: 0.82 / 2.95 / 1.22, the one shape where 1 would still win, by 0.4 ms); G's first layer 32px
+    ///   forward (conv input gradient) v6 2.14 / v7 1.14, weight gradient 1.98 / 1.28.
     /// </summary>
-    public int Choose(ConvPass pass, ConvShape shape)
-    {
-        if (VariantOverride is int forced)
-            return forced;
-        if (defaultVariant != 7)
-            return defaultVariant;
-        int ckk = shape.C * shape.K * shape.K;
-        return pass == ConvPass.BackwardData && ckk < 32 ? 2 : defaultVariant;
-    }
+    public int Choose(ConvPass pass, ConvShape shape) => VariantOverride ?? defaultVariant;
 
     /// <summary>y = conv2d(x, w). Overwrites y.</summary>
     public void Forward(AcceleratorStream stream, ConvShape shape, ArrayView<T> x, ArrayView<T> w, ArrayView<T> y) =>
@@ -240,14 +233,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             naiveForward.Value(stream, (int)shape.OutputLength, x, w, shape, y);
             return;
         }
-        if (variant == 7 && IsDense(shape))
+        if (variant is 7 or 9 && IsDense(shape))
         {
             DenseForward(stream, shape, x, w, y);
             return;
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant is 6 or 7)
+        if (variant is 6 or 7 or 9)
         {
             // Workspace: [packed w | im2col panels of one chunk]; w is packed once for all chunks.
             int chunk6 = ChunkSamples(shape, (long)PanelLength(ckk) * p, maxChunkSamples, PanelForwardWorkspace);
@@ -261,7 +254,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                 var g = Conv2dForwardVariants.PanelGemm(shape, cn);
                 var bp = ws6.SubView(ap.Length, g.PackedBLength);
                 var xc = x.SubView(n0 * xSample, cn * xSample);
-                if (Stride2K4Applies(shape))
+                if (variant == 9 && Stride2K4Applies(shape))
                 {
                     int rows = stride2K4Group / Stride2K4.Taps;
                     stride2K4PixelLanes.Value(stream, new KernelConfig(new Index2D(g.ColTiles, g.Kp / rows),
@@ -305,14 +298,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             naiveBackwardData.Value(stream, (int)shape.InputLength, dY, w, shape, dX);
             return;
         }
-        if (variant == 7 && IsDense(shape))
+        if (variant is 7 or 9 && IsDense(shape))
         {
             DenseBackwardData(stream, shape, dY, w, dX);
             return;
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant is 6 or 7)
+        if (variant is 6 or 7 or 9)
         {
             // Workspace: [packed Wᵀ | dY panels of one chunk | colGrad of one chunk]; Wᵀ is packed once. colGrad's
             // rows are PaddedStride(cn·P) apart (at most RowPad more than cn·P).
@@ -333,7 +326,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                 Pack(stream, dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p),
                     Conv2dBackwardDataVariants.PackOutputGrad(shape, g), bp);
                 PanelGemm(stream, ap, bp, colGrad, g);
-                if (Stride2K4Applies(shape))
+                if (variant == 9 && Stride2K4Applies(shape))
                 {
                     int gw = Stride2K4.Col2imGroupWidth(shape, stride2K4Group), gh = Stride2K4.Col2imGroupHeight(shape, stride2K4Group);
                     stride2K4Col2im.Value(stream, new KernelConfig(new Index2D(cn * shape.C * (shape.W / gw), shape.H / gh),
@@ -370,14 +363,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             naiveBackwardWeight.Value(stream, (int)shape.WeightLength, x, dY, shape, dW);
             return;
         }
-        if (variant == 7 && IsDense(shape))
+        if (variant is 7 or 9 && IsDense(shape))
         {
             DenseBackwardWeight(stream, shape, x, dY, dW);
             return;
         }
         int p = shape.OH * shape.OW, ckk = shape.C * shape.K * shape.K;
         long xSample = (long)shape.C * shape.H * shape.W;
-        if (variant is 6 or 7)
+        if (variant is 6 or 7 or 9)
         {
             // Workspace: [dY panels | colT panels] of one chunk; chunks add onto dW in sample order.
             int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + PanelLength(ckk)) * p, maxChunkSamples,
@@ -393,7 +386,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                 Pack(stream, dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p),
                     Conv2dBackwardWeightVariants.PackOutputGrad(shape, g), ap);
                 var xc = x.SubView(n0 * xSample, cn * xSample);
-                if (Stride2K4Applies(shape))
+                if (variant == 9 && Stride2K4Applies(shape))
                 {
                     int rows = stride2K4Group / Stride2K4.Taps;
                     stride2K4TapLanes.Value(stream, new KernelConfig(new Index2D(shape.C, g.Kp / rows),
