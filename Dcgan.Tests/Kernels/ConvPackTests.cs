@@ -1,7 +1,8 @@
 // The block packers of conv versions 6 and 7 (ConvGemm.PanelPack.g.cs) against the row packer they stand in for
 // (ConvGemm.PackPanels): bitwise the same packed panels, on the operands the conv passes pack (w, wᵀ, dY with and
 // without sample panels; partial panels and k blocks, zero-filled), and ConvGemm.PackBlockKind's choice for each,
-// including the shapes it must leave to PackPanels (blocks that would cross a sample, no unit stride).
+// including the shapes it must leave to PackPanels (blocks that would cross a sample, no unit stride); and version 9's
+// PackLanes (one element per work-item) against PackPanels on the same cases.
 using Dcgan.Kernels.Conv;
 using Dcgan.Nn.Tensors;
 using ILGPU;
@@ -83,6 +84,42 @@ public abstract class ConvPackTests : BackendTest
         Assert.That(actual.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)));
         // And the packed panels hold the source: the first lane of the first panel is element (0, 0).
         Assert.That(expected[0], Is.EqualTo(host[0]));
+    }
+
+    /// <summary>
+    /// Version 9's PackLanes against PackPanels on every case (its panel splits are powers of two or absent), with
+    /// groups of (16, rows) as Conv2dOps launches them: 16 rows where the device allows 256 threads, else 1.
+    /// </summary>
+    [TestCaseSource(nameof(Cases))]
+    public void LanePackerCopiesWhatThePanelPackerCopies(int sourceLength, PackShape shape, PackKind kind)
+    {
+        var split = PackSplit.Of(shape);
+        Assert.That(split, Is.Not.Null, "every case's panels are powers of two or absent");
+        var a = Device.Accelerator;
+        var random = new Random(9);
+        var host = Enumerable.Range(0, sourceLength).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        using var src = DeviceTensor<float>.FromHost(a, host, sourceLength);
+        using var rows = new DeviceTensor<float>(a, (int)shape.Length);
+        using var lanes = new DeviceTensor<float>(a, (int)shape.Length);
+        rows.View.MemSetToZero();
+        lanes.View.CopyFromCPU(Enumerable.Repeat(float.NaN, (int)shape.Length).ToArray());   // every element must be written
+        var byRow = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, PackShape, ArrayView<float>>(ConvGemm.PackPanels);
+        var byLane = a.LoadStreamKernel<ArrayView<float>, PackShape, PackSplit, ArrayView<float>>(ConvGemm.PackLanes);
+        int groupRows = a.MaxNumThreadsPerGroup >= 256 ? 16 : 1;
+        byRow((int)(shape.Length / ConvGemm.PanelLanes), src.View, shape, rows.View);
+        byLane(new KernelConfig(new Index2D((int)(shape.Length / ((long)shape.Kp * ConvGemm.PanelLanes)), shape.Kp / groupRows),
+            new Index2D(ConvGemm.PanelLanes, groupRows)), src.View, shape, split!.Value, lanes.View);
+        a.Synchronize();
+        Assert.That(lanes.View.GetAsArray().Select(BitConverter.SingleToInt32Bits),
+            Is.EqualTo(rows.View.GetAsArray().Select(BitConverter.SingleToInt32Bits)));
+    }
+
+    [Test]
+    public void PanelSplitsAreShiftsOnlyForPowersOfTwo()
+    {
+        Assert.That(PackSplit.Of(new PackShape(48, 32, 32, 1, iPanel: 16, 512, 16, int.MaxValue, 0)),
+            Is.EqualTo(new PackSplit(4, 15, 31, int.MaxValue)));
+        Assert.That(PackSplit.Of(new PackShape(48, 32, 32, 1, iPanel: 36, 512, 36, int.MaxValue, 0)), Is.Null, "P = 6×6");
     }
 }
 
