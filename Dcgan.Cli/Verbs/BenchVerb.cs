@@ -35,6 +35,10 @@ public static class BenchVerb
     static readonly Option<bool> NoProfile = Options.Switch("--no-profile", "skip the per-op profiling pass");
     static readonly Option<int?> ConvVariant = Options.Int("--conv-variant", "N",
         "run every conv pass with variant N instead of the dispatch table", 1, Dcgan.Nn.Ops.Conv2dOps<float>.VariantCount);
+    static readonly Option<int?> PairedVariant = Options.Int("--paired-variant", "N",
+        "also time iterations with every conv pass on variant N, alternating with the others in this process: prints " +
+        "the per-round ratio, which the machine's speed swings between runs do not reach", 1,
+        Dcgan.Nn.Ops.Conv2dOps<float>.VariantCount);
     static readonly Option<string?> Recipe = Options.OneOf("--recipe", "NAME",
         "time that recipe's iteration (its critic steps, then G's step; no warm-up); images/s counts real images",
         Dcgan.Nn.Training.GanRecipe.Presets, "dcgan",
@@ -64,7 +68,7 @@ public static class BenchVerb
             allocated per iteration (must be ~0), device memory held, and a per-op breakdown from a separate profiling
             pass (a stream synchronize after every layer pass and op).
             """).With(StepDevice, BatchSize, ImageSize, Channels, Nz, Ngf, Ndf, Iterations, Warmup, NoProfile, ConvVariant,
-            Recipe, StepJson);
+            PairedVariant, Recipe, StepJson);
         step.SetAction(result => Step(result, result.InvocationConfiguration.Output));
         return Verb.Group("bench", "kernels|step [options]", "time the kernels or whole training iterations", kernels, step);
     }
@@ -155,7 +159,8 @@ public static class BenchVerb
             Warmup: result.Value(Warmup),
             Profile: !result.GetValue(NoProfile),
             ConvVariant: result.GetValue(ConvVariant),
-            Recipe: result.Value(Recipe));
+            Recipe: result.Value(Recipe),
+            PairedVariant: result.GetValue(PairedVariant));
         string? json = result.GetValue(StepJson);
         try
         {
@@ -173,6 +178,8 @@ public static class BenchVerb
         stdout.WriteLine($"bench step on {device.Describe()}; ILGPU {ilgpu}; commit {commit}");
         if (options.ConvVariant is int cv)
             stdout.WriteLine($"conv variant forced to {cv} ({Dcgan.Nn.Ops.Conv2dOps<float>.VariantNames[cv - 1]})");
+        if (options.PairedVariant is int pv)
+            stdout.WriteLine($"paired with conv variant {pv} ({Dcgan.Nn.Ops.Conv2dOps<float>.VariantNames[pv - 1]}), alternating iteration by iteration");
         stdout.WriteLine($"{options.ImageSize}x{options.ImageSize}x{options.Channels}, batch {options.BatchSize}, " +
             $"nz {options.Nz}, ngf {options.Ngf}, ndf {options.Ndf}; {options.Warmup} warm-up + {options.Iterations} timed iterations");
         StepBenchResult r;
@@ -191,6 +198,10 @@ public static class BenchVerb
         stdout.WriteLine(r.UsefulGflopPerIteration is double useful
             ? $"useful work              {useful:F3} GFLOP/iteration (conv passes), {r.UsefulGflops:F1} GFLOP/s, {r.PercentOfPeak:F0}% of the FP32 peak {r.PeakGflops:F1} GFLOP/s ({r.PeakSource})"
             : $"useful work              not counted for a recipe with a gradient penalty (FP32 peak {r.PeakGflops:F1} GFLOP/s)");
+        if (r.PairedMsPerIteration is { } paired)
+            stdout.WriteLine($"paired with variant {r.PairedVariant}    median {StepBench.Median(paired):F1} ms (all: " +
+                $"{string.Join(", ", paired.Select(t => t.ToString("F1")))}); per round variant {r.PairedVariant} / this: " +
+                $"median {r.PairedRatioMedian:F3}, faster in {r.PairedFasterRounds} of {paired.Length} rounds");
         stdout.WriteLine($"losses (last)            D {r.LossD:F4}  G {r.LossG:F4}");
         stdout.WriteLine($"device memory            {r.DeviceMemoryBytes / (1024.0 * 1024.0):F1} MiB ({r.DeviceMemoryNote})");
         stdout.WriteLine($"managed bytes/iteration  {r.ManagedBytesPerIteration:F0} (this thread), {r.ManagedBytesPerIterationAllThreads:F0} (all threads)");
@@ -230,6 +241,9 @@ public static class BenchVerb
                     calls_per_iteration = k.CallsPerIteration }),
                 ["per_op_method"] = r.PerOpMethod,
                 ["conv_variant"] = options.ConvVariant,
+                ["paired_variant"] = r.PairedVariant,
+                ["paired_ms_per_iteration"] = r.PairedMsPerIteration,
+                ["paired_ratio_median"] = r.PairedRatioMedian,
             };
             File.WriteAllText(json, JsonSerializer.Serialize(doc, new JsonSerializerOptions
             {

@@ -8,6 +8,10 @@
 //      images/s = batch / median. Managed bytes allocated over the timed Steps / iterations (must be ~0).
 //   Useful work: the FLOPs of the conv passes the recipe's iteration runs (UsefulFlops), over the median time, and
 //   that against the device's FP32 peak (KernelBench.Peak: the multiply-add probe on CPUs, run here once).
+//   With PairedVariant N, step 3 times two iterations per round in one process, one with the dispatch (or
+//   ConvVariant) and one with every conv pass forced to variant N, their order alternating round by round: the
+//   per-round ratio cancels the machine's speed swings between and within runs (PoCL on a shared 2-vCPU machine
+//   swings 1.5× within minutes), which separate runs cannot. Both variants are validated and warmed up first.
 //   4. Profile (a separate pass, after timing): StepProfiler runs the trainer's own iterations with its profiling
 //      seam set, synchronizing the stream after every layer pass and every other op, and sums wall time per op.
 //      Synchronizing costs a little per op, so the profiled total is reported next to the unprofiled median.
@@ -28,7 +32,7 @@ namespace Dcgan.Nn.Bench;
 public sealed record StepBenchOptions(
     int BatchSize = 64, int ImageSize = 64, int Channels = 3, int Nz = 100, int Ngf = 64, int Ndf = 64,
     int Iterations = 5, int Warmup = 2, bool Profile = true, ulong Seed = 1, int? ConvVariant = null,
-    string Recipe = "dcgan");
+    string Recipe = "dcgan", int? PairedVariant = null);
 
 /// <summary>
 /// One row of the per-op breakdown: wall ms per iteration (sum over its calls), calls per iteration, and for a conv
@@ -46,8 +50,17 @@ public sealed record StepBenchResult(
     float LossD, float LossG, long DeviceMemoryBytes, string DeviceMemoryNote, double ManagedBytesPerIteration,
     double ManagedBytesPerIterationAllThreads, double ProfiledMsPerIteration, IReadOnlyList<StepOpTime> PerOp,
     IReadOnlyList<StepOpTime> PerKind, string PerOpMethod, double? UsefulGflopPerIteration = null,
-    double PeakGflops = double.NaN, string PeakSource = "")
+    double PeakGflops = double.NaN, string PeakSource = "", int? PairedVariant = null,
+    double[]? PairedMsPerIteration = null)
 {
+    /// <summary>Median over the rounds of (paired variant's ms) / (this run's ms): below 1, the paired variant is faster.</summary>
+    public double? PairedRatioMedian => PairedMsPerIteration is { } paired
+        ? StepBench.Median(paired.Select((t, i) => t / MsPerIteration[i]).ToArray())
+        : null;
+
+    /// <summary>Rounds in which the paired variant's iteration was the faster one.</summary>
+    public int? PairedFasterRounds => PairedMsPerIteration?.Where((t, i) => t < MsPerIteration[i]).Count();
+
     /// <summary>Useful GFLOP/s: the conv passes' work over the median iteration; null where not counted (penalties).</summary>
     public double? UsefulGflops => UsefulGflopPerIteration / (MsPerIterationMedian / 1e3);
 
@@ -67,7 +80,7 @@ public static class StepBench
         conv.VariantOverride = o.ConvVariant;
         try
         {
-            return Run(device, o, config, log);
+            return Run(device, o, config, conv, log);
         }
         finally
         {
@@ -75,7 +88,8 @@ public static class StepBench
         }
     }
 
-    static StepBenchResult Run(ComputeDevice device, StepBenchOptions o, ModelConfig config, Action<string>? log)
+    static StepBenchResult Run(ComputeDevice device, StepBenchOptions o, ModelConfig config, Conv2dOps<float> conv,
+        Action<string>? log)
     {
         var recipe = GanRecipe.Named(o.Recipe) with { CriticWarmup = false };
         using var trainer = new GanTrainer(device, config, o.BatchSize, recipe, o.Seed);
@@ -95,28 +109,57 @@ public static class StepBench
                 $"non-finite flag {first.NonFinite}); refusing to time it");
         log?.Invoke($"validated: first step finite (loss_D {first.LossD:F4}, loss_G {first.LossG:F4}), " +
             $"{clock.Elapsed.TotalSeconds:F1} s including kernel compilation");
+        if (o.PairedVariant is int pairedVariant)
+        {
+            conv.VariantOverride = pairedVariant;
+            var pairedFirst = Iteration(trainer, realBatch);
+            conv.VariantOverride = o.ConvVariant;
+            if (pairedFirst.NonFinite || !float.IsFinite(pairedFirst.LossD) || !float.IsFinite(pairedFirst.LossG))
+                throw new InvalidOperationException(
+                    $"bench step: a training step with conv variant {pairedVariant} is not finite (loss_D {pairedFirst.LossD}, " +
+                    $"loss_G {pairedFirst.LossG}); refusing to time it");
+            log?.Invoke($"validated: a step with conv variant {pairedVariant} is finite too");
+        }
 
-        // 2. Warm up.
+        // 2. Warm up (both variants when paired).
         for (int i = 0; i < o.Warmup; i++)
+        {
             Iteration(trainer, realBatch);
+            if (o.PairedVariant is int v)
+            {
+                conv.VariantOverride = v;
+                Iteration(trainer, realBatch);
+                conv.VariantOverride = o.ConvVariant;
+            }
+        }
 
         // 3. Time. Nothing but Step inside the loop, so the allocation counters see Step alone.
         var times = new double[o.Iterations];
+        double[]? pairedTimes = o.PairedVariant is null ? null : new double[o.Iterations];
         IterationStats last = default;
         long threadBefore = GC.GetAllocatedBytesForCurrentThread();
         long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < o.Iterations; i++)
         {
+            // Paired rounds alternate which variant goes first (a lone run is always "first").
+            bool pairedFirst = pairedTimes is not null && i % 2 == 1;
+            if (pairedFirst)
+                pairedTimes![i] = PairedIteration(trainer, realBatch, conv, o);
             long t0 = Stopwatch.GetTimestamp();
             last = Iteration(trainer, realBatch);
             times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            if (pairedTimes is not null && !pairedFirst)
+                pairedTimes[i] = PairedIteration(trainer, realBatch, conv, o);
         }
         long threadBytes = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
         long totalBytes = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
         if (last.NonFinite || !float.IsFinite(last.LossD) || !float.IsFinite(last.LossG))
             throw new InvalidOperationException($"bench step: a timed step went non-finite (loss_D {last.LossD}, loss_G {last.LossG})");
         double median = Median(times);
-        log?.Invoke($"timed {o.Iterations} steps: median {median:F1} ms, {imagesPerIteration / (median / 1e3):F1} images/s");
+        log?.Invoke($"timed {o.Iterations} steps: median {median:F1} ms, {imagesPerIteration / (median / 1e3):F1} images/s" +
+            (pairedTimes is null ? "" : $"; paired with conv variant {o.PairedVariant}: median {Median(pairedTimes):F1} ms"));
+        // The timed steps' allocations were counted over the paired iterations too, which run the same code.
+        int timedIterations = o.Iterations * (pairedTimes is null ? 1 : 2);
 
         // 4. Profile.
         IReadOnlyList<StepOpTime> perOp = [], perKind = [];
@@ -134,10 +177,24 @@ public static class StepBench
             DeviceMemoryBytes(device, trainer),
             "sum of the buffers held by the trainer, both models (parameters, gradients, optimizer state, every layer's " +
             "output and input gradient, batchnorm statistics) and the conv workspace",
-            (double)threadBytes / o.Iterations, (double)totalBytes / o.Iterations, profiled, perOp, perKind,
+            (double)threadBytes / timedIterations, (double)totalBytes / timedIterations, profiled, perOp, perKind,
             "separate pass after timing: the trainer's own iterations with a stream synchronize after each layer " +
             "pass and each other op (its profiling seam); wall ms per iteration summed over calls",
-            UsefulFlops(config, o.BatchSize, recipe) / 1e9, peak.Gflops, peak.Source);
+            UsefulFlops(config, o.BatchSize, recipe) / 1e9, peak.Gflops, peak.Source, o.PairedVariant, pairedTimes);
+    }
+
+    /// <summary>One timed iteration with every conv pass forced to the paired variant; the override is restored after.</summary>
+    static double PairedIteration(GanTrainer trainer, float[] realBatch, Conv2dOps<float> conv, StepBenchOptions o)
+    {
+        conv.VariantOverride = o.PairedVariant;
+        long t0 = Stopwatch.GetTimestamp();
+        var stats = Iteration(trainer, realBatch);
+        double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        conv.VariantOverride = o.ConvVariant;
+        if (stats.NonFinite || !float.IsFinite(stats.LossD) || !float.IsFinite(stats.LossG))
+            throw new InvalidOperationException(
+                $"bench step: a timed step with conv variant {o.PairedVariant} went non-finite (loss_D {stats.LossD}, loss_G {stats.LossG})");
+        return ms;
     }
 
     /// <summary>
@@ -202,7 +259,7 @@ public static class StepBench
         return floats * sizeof(float);
     }
 
-    internal static double Median(IReadOnlyList<double> values)
+    public static double Median(IReadOnlyList<double> values)
     {
         var sorted = values.Order().ToArray();
         int m = sorted.Length / 2;

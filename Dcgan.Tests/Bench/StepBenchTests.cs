@@ -44,6 +44,24 @@ public abstract class StepBenchTests : BackendTest
     }
 
     [Test]
+    public void APairedVariantIsTimedRoundByRoundAndTheOverrideRestored()
+    {
+        var conv = Conv2dOps<float>.On(Device);
+        var r = StepBench.Run(Device, new StepBenchOptions(BatchSize: Batch, ImageSize: 16, Channels: 1, Nz: 8, Ngf: 4,
+            Ndf: 4, Iterations: 4, Warmup: 1, Profile: false, PairedVariant: 1));
+        Assert.That(r.PairedVariant, Is.EqualTo(1));
+        Assert.That(r.PairedMsPerIteration, Has.Length.EqualTo(4).And.All.GreaterThan(0));
+        var ratios = r.PairedMsPerIteration!.Select((t, i) => t / r.MsPerIteration[i]).Order().ToArray();
+        Assert.That(r.PairedRatioMedian, Is.EqualTo((ratios[1] + ratios[2]) / 2).Within(1e-12));
+        Assert.That(r.PairedFasterRounds, Is.EqualTo(r.PairedMsPerIteration!.Where((t, i) => t < r.MsPerIteration[i]).Count()));
+        Assert.That(conv.VariantOverride, Is.Null, "the paired variant's override must not outlive the bench");
+        var unpaired = StepBench.Run(Device, new StepBenchOptions(BatchSize: Batch, ImageSize: 16, Channels: 1, Nz: 8, Ngf: 4,
+            Ndf: 4, Iterations: 2, Warmup: 0, Profile: false));
+        Assert.That(unpaired.PairedMsPerIteration, Is.Null);
+        Assert.That(unpaired.PairedRatioMedian, Is.Null);
+    }
+
+    [Test]
     public void BenchReportsFiniteTimesBreakdownAndNoSteadyStateAllocation()
     {
         var r = StepBench.Run(Device, new StepBenchOptions(BatchSize: Batch, ImageSize: 16, Channels: 1, Nz: 8, Ngf: 4,
