@@ -59,6 +59,8 @@ public sealed class Conv2dCase(int n, int c, int h, int w, int oc, int k, int st
         new Conv2dCase(2, 2, 7, 6, oc: 3, k: 5, stride: 2, pad: 2, note: "uneven"),
         new Conv2dCase(2, 3, 7, 7, oc: 2, k: 4, stride: 2, pad: 1, note: "odd input"),
         new Conv2dCase(2, 3, 6, 6, oc: 5, k: 4, stride: 2, pad: 1, note: "D halving 6->3"),
+        // Power-of-two outputs: PoCL's version 9 moves this shape's data with its Stride2K4 kernels.
+        new Conv2dCase(2, 3, 8, 8, oc: 5, k: 4, stride: 2, pad: 1, note: "D halving 8->4"),
         new Conv2dCase(2, 5, 4, 4, oc: 1, k: 4, stride: 1, pad: 0, note: "D last 4->1"),
     ];
 }
@@ -115,6 +117,7 @@ public sealed class ConvTranspose2dCase(int n, int inC, int h, int w, int outC, 
     [
         new ConvTranspose2dCase(2, 5, 1, 1, outC: 3, k: 4, stride: 1, pad: 0, note: "G first 1->4"),
         new ConvTranspose2dCase(2, 5, 3, 3, outC: 3, k: 4, stride: 2, pad: 1, note: "G doubling 3->6"),
+        new ConvTranspose2dCase(2, 5, 4, 4, outC: 3, k: 4, stride: 2, pad: 1, note: "G doubling 4->8"),
         new ConvTranspose2dCase(2, 3, 5, 7, outC: 5, k: 3, stride: 1, pad: 1),
         new ConvTranspose2dCase(2, 3, 3, 4, outC: 2, k: 3, stride: 2, pad: 0),
         new ConvTranspose2dCase(2, 3, 4, 3, outC: 2, k: 5, stride: 2, pad: 2),
