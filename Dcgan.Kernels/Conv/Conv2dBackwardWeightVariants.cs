@@ -184,6 +184,19 @@ public static class Conv2dBackwardWeightVariants
             accumulate: true);
     }
 
+    /// <summary>Version 9's staged chunk: as PanelGemm, C = a staging matrix [OC, C·K²] with rows cRow apart, overwritten.</summary>
+    public static PanelGemmShape PanelGemm(ConvShape s, int cn, int cRow) =>
+        PanelGemmShape.Create(m: s.OC, n: s.C * s.K * s.K, k: cn * s.OH * s.OW, cRow: cRow, cBatch: 0, panel: int.MaxValue,
+            accumulate: false);
+
+    /// <summary>Version 9: dW[oc, j] += stage[oc, j] (i = (j, oc); rows stageRow and dwRow apart). Accumulates.</summary>
+    public static void AddRows<T>(Index2D i, ArrayView<T> stage, int stageRow, ArrayView<T> dW, int dwRow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int o = i.Y * dwRow + i.X;
+        dW[o] = dW[o] + stage[i.Y * stageRow + i.X];
+    }
+
     /// <summary>Version 6's packing of A = the chunk of dY ([cn, OC, P]; i = oc, k = (nl, p)).</summary>
     public static PackShape PackOutputGrad(ConvShape s, PanelGemmShape g)
     {

@@ -104,6 +104,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ConvShape, int, int, int, int, ArrayView<T>>> stride2K4TapLanes;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ConvShape, int, ArrayView<T>>> stride2K4Col2im;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, PackShape, PackSplit, ArrayView<T>>> packLanes;
+    readonly Lazy<Action<AcceleratorStream, Index2D, ArrayView<T>, int, ArrayView<T>, int>> addRows;
     /// <summary>Threads per group the Stride2K4 kernels use at most (256, or the device's limit where lower).</summary>
     readonly int stride2K4Group;
     MemoryBuffer1D<T, Stride1D.Dense>? workspace;
@@ -173,6 +174,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         stride2K4TapLanes = new(() => accelerator.LoadKernel<ArrayView<T>, ConvShape, int, int, int, int, ArrayView<T>>(
             Stride2K4.TapLanes));
         stride2K4Col2im = new(() => accelerator.LoadKernel<ArrayView<T>, ConvShape, int, ArrayView<T>>(Stride2K4.Col2im));
+        addRows = new(() => accelerator.LoadPerThreadKernel<Index2D, ArrayView<T>, int, ArrayView<T>, int>(
+            Conv2dBackwardWeightVariants.AddRows));
         packLanes = new(() => accelerator.LoadKernel<ArrayView<T>, PackShape, PackSplit, ArrayView<T>>(ConvGemm.PackLanes));
     }
 
@@ -378,11 +381,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + PanelLength(ckk)) * p, maxChunkSamples,
                 PanelBackwardWeightWorkspace);
             var g0 = Conv2dBackwardWeightVariants.PanelGemm(shape, chunk6);
-            var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength);
+            bool staged = variant == 9 && StagesWeightGradient(shape);
+            int staging = PaddedStride(ckk);
+            var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength + (staged ? (long)shape.OC * staging : 0));
             for (int n0 = 0; n0 < shape.N; n0 += chunk6)
             {
                 int cn = Math.Min(chunk6, shape.N - n0);
-                var g = Conv2dBackwardWeightVariants.PanelGemm(shape, cn);
+                var g = staged ? Conv2dBackwardWeightVariants.PanelGemm(shape, cn, staging)
+                    : Conv2dBackwardWeightVariants.PanelGemm(shape, cn);
                 var ap = ws6.SubView(0, g.PackedALength);
                 var bp = ws6.SubView(ap.Length, g.PackedBLength);
                 Pack(stream, dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p),
@@ -398,7 +404,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                     im2colBlocksTapLanes.Value(stream, (int)(g.PackedBLength / BlockElements), xc, shape, g.Kp, bp);
                 else
                     im2colTapPanels.Value(stream, g.ColTiles * (cn + 1) * shape.OH, xc, shape, cn, g.Kp, bp);
-                PanelGemm(stream, ap, bp, dW, g);
+                if (staged)
+                {
+                    var stage = ws6.SubView(g0.PackedALength + g0.PackedBLength, (long)shape.OC * staging);
+                    PanelGemm(stream, ap, bp, stage, g);
+                    addRows.Value(stream, new Index2D(ckk, shape.OC), stage, staging, dW, ckk);
+                }
+                else
+                    PanelGemm(stream, ap, bp, dW, g);
             }
             return;
         }
@@ -544,6 +557,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// 0.57–0.96, its weight gradient's 0.9–1.0 / 0.37–0.40, D3's 0.5–1.1 / 0.19–0.37; col2im D3 0.82–0.90 / 0.43–0.49.
     /// </summary>
     public bool Stride2K4Applies(ConvShape s) => Stride2K4.Applies(s, stride2K4Group);
+
+    /// <summary>
+    /// Whether version 9 computes this weight gradient into a staging matrix with padded rows and then adds it onto
+    /// dW: where dW's rows (C·K² floats) are a multiple of 256 floats apart, a GEMM tile's 16 rows of dW fall in one
+    /// L1 set (the aliasing PaddedStride avoids for colGrad); dW's layout is the parameter's, so the pad goes on a
+    /// copy. The add is dW + the tile's sum, the GEMM epilogue's own operation: bitwise the same dW.
+    /// </summary>
+    public static bool StagesWeightGradient(ConvShape s) => PaddedStride(s.C * s.K * s.K) != s.C * s.K * s.K;
 
     public static bool Im2colBlocksApply(ConvShape s, int cn)
     {

@@ -4,7 +4,7 @@
 // be written (and NaN in colGrad's pad columns, which must never be read), at shapes where a panel's 16 pixels span
 // samples (P = 4, P = 1), the last panel is partial (n·P = 12), the padding covers whole rows (p = 2), and a dX row
 // is wider than the device's group (32 columns on ILGPU's CPU accelerator, 16 threads per group) — plus which shapes
-// Conv2dOps sends to them.
+// Conv2dOps sends to them; and version 9 against version 7 through Conv2dOps, bitwise, for all three passes.
 using Dcgan.Kernels.Conv;
 using Dcgan.Nn.Ops;
 using Dcgan.Nn.Tensors;
@@ -90,6 +90,46 @@ public abstract class Stride2K4Tests : BackendTest
         Assert.That(Stride2K4.Applies(ConvShape.Create(4, 3, 8, 8, 3, 3, 2, 1), 256), Is.False, "k3");
         Assert.That(Stride2K4.Applies(ConvShape.Create(2, 3, 12, 12, 3, 4, 2, 1), 256), Is.False, "6×6 outputs");
         Assert.That(Stride2K4.Applies(ConvShape.Create(2, 3, 8, 8, 3, 4, 2, 1), 8), Is.False, "groups under 16 threads");
+    }
+
+    /// <summary>
+    /// Version 9 against version 7 through Conv2dOps, all three passes, bitwise: 9 differs only in how it moves data
+    /// (Stride2K4, PackLanes) and, where C·K² is a multiple of 256, in computing the weight gradient into a padded
+    /// staging matrix added onto dW (which must accumulate onto what dW held). One chunk, and one sample per chunk.
+    /// </summary>
+    [TestCase(2, 16, 8, 8, 5, 1)]      // C·K² = 256: the staged weight gradient
+    [TestCase(3, 64, 8, 8, 8, 2)]      // C·K² = 1024, 4×4 outputs
+    [TestCase(2, 3, 16, 16, 4, 1)]     // C·K² = 48: not staged, Stride2K4 data movement only
+    public void Version9ComputesVersion7sBits(int n, int c, int h, int w, int oc, int maxChunkSamples)
+    {
+        var s = ConvShape.Create(n, c, h, w, oc, 4, 2, 1);
+        var a = Device.Accelerator;
+        var ops = Conv2dOps<float>.On(Device);
+        var random = new Random(13);
+        float[] Random(long length) => Enumerable.Range(0, (int)length).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        using var x = DeviceTensor<float>.FromHost(a, Random(s.InputLength), (int)s.InputLength);
+        using var wt = DeviceTensor<float>.FromHost(a, Random(s.WeightLength), (int)s.WeightLength);
+        using var dY = DeviceTensor<float>.FromHost(a, Random(s.OutputLength), (int)s.OutputLength);
+        var dW0 = Random(s.WeightLength);
+        foreach (var (pass, input0, input1, length) in new[]
+        {
+            (ConvPass.Forward, x, wt, s.OutputLength),
+            (ConvPass.BackwardData, dY, wt, s.InputLength),
+            (ConvPass.BackwardWeight, x, dY, s.WeightLength),
+        })
+        {
+            int[] Bits(int variant, int chunk)
+            {
+                using var output = pass == ConvPass.BackwardWeight
+                    ? DeviceTensor<float>.FromHost(a, dW0, (int)length)
+                    : new DeviceTensor<float>(a, (int)length);
+                ops.Run(pass, a.DefaultStream, s, input0.View, input1.View, output.View, variant, chunk);
+                a.Synchronize();
+                return output.View.GetAsArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+            }
+            Assert.That(Bits(9, maxChunkSamples), Is.EqualTo(Bits(7, maxChunkSamples)), $"{pass}");
+        }
+        Assert.That(Conv2dOps<float>.StagesWeightGradient(s), Is.EqualTo(c * 16 % 256 == 0));
     }
 
     void Compare(long inputLength, long outputLength, Action<ArrayView<float>, ArrayView<float>> general,
