@@ -123,9 +123,10 @@ run() {
   done
   # On a GPU only the naive reference, the shared-memory variant (the CUDA choice), the panel GEMM (16-thread
   # groups, 16 accumulators per thread: a plausible GPU kernel too; 7 adds its 1x1-image GEMMs) and the 2D-blocktiled
-  # GEMM (8: 64x64 blocks, 8x8 outputs per thread, the CUDA SGEMM way; not yet timed on a GPU) are worth the minutes:
+  # GEMM (8: 64x64 blocks, 8x8 outputs per thread, the CUDA SGEMM way; not yet timed on a GPU) are worth the minutes,
+  # and 9 (7 with one-element-per-thread im2col/col2im and packs: coalesced stores, a natural GPU mapping too):
   # the register-tile variants 2, 4 and 5 run one thread per group there.
-  local variants=1,2,3,4,5,6,7,8; case "$device" in cuda*) variants=1,3,6,7,8 ;; esac
+  local variants=1,2,3,4,5,6,7,8,9; case "$device" in cuda*) variants=1,3,6,7,8,9 ;; esac
   step bench-kernels 150 "$dcgan" bench kernels --device "$device" --variant "$variants" --runs "$runs" \
     --json "$out/kernels.json" || true
   step tests 200 "$tests" --filter "FullyQualifiedName~$fixture" --results-directory "$out/test-results" || true
