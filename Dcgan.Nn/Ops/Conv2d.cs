@@ -104,7 +104,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ConvShape, int, int, int, int, ArrayView<T>>> stride2K4TapLanes;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ConvShape, int, ArrayView<T>>> stride2K4Col2im;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, PackShape, PackSplit, ArrayView<T>>> packLanes;
-    readonly Lazy<Action<AcceleratorStream, Index2D, ArrayView<T>, int, ArrayView<T>, int>> addRows;
+    readonly Lazy<Action<AcceleratorStream, Index2D, ArrayView<T>, int, ArrayView<T>, int, int>> storeRows;
     /// <summary>Threads per group the Stride2K4 kernels use at most (256, or the device's limit where lower).</summary>
     readonly int stride2K4Group;
     MemoryBuffer1D<T, Stride1D.Dense>? workspace;
@@ -174,8 +174,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         stride2K4TapLanes = new(() => accelerator.LoadKernel<ArrayView<T>, ConvShape, int, int, int, int, ArrayView<T>>(
             Stride2K4.TapLanes));
         stride2K4Col2im = new(() => accelerator.LoadKernel<ArrayView<T>, ConvShape, int, ArrayView<T>>(Stride2K4.Col2im));
-        addRows = new(() => accelerator.LoadPerThreadKernel<Index2D, ArrayView<T>, int, ArrayView<T>, int>(
-            Conv2dBackwardWeightVariants.AddRows));
+        storeRows = new(() => accelerator.LoadPerThreadKernel<Index2D, ArrayView<T>, int, ArrayView<T>, int, int>(
+            Conv2dBackwardWeightVariants.StoreRows));
         packLanes = new(() => accelerator.LoadKernel<ArrayView<T>, PackShape, PackSplit, ArrayView<T>>(ConvGemm.PackLanes));
     }
 
@@ -408,7 +408,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                 {
                     var stage = ws6.SubView(g0.PackedALength + g0.PackedBLength, (long)shape.OC * staging);
                     PanelGemm(stream, ap, bp, stage, g);
-                    addRows.Value(stream, new Index2D(ckk, shape.OC), stage, staging, dW, ckk);
+                    storeRows.Value(stream, new Index2D(ckk, shape.OC), stage, staging, dW, ckk, 1);
                 }
                 else
                     PanelGemm(stream, ap, bp, dW, g);
@@ -477,12 +477,24 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     void DensePanelGemm(AcceleratorStream stream, ArrayView<T> a, PackShape packA, ArrayView<T> b, PackShape packB,
         ArrayView<T> c, PanelGemmShape g, int variant)
     {
-        var ws = Workspace(stream, g.PackedALength + g.PackedBLength);
+        // Version 9 stages a plain row-major C whose rows alias in L1 (StagesWeightGradient's reason): G's first
+        // layer's dX and dW, D's last layer's dX, rows of C·K² = 4,096 floats.
+        bool staged = variant == 9 && g.Panel == int.MaxValue && g.CRow == g.N && g.M > 1 && PaddedStride(g.N) != g.N;
+        long stageLength = staged ? (long)g.M * PaddedStride(g.N) : 0;
+        var ws = Workspace(stream, g.PackedALength + g.PackedBLength + stageLength);
         var ap = ws.SubView(0, g.PackedALength);
         var bp = ws.SubView(g.PackedALength, g.PackedBLength);
         Pack(stream, a, packA, ap, variant);
         Pack(stream, b, packB, bp, variant);
-        PanelGemm(stream, ap, bp, c, g);
+        if (!staged)
+        {
+            PanelGemm(stream, ap, bp, c, g);
+            return;
+        }
+        var stage = ws.SubView(g.PackedALength + g.PackedBLength, stageLength);
+        PanelGemm(stream, ap, bp, stage, PanelGemmShape.Create(g.M, g.N, g.K, cRow: PaddedStride(g.N), cBatch: 0,
+            panel: int.MaxValue, accumulate: false));
+        storeRows.Value(stream, new Index2D(g.N, g.M), stage, PaddedStride(g.N), c, g.CRow, g.Accumulate);
     }
 
     /// <summary>
