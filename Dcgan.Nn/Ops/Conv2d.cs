@@ -1,20 +1,22 @@
 // Host launchers for Conv2d (kernels: Dcgan.Kernels/Conv/Conv2dKernels.cs (version 1) and
 // Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6 and 8; version 7 is 6 plus
-// the 1×1-image case in this file; version 9 is 7 with Stride2K4.cs moving the K4 stride-2 layers' data); derivations and the variant ladder: docs/kernels/conv2d.md; measurements:
-// docs/benchmarks.md).
+// the 1×1-image case in this file; version 9 is 7 with Stride2K4.cs and ConvGemm.PackLanes.cs moving the data, and
+// an aliasing C staged); derivations and the variant ladder: docs/kernels/conv2d.md; measurements: docs/benchmarks.md).
 // x [N,C,H,W], w [OC,C,K,K], y [N,OC,OH,OW], described by one ConvShape.
 // Gradients: Forward overwrites y, BackwardData overwrites dX, BackwardWeight ACCUMULATES into dW.
 // ConvTranspose2dOps launches these same launchers (Dcgan.Nn/Ops/ConvTranspose2d.cs), so it gets the same dispatch.
 //
-// Production dispatch (Choose): one table by backend, then per-shape rules on PoCL —
+// Production dispatch (Choose): one table by backend, no per-shape rules (Choose says which ones 9 retired) —
 //
 //   backend                              variant   why
 //   OpenCL on a CPU (PoCL)               9         operands packed into 16-wide panels + a GEMM that PoCL
 //                                                  vectorises across 16-work-item groups: 120–290 GFLOP/s on the
 //                                                  big DCGAN layers, 2–3.5× version 5 (docs/benchmarks.md); the
 //                                                  convs to a 1×1 image as plain GEMMs on the tensors (IsDense);
-//                                                  the K4 stride-2 layers' im2col and col2im one element per
-//                                                  work-item, vectorised (Stride2K4: 2–3× version 7's at batch 16)
+//                                                  the K4 stride-2 layers' im2col and col2im, and the packs
+//                                                  along the lanes, one element per work-item, vectorised
+//                                                  (2–3× version 7's at batch 16); a C whose rows alias in L1
+//                                                  (dW, the dense layers' dX) staged with padded rows
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles, chosen by GPU practice; timed
 //                                                  on one H200 (docs/benchmarks.md, the first CUDA run): 1.8–3
 //                                                  TFLOP/s on the big layers, within 20% of versions 6 and 7 there.
@@ -57,7 +59,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "packed 16-wide panels + panel GEMM vectorised across 16-work-item groups",
         "v6, with convs to a 1x1 image (K = H = W, no padding) as plain panel GEMMs on the tensors (no im2col/col2im)",
         "im2col + CUDA-style 2D-blocktiled GEMM (64x64 blocks in shared memory, 8x8 outputs per thread)",
-        "v7, with the K4 stride-2 layers' im2col and col2im as one-element-per-work-item kernels PoCL vectorises (Stride2K4)",
+        "v7, with one-element-per-work-item im2col/col2im (K4 stride 2) and packs PoCL vectorises, and aliasing C rows staged",
     ];
 
     /// <summary>Floats version 5 adds to the row stride of the staged matrix (col, colGrad, colT).</summary>
