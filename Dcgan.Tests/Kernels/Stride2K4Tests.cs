@@ -140,24 +140,10 @@ public abstract class Stride2K4Tests : BackendTest
     void Compare(long inputLength, long outputLength, Action<ArrayView<float>, ArrayView<float>> general,
         Action<ArrayView<float>, ArrayView<float>> fast, Func<int, bool>? nanAt = null, bool paddingTaps = true)
     {
-        var a = Device.Accelerator;
         var random = new Random(5);
         var host = Enumerable.Range(0, (int)inputLength)
             .Select(i => nanAt?.Invoke(i) == true ? float.NaN : (float)random.NextDouble() - 0.5f).ToArray();
-        using var input = DeviceTensor<float>.FromHost(a, host, (int)inputLength);
-        using var expected = new DeviceTensor<float>(a, (int)outputLength);
-        using var actual = new DeviceTensor<float>(a, (int)outputLength);
-        var nan = Enumerable.Repeat(float.NaN, (int)outputLength).ToArray();
-        expected.View.CopyFromCPU(nan);
-        actual.View.CopyFromCPU(nan);
-        general(input.View, expected.View);
-        fast(input.View, actual.View);
-        a.Synchronize();
-        var want = expected.View.GetAsArray();
-        Assert.That(want.Count(float.IsNaN), Is.Zero, "the general kernel left elements unwritten or read a pad column");
-        if (paddingTaps)
-            Assert.That(want.Count(v => v == 0f), Is.GreaterThan(0), "the shape has padding taps");
-        Assert.That(actual.View.GetAsArray().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(want.Select(BitConverter.SingleToInt32Bits)));
+        BitwiseKernelComparison.AssertSameBits(Device, host, outputLength, general, fast, paddingTaps);
     }
 }
 
