@@ -1,6 +1,6 @@
 // One kernel against the kernel it stands in for, element by element: both write a NaN-prefilled output from the same
 // input, the reference must write every element (and, for an im2col, some padding zeros), and the candidate must
-// produce the same bits. Shared by the data-movement kernels' tests (Im2colBlockTests, Stride2K4Tests).
+// produce the same bits. Shared by the data-movement kernels' tests (Im2colBlockTests, Stride2K4Tests, ConvPackTests).
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Tensors;
 using ILGPU;
