@@ -11,11 +11,16 @@
 // in the hot loop. The packing costs one pass over each operand; the B pass replaces the im2col copy that
 // versions 2–5 make anyway (Im2colPanels writes the panels directly), and A is the small weight matrix (or dY).
 //
-// Why work-groups of 16 with a barrier inside the k loop: PoCL runs a work-group as a loop over its work-items
-// and vectorises that loop only where it is innermost. A barrier splits the kernel there, so the 16×16 block of
-// multiply-adds between two barriers becomes a 16-lane vector loop (one AVX-512 FMA per row and k, A broadcast).
-// Measured on a 1024×… GEMM (docs/benchmarks.md, version 6): 150–260 GFLOP/s, against 52–64 for the straight-line
-// 8×16 tile of versions 2–5, whose scalar code LLVM's SLP vectoriser packed into mixed 2- and 4-wide pieces.
+// Why work-groups of 16 with a barrier inside the k loop: PoCL runs a work-group as a loop over its work-items,
+// and a barrier cuts the kernel into regions that each run as such a loop. Between two barriers the 16×16 block of
+// B (the same for every work-item) is loaded once into 16 vector registers, and each work-item's 16 accumulators
+// (one per column of the tile) are one 16-wide vector, updated by a multiply with its A value broadcast and an add
+// per k. Measured on a 1024×… GEMM (docs/benchmarks.md, version 6): 150–260 GFLOP/s, against 52–64 for the
+// straight-line 8×16 tile of versions 2–5, whose scalar code LLVM's SLP vectoriser packed into mixed 2- and 4-wide
+// pieces. Until 2026-12-06 the work-items owned columns and the vector ran down a column of C (A's panel as the
+// vector, B broadcast): the same arithmetic, but every C a conv passes is contiguous along its columns, so the
+// epilogue wrote 16 rows one float at a time; owning rows, it writes 16 neighbours (docs/benchmarks.md, "The panel
+// GEMM's tile turned").
 //
 // C's addressing is GemmShape's: C(i, j) = c[i·CRow + (j / Panel)·CBatch + j mod Panel].
 // Legend: i row of C, j column of C, k reduction index, it/jt row/column panel, r/l row/lane within a panel.
@@ -58,7 +63,7 @@ public readonly struct PanelGemmShape
     /// <summary>Elements of the packed B (ColTiles panels of Kp × PanelLanes).</summary>
     public long PackedBLength => (long)ColTiles * Kp * ConvGemm.PanelLanes;
 
-    /// <summary>Work-groups of PanelLanes work-items to launch.</summary>
+    /// <summary>Work-groups of PanelRows work-items to launch.</summary>
     public int Groups => RowTiles * ColTiles;
 
     /// <summary>How to pack A (rows of C across the panel) from a strided source.</summary>

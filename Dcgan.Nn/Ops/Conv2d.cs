@@ -615,9 +615,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         }
     }
 
-    /// <summary>Version 6: C (+)= A·B on packed panels, one work-group of PanelLanes work-items per 16×16 tile.</summary>
+    /// <summary>Version 6: C (+)= A·B on packed panels, one work-group of PanelRows work-items per 16×16 tile.</summary>
     void PanelGemm(AcceleratorStream stream, ArrayView<T> ap, ArrayView<T> bp, ArrayView<T> c, PanelGemmShape g) =>
-        panelGemm.Value(stream, new KernelConfig(g.Groups, ConvGemm.PanelLanes), ap, bp, g, c);
+        panelGemm.Value(stream, new KernelConfig(g.Groups, ConvGemm.PanelRows), ap, bp, g, c);
 
     /// <summary>An extent rounded up to whole panels (the packed size per unit of the other dimension).</summary>
     static int PanelLength(int extent) =>
