@@ -184,23 +184,6 @@ public static class Conv2dBackwardWeightVariants
             accumulate: true);
     }
 
-    /// <summary>Version 9's staged chunk: as PanelGemm, C = a staging matrix [OC, C·K²] with rows cRow apart, overwritten.</summary>
-    public static PanelGemmShape PanelGemm(ConvShape s, int cn, int cRow) =>
-        PanelGemmShape.Create(m: s.OC, n: s.C * s.K * s.K, k: cn * s.OH * s.OW, cRow: cRow, cBatch: 0, panel: int.MaxValue,
-            accumulate: false);
-
-    /// <summary>
-    /// Version 9: c[row, j] = (accumulate ≠ 0 ? c[row, j] + : ) stage[row, j] (i = (j, row); rows stageRow and cRow
-    /// apart) — the panel GEMM's epilogue, applied to a staged C.
-    /// </summary>
-    public static void StoreRows<T>(Index2D i, ArrayView<T> stage, int stageRow, ArrayView<T> c, int cRow, int accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int o = i.Y * cRow + i.X;
-        T v = stage[i.Y * stageRow + i.X];
-        c[o] = accumulate != 0 ? c[o] + v : v;
-    }
-
     /// <summary>Version 6's packing of A = the chunk of dY ([cn, OC, P]; i = oc, k = (nl, p)).</summary>
     public static PackShape PackOutputGrad(ConvShape s, PanelGemmShape g)
     {

@@ -17,9 +17,9 @@
 // (one per column of the tile) are one 16-wide vector, updated by a multiply with its A value broadcast and an add
 // per k. Measured on a 1024×… GEMM (docs/benchmarks.md, version 6): 150–260 GFLOP/s, against 52–64 for the
 // straight-line 8×16 tile of versions 2–5, whose scalar code LLVM's SLP vectoriser packed into mixed 2- and 4-wide
-// pieces. Until 2026-12-06 the work-items owned columns and the vector ran down a column of C (A's panel as the
+// pieces. Until 2026-12-05 the work-items owned columns and the vector ran down a column of C (A's panel as the
 // vector, B broadcast): the same arithmetic, but every C a conv passes is contiguous along its columns, so the
-// epilogue wrote 16 rows one float at a time; owning rows, it writes 16 neighbours (docs/benchmarks.md, "The panel
+// epilogue wrote 16 rows one float at a time; owning rows, it writes 16 neighbours (docs/kernels/conv2d.md, "The panel
 // GEMM's tile turned").
 //
 // C's addressing is GemmShape's: C(i, j) = c[i·CRow + (j / Panel)·CBatch + j mod Panel].

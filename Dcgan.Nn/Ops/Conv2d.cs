@@ -1,7 +1,7 @@
 // Host launchers for Conv2d (kernels: Dcgan.Kernels/Conv/Conv2dKernels.cs (version 1) and
 // Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6 and 8; version 7 is 6 plus
-// the 1×1-image case in this file; version 9 is 7 with Stride2K4.cs and ConvGemm.PackLanes.cs moving the data, and
-// an aliasing C staged); derivations and the variant ladder: docs/kernels/conv2d.md; measurements: docs/benchmarks.md).
+// the 1×1-image case in this file; version 9 is 7 with Stride2K4.cs and ConvGemm.PackLanes.cs moving the data);
+// derivations and the variant ladder: docs/kernels/conv2d.md; measurements: docs/benchmarks.md).
 // x [N,C,H,W], w [OC,C,K,K], y [N,OC,OH,OW], described by one ConvShape.
 // Gradients: Forward overwrites y, BackwardData overwrites dX, BackwardWeight ACCUMULATES into dW.
 // ConvTranspose2dOps launches these same launchers (Dcgan.Nn/Ops/ConvTranspose2d.cs), so it gets the same dispatch.
@@ -10,13 +10,12 @@
 //
 //   backend                              variant   why
 //   OpenCL on a CPU (PoCL)               9         operands packed into 16-wide panels + a GEMM that PoCL
-//                                                  vectorises across 16-work-item groups: 120–290 GFLOP/s on the
+//                                                  runs as 16-wide vectors in 16-work-item groups: 120–290 GFLOP/s on the
 //                                                  big DCGAN layers, 2–3.5× version 5 (docs/benchmarks.md); the
 //                                                  convs to a 1×1 image as plain GEMMs on the tensors (IsDense);
 //                                                  the K4 stride-2 layers' im2col and col2im, and the packs
 //                                                  along the lanes, one element per work-item, vectorised
-//                                                  (2–3× version 7's at batch 16); a C whose rows alias in L1
-//                                                  (dW, the dense layers' dX) staged with padded rows
+//                                                  (2–3× version 7's at batch 16)
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles, chosen by GPU practice; timed
 //                                                  on one H200 (docs/benchmarks.md, the first CUDA run): 1.8–3
 //                                                  TFLOP/s on the big layers, within 20% of versions 6 and 7 there.
@@ -59,7 +58,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "packed 16-wide panels + panel GEMM vectorised across 16-work-item groups",
         "v6, with convs to a 1x1 image (K = H = W, no padding) as plain panel GEMMs on the tensors (no im2col/col2im)",
         "im2col + CUDA-style 2D-blocktiled GEMM (64x64 blocks in shared memory, 8x8 outputs per thread)",
-        "v7, with one-element-per-work-item im2col/col2im (K4 stride 2) and packs PoCL vectorises, and aliasing C rows staged",
+        "v7, with one-element-per-work-item im2col/col2im (K4 stride 2) and packs PoCL vectorises",
     ];
 
     /// <summary>Floats version 5 adds to the row stride of the staged matrix (col, colGrad, colT).</summary>
@@ -106,7 +105,6 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ConvShape, int, int, int, int, ArrayView<T>>> stride2K4TapLanes;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ConvShape, int, ArrayView<T>>> stride2K4Col2im;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, PackShape, PackSplit, ArrayView<T>>> packLanes;
-    readonly Lazy<Action<AcceleratorStream, Index2D, ArrayView<T>, int, ArrayView<T>, int, int>> storeRows;
     /// <summary>Threads per group the Stride2K4 kernels use at most (256, or the device's limit where lower).</summary>
     readonly int stride2K4Group;
     MemoryBuffer1D<T, Stride1D.Dense>? workspace;
@@ -176,8 +174,6 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         stride2K4TapLanes = new(() => accelerator.LoadKernel<ArrayView<T>, ConvShape, int, int, int, int, ArrayView<T>>(
             Stride2K4.TapLanes));
         stride2K4Col2im = new(() => accelerator.LoadKernel<ArrayView<T>, ConvShape, int, ArrayView<T>>(Stride2K4.Col2im));
-        storeRows = new(() => accelerator.LoadPerThreadKernel<Index2D, ArrayView<T>, int, ArrayView<T>, int, int>(
-            Conv2dBackwardWeightVariants.StoreRows));
         packLanes = new(() => accelerator.LoadKernel<ArrayView<T>, PackShape, PackSplit, ArrayView<T>>(ConvGemm.PackLanes));
     }
 
@@ -383,14 +379,11 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             int chunk6 = ChunkSamples(shape, ((long)PanelLength(shape.OC) + PanelLength(ckk)) * p, maxChunkSamples,
                 PanelBackwardWeightWorkspace);
             var g0 = Conv2dBackwardWeightVariants.PanelGemm(shape, chunk6);
-            bool staged = variant == 9 && StagesWeightGradient(shape);
-            int staging = PaddedStride(ckk);
-            var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength + (staged ? (long)shape.OC * staging : 0));
+            var ws6 = Workspace(stream, g0.PackedALength + g0.PackedBLength);
             for (int n0 = 0; n0 < shape.N; n0 += chunk6)
             {
                 int cn = Math.Min(chunk6, shape.N - n0);
-                var g = staged ? Conv2dBackwardWeightVariants.PanelGemm(shape, cn, staging)
-                    : Conv2dBackwardWeightVariants.PanelGemm(shape, cn);
+                var g = Conv2dBackwardWeightVariants.PanelGemm(shape, cn);
                 var ap = ws6.SubView(0, g.PackedALength);
                 var bp = ws6.SubView(ap.Length, g.PackedBLength);
                 Pack(stream, dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p),
@@ -406,14 +399,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                     im2colBlocksTapLanes.Value(stream, (int)(g.PackedBLength / BlockElements), xc, shape, g.Kp, bp);
                 else
                     im2colTapPanels.Value(stream, g.ColTiles * (cn + 1) * shape.OH, xc, shape, cn, g.Kp, bp);
-                if (staged)
-                {
-                    var stage = ws6.SubView(g0.PackedALength + g0.PackedBLength, (long)shape.OC * staging);
-                    PanelGemm(stream, ap, bp, stage, g);
-                    storeRows.Value(stream, new Index2D(ckk, shape.OC), stage, staging, dW, ckk, 1);
-                }
-                else
-                    PanelGemm(stream, ap, bp, dW, g);
+                PanelGemm(stream, ap, bp, dW, g);
             }
             return;
         }
@@ -479,24 +465,12 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     void DensePanelGemm(AcceleratorStream stream, ArrayView<T> a, PackShape packA, ArrayView<T> b, PackShape packB,
         ArrayView<T> c, PanelGemmShape g, int variant)
     {
-        // Version 9 stages a plain row-major C whose rows alias in L1 (StagesWeightGradient's reason): G's first
-        // layer's dX and dW, D's last layer's dX, rows of C·K² = 4,096 floats.
-        bool staged = variant == 9 && g.Panel == int.MaxValue && g.CRow == g.N && g.M > 1 && PaddedStride(g.N) != g.N;
-        long stageLength = staged ? (long)g.M * PaddedStride(g.N) : 0;
-        var ws = Workspace(stream, g.PackedALength + g.PackedBLength + stageLength);
+        var ws = Workspace(stream, g.PackedALength + g.PackedBLength);
         var ap = ws.SubView(0, g.PackedALength);
         var bp = ws.SubView(g.PackedALength, g.PackedBLength);
         Pack(stream, a, packA, ap, variant);
         Pack(stream, b, packB, bp, variant);
-        if (!staged)
-        {
-            PanelGemm(stream, ap, bp, c, g);
-            return;
-        }
-        var stage = ws.SubView(g.PackedALength + g.PackedBLength, stageLength);
-        PanelGemm(stream, ap, bp, stage, PanelGemmShape.Create(g.M, g.N, g.K, cRow: PaddedStride(g.N), cBatch: 0,
-            panel: int.MaxValue, accumulate: false));
-        storeRows.Value(stream, new Index2D(g.N, g.M), stage, PaddedStride(g.N), c, g.CRow, g.Accumulate);
+        PanelGemm(stream, ap, bp, c, g);
     }
 
     /// <summary>
@@ -571,14 +545,6 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// 0.57–0.96, its weight gradient's 0.9–1.0 / 0.37–0.40, D3's 0.5–1.1 / 0.19–0.37; col2im D3 0.82–0.90 / 0.43–0.49.
     /// </summary>
     public bool Stride2K4Applies(ConvShape s) => Stride2K4.Applies(s, stride2K4Group);
-
-    /// <summary>
-    /// Whether version 9 computes this weight gradient into a staging matrix with padded rows and then adds it onto
-    /// dW: where dW's rows (C·K² floats) are a multiple of 256 floats apart, a GEMM tile's 16 rows of dW fall in one
-    /// L1 set (the aliasing PaddedStride avoids for colGrad); dW's layout is the parameter's, so the pad goes on a
-    /// copy. The add is dW + the tile's sum, the GEMM epilogue's own operation: bitwise the same dW.
-    /// </summary>
-    public static bool StagesWeightGradient(ConvShape s) => PaddedStride(s.C * s.K * s.K) != s.C * s.K * s.K;
 
     public static bool Im2colBlocksApply(ConvShape s, int cn)
     {
