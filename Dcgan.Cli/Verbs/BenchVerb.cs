@@ -209,6 +209,10 @@ public static class BenchVerb
         {
             stdout.WriteLine();
             stdout.WriteLine($"per-op breakdown (profiled pass, {r.ProfiledMsPerIteration:F1} ms/iteration with a synchronize after each op):");
+            if (double.IsFinite(r.ProfileSyncFloorMs))
+                stdout.WriteLine($"  each row includes its synchronizes: an empty launch + synchronize takes {r.ProfileSyncFloorMs:F3} ms " +
+                    $"here, {r.ProfiledSyncsPerIteration:G4} per iteration: ~{r.ProfileSyncFloorMsPerIteration:F1} ms of the " +
+                    $"{r.ProfiledMsPerIteration:F1}, which the timed median ({r.MsPerIterationMedian:F1}) mostly does not pay");
             var kinds = new List<string[]> { new[] { "kind", "ms/it", "%", "calls/it" } };
             kinds.AddRange(r.PerKind.Select(k => new[] { k.Kind, k.MsPerIteration.ToString("F1"),
                 (100 * k.MsPerIteration / r.ProfiledMsPerIteration).ToString("F1"), k.CallsPerIteration.ToString("G4") }));
@@ -233,6 +237,8 @@ public static class BenchVerb
                 ["managed_bytes_per_iteration"] = r.ManagedBytesPerIteration,
                 ["managed_bytes_per_iteration_all_threads"] = r.ManagedBytesPerIterationAllThreads,
                 ["profiled_ms_per_iteration"] = r.ProfiledMsPerIteration,
+                ["profile_sync_floor_ms"] = double.IsFinite(r.ProfileSyncFloorMs) ? r.ProfileSyncFloorMs : null,
+                ["profiled_syncs_per_iteration"] = r.PerOp.Count > 0 ? r.ProfiledSyncsPerIteration : null,
                 ["useful_gflop_per_iteration"] = r.UsefulGflopPerIteration, ["useful_gflops"] = r.UsefulGflops,
                 ["peak_gflops"] = r.PeakGflops, ["peak_source"] = r.PeakSource, ["percent_of_peak"] = r.PercentOfPeak,
                 ["per_op"] = r.PerOp.Select(k => new { op = k.Op, kind = k.Kind, ms_per_iteration = k.MsPerIteration,

@@ -19,6 +19,7 @@
 // Device memory is accounted, not queried (ILGPU has no per-context allocation counter): the bytes of every buffer
 // the trainer, its two models and the conv workspace hold.
 using System.Diagnostics;
+using Dcgan.Kernels.Tensor;
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Layers;
 using Dcgan.Nn.Models;
@@ -51,8 +52,17 @@ public sealed record StepBenchResult(
     double ManagedBytesPerIterationAllThreads, double ProfiledMsPerIteration, IReadOnlyList<StepOpTime> PerOp,
     IReadOnlyList<StepOpTime> PerKind, string PerOpMethod, double? UsefulGflopPerIteration = null,
     double PeakGflops = double.NaN, string PeakSource = "", int? PairedVariant = null,
-    double[]? PairedMsPerIteration = null)
+    double[]? PairedMsPerIteration = null, double ProfileSyncFloorMs = double.NaN)
 {
+    /// <summary>Synchronizes per profiled iteration: one per op call.</summary>
+    public double ProfiledSyncsPerIteration => PerOp.Sum(r => r.CallsPerIteration);
+
+    /// <summary>
+    /// How much of the profiled iteration the synchronizes' floor alone accounts for: ProfileSyncFloorMs (a launch
+    /// of an empty kernel and a synchronize) per op call.
+    /// </summary>
+    public double ProfileSyncFloorMsPerIteration => ProfileSyncFloorMs * ProfiledSyncsPerIteration;
+
     /// <summary>Median over the rounds of (paired variant's ms) / (this run's ms): below 1, the paired variant is faster.</summary>
     public double? PairedRatioMedian => PairedMsPerIteration is { } paired
         ? StepBench.Median(paired.Select((t, i) => t / MsPerIteration[i]).ToArray())
@@ -163,12 +173,13 @@ public static class StepBench
 
         // 4. Profile.
         IReadOnlyList<StepOpTime> perOp = [], perKind = [];
-        double profiled = double.NaN;
+        double profiled = double.NaN, syncFloor = double.NaN;
         if (o.Profile)
         {
             var profiler = new StepProfiler(device.Accelerator.DefaultStream);
             int n = Math.Max(1, Math.Min(o.Iterations, 3));
             (perOp, perKind, profiled) = profiler.Run(trainer, realBatch, n);
+            syncFloor = StepProfiler.SyncFloorMs(device.Accelerator);
         }
 
         var peak = KernelBench.Peak(device);
@@ -180,7 +191,7 @@ public static class StepBench
             (double)threadBytes / timedIterations, (double)totalBytes / timedIterations, profiled, perOp, perKind,
             "separate pass after timing: the trainer's own iterations with a stream synchronize after each layer " +
             "pass and each other op (its profiling seam); wall ms per iteration summed over calls",
-            UsefulFlops(config, o.BatchSize, recipe) / 1e9, peak.Gflops, peak.Source, o.PairedVariant, pairedTimes);
+            UsefulFlops(config, o.BatchSize, recipe) / 1e9, peak.Gflops, peak.Source, o.PairedVariant, pairedTimes, syncFloor);
     }
 
     /// <summary>One timed iteration with every conv pass forced to the paired variant; the override is restored after.</summary>
@@ -304,6 +315,28 @@ public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
         {
             End(trainer);
         }
+    }
+
+    /// <summary>
+    /// What a profiled op costs at the least: the median wall time of launching a one-work-item kernel and
+    /// synchronizing, on a stream of its own. Every row of a profile includes one such synchronize, and at small
+    /// batches they add up: on PoCL (2-vCPU EPYC) ~0.03–0.05 ms each, where a queued launch costs 3–8 µs.
+    /// </summary>
+    public static double SyncFloorMs(Accelerator accelerator, int launches = 40)
+    {
+        var fill = accelerator.LoadAutoGroupedKernel<Index1D, float, ArrayView<float>>(TensorKernels.Fill);
+        using var buffer = accelerator.Allocate1D<float>(1);
+        using var s = accelerator.CreateStream();
+        var times = new double[launches];
+        for (int i = -3; i < launches; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            fill(s, 1, 0f, buffer.View);
+            s.Synchronize();
+            if (i >= 0)
+                times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        return StepBench.Median(times);
     }
 
     /// <summary>Forgets the ops timed so far.</summary>

@@ -81,6 +81,20 @@ public abstract class StepBenchTests : BackendTest
         Assert.That(r.PerOp.Where(o => o.Op.StartsWith("D main.0 ")).Select(o => o.CallsPerIteration), Is.All.EqualTo(3.0));
         Assert.That(r.PerOp.Where(o => o.Op.StartsWith("G main.0 ")).Select(o => o.CallsPerIteration), Is.All.EqualTo(1.0));
         Assert.That(r.ProfiledMsPerIteration, Is.EqualTo(r.PerOp.Sum(o => o.MsPerIteration)).Within(1e-6));
+        // The synchronizes' floor: one per op call, each at least as long as nothing at all and no longer than the
+        // profiled iteration's share per call (a synchronize is part of every row).
+        Assert.That(r.ProfiledSyncsPerIteration, Is.EqualTo(r.PerOp.Sum(o => o.CallsPerIteration)));
+        Assert.That(r.ProfileSyncFloorMs, Is.GreaterThan(0).And.LessThan(r.ProfiledMsPerIteration / r.ProfiledSyncsPerIteration * 10));
+        Assert.That(r.ProfileSyncFloorMsPerIteration, Is.EqualTo(r.ProfileSyncFloorMs * r.ProfiledSyncsPerIteration).Within(1e-9));
+    }
+
+    [Test]
+    public void WithoutAProfileThereIsNoSyncFloor()
+    {
+        var r = StepBench.Run(Device, new StepBenchOptions(BatchSize: Batch, ImageSize: 16, Channels: 1, Nz: 8, Ngf: 4,
+            Ndf: 4, Iterations: 1, Warmup: 0, Profile: false));
+        Assert.That(r.PerOp, Is.Empty);
+        Assert.That(double.IsNaN(r.ProfileSyncFloorMs), $"floor {r.ProfileSyncFloorMs}");
     }
 }
 
