@@ -56,6 +56,9 @@ have_torch=1
 json_field() { "$python" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 summary=()
+# A reused --out folder starts a fresh rounds.txt (its summary.txt is rewritten below): earlier runs' lines would
+# otherwise come first in the summary.
+: > "$out/rounds.txt"
 for cfg in $configs; do
   case "$cfg" in
     64px) args=(--image-size 64 --channels 3 --batch-size 64 --ngf 64 --ndf 64 --nz 100) ;;
@@ -85,6 +88,10 @@ for cfg in $configs; do
   if [ "$have_torch" = 1 ]; then
     theirs=$(median "${theirs_runs[@]}")
     ratio=$("$python" -c "print(f'{$ours / $theirs:.2f}')")
+    # Each round runs ours and PyTorch a minute apart: the median of the per-round ratios is the steadier figure where
+    # one side had a slow minute.
+    round_ratios=$("$python" -c "import statistics,sys; o,t=sys.argv[1].split(),sys.argv[2].split(); r=[float(a)/float(b) for a,b in zip(o,t)]; print(' '.join(f'{x:.2f}' for x in r), f'(median {statistics.median(r):.2f})')" "${ours_runs[*]}" "${theirs_runs[*]}")
+    ratio="$ratio, per round $round_ratios"
   else
     theirs="n/a" ratio="n/a"
   fi
