@@ -16,7 +16,7 @@
 //      aliasing); the pad spreads them (Conv2dOps.Pad).
 //   6  panel GEMM: im2col written straight into 16-column panels (Im2colPixelPanels), the weights packed into
 //      16-row panels (ConvGemm.PackPanels), then ConvGemm.PanelGemm16 (work-groups of 16 with a barrier per
-//      16 k-steps, which PoCL vectorises across the work-items; ConvGemm.Panel.cs).
+//      16 k-steps, each work-item's 16 accumulators one 16-wide vector; ConvGemm.Panel.cs).
 //   8  version 3's im2col, GEMM with 2D block tiles (ConvGemm.BlockTiled64: 64×64 blocks of Y per group, 16-deep
 //      slices of W and col in shared memory, 8×8 outputs per thread in registers): the CUDA SGEMM way. Untimed.
 //
