@@ -55,7 +55,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "im2col + shared-memory tiled GEMM",
         "im2col + fast-path-only 8x16 GEMM (flat k loop, full tiles)",
         "v4 + staged matrix rows padded by 16 floats (no 4 KiB aliasing)",
-        "packed 16-wide panels + panel GEMM vectorised across 16-work-item groups",
+        "packed 16-wide panels + panel GEMM in 16-work-item groups, 16 accumulators per work-item in one vector",
         "v6, with convs to a 1x1 image (K = H = W, no padding) as plain panel GEMMs on the tensors (no im2col/col2im)",
         "im2col + CUDA-style 2D-blocktiled GEMM (64x64 blocks in shared memory, 8x8 outputs per thread)",
         "v7, with one-element-per-work-item im2col/col2im (K4 stride 2) and packs PoCL vectorises",
