@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates Dcgan.Kernels/Conv/ConvGemm.Panel.g.cs: the work-group-vectorised panel GEMM (conv version 6).
+"""Generates Dcgan.Kernels/Conv/ConvGemm.Panel.g.cs: the panel GEMM in work-groups of 16 (conv version 6).
 
 Why generated: ILGPU 1.5.3 does not unroll loops, and the kernel's speed on PoCL comes from a straight-line
 block of LANES x UNROLL multiply-adds between two barriers (see the header of ConvGemm.Panel.cs).

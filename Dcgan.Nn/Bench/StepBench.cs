@@ -19,7 +19,6 @@
 // Device memory is accounted, not queried (ILGPU has no per-context allocation counter): the bytes of every buffer
 // the trainer, its two models and the conv workspace hold.
 using System.Diagnostics;
-using Dcgan.Kernels.Tensor;
 using Dcgan.Nn.Devices;
 using Dcgan.Nn.Layers;
 using Dcgan.Nn.Models;
@@ -179,7 +178,7 @@ public static class StepBench
             var profiler = new StepProfiler(device.Accelerator.DefaultStream);
             int n = Math.Max(1, Math.Min(o.Iterations, 3));
             (perOp, perKind, profiled) = profiler.Run(trainer, realBatch, n);
-            syncFloor = StepProfiler.SyncFloorMs(device.Accelerator);
+            syncFloor = StepProfiler.SyncFloorMs(device);
         }
 
         var peak = KernelBench.Peak(device);
@@ -322,16 +321,16 @@ public sealed class StepProfiler(AcceleratorStream stream) : IStepTimer
     /// synchronizing, on a stream of its own. Every row of a profile includes one such synchronize, and at small
     /// batches they add up: on PoCL (2-vCPU EPYC) ~0.03–0.05 ms each, where a queued launch costs 3–8 µs.
     /// </summary>
-    public static double SyncFloorMs(Accelerator accelerator, int launches = 40)
+    public static double SyncFloorMs(ComputeDevice device, int launches = 40)
     {
-        var fill = accelerator.LoadAutoGroupedKernel<Index1D, float, ArrayView<float>>(TensorKernels.Fill);
-        using var buffer = accelerator.Allocate1D<float>(1);
-        using var s = accelerator.CreateStream();
+        var tensors = TensorOps<float>.On(device);
+        using var buffer = device.Accelerator.Allocate1D<float>(1);
+        using var s = device.Accelerator.CreateStream();
         var times = new double[launches];
         for (int i = -3; i < launches; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            fill(s, 1, 0f, buffer.View);
+            tensors.Fill(s, 0f, buffer.View);
             s.Synchronize();
             if (i >= 0)
                 times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
