@@ -112,7 +112,7 @@ public static class StepBench
         // 1. Validate (this Step also compiles every kernel).
         var clock = Stopwatch.StartNew();
         var first = Iteration(trainer, realBatch);
-        if (first.NonFinite || !float.IsFinite(first.LossD) || !float.IsFinite(first.LossG))
+        if (!Finite(first))
             throw new InvalidOperationException(
                 $"bench step: the first training step is not finite (loss_D {first.LossD}, loss_G {first.LossG}, " +
                 $"non-finite flag {first.NonFinite}); refusing to time it");
@@ -120,10 +120,8 @@ public static class StepBench
             $"{clock.Elapsed.TotalSeconds:F1} s including kernel compilation");
         if (o.PairedVariant is int pairedVariant)
         {
-            conv.VariantOverride = pairedVariant;
-            var pairedFirst = Iteration(trainer, realBatch);
-            conv.VariantOverride = o.ConvVariant;
-            if (pairedFirst.NonFinite || !float.IsFinite(pairedFirst.LossD) || !float.IsFinite(pairedFirst.LossG))
+            var pairedFirst = PairedIteration(trainer, realBatch, conv, o);
+            if (!Finite(pairedFirst))
                 throw new InvalidOperationException(
                     $"bench step: a training step with conv variant {pairedVariant} is not finite (loss_D {pairedFirst.LossD}, " +
                     $"loss_G {pairedFirst.LossG}); refusing to time it");
@@ -134,12 +132,8 @@ public static class StepBench
         for (int i = 0; i < o.Warmup; i++)
         {
             Iteration(trainer, realBatch);
-            if (o.PairedVariant is int v)
-            {
-                conv.VariantOverride = v;
-                Iteration(trainer, realBatch);
-                conv.VariantOverride = o.ConvVariant;
-            }
+            if (o.PairedVariant is not null)
+                PairedIteration(trainer, realBatch, conv, o);
         }
 
         // 3. Time. Nothing but Step inside the loop, so the allocation counters see Step alone.
@@ -153,16 +147,16 @@ public static class StepBench
             // Paired rounds alternate which variant goes first (a lone run is always "first").
             bool pairedFirst = pairedTimes is not null && i % 2 == 1;
             if (pairedFirst)
-                pairedTimes![i] = PairedIteration(trainer, realBatch, conv, o);
+                pairedTimes![i] = TimedPairedIteration(trainer, realBatch, conv, o);
             long t0 = Stopwatch.GetTimestamp();
             last = Iteration(trainer, realBatch);
             times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             if (pairedTimes is not null && !pairedFirst)
-                pairedTimes[i] = PairedIteration(trainer, realBatch, conv, o);
+                pairedTimes[i] = TimedPairedIteration(trainer, realBatch, conv, o);
         }
         long threadBytes = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
         long totalBytes = GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
-        if (last.NonFinite || !float.IsFinite(last.LossD) || !float.IsFinite(last.LossG))
+        if (!Finite(last))
             throw new InvalidOperationException($"bench step: a timed step went non-finite (loss_D {last.LossD}, loss_G {last.LossG})");
         double median = Median(times);
         log?.Invoke($"timed {o.Iterations} steps: median {median:F1} ms, {imagesPerIteration / (median / 1e3):F1} images/s" +
@@ -193,15 +187,27 @@ public static class StepBench
             UsefulFlops(config, o.BatchSize, recipe) / 1e9, peak.Gflops, peak.Source, o.PairedVariant, pairedTimes, syncFloor);
     }
 
-    /// <summary>One timed iteration with every conv pass forced to the paired variant; the override is restored after.</summary>
-    static double PairedIteration(GanTrainer trainer, float[] realBatch, Conv2dOps<float> conv, StepBenchOptions o)
+    /// <summary>One iteration with every conv pass forced to the paired variant; the override is restored after.</summary>
+    static IterationStats PairedIteration(GanTrainer trainer, float[] realBatch, Conv2dOps<float> conv, StepBenchOptions o)
     {
         conv.VariantOverride = o.PairedVariant;
+        try
+        {
+            return Iteration(trainer, realBatch);
+        }
+        finally
+        {
+            conv.VariantOverride = o.ConvVariant;
+        }
+    }
+
+    /// <summary>PairedIteration, timed; a non-finite step throws.</summary>
+    static double TimedPairedIteration(GanTrainer trainer, float[] realBatch, Conv2dOps<float> conv, StepBenchOptions o)
+    {
         long t0 = Stopwatch.GetTimestamp();
-        var stats = Iteration(trainer, realBatch);
+        var stats = PairedIteration(trainer, realBatch, conv, o);
         double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        conv.VariantOverride = o.ConvVariant;
-        if (stats.NonFinite || !float.IsFinite(stats.LossD) || !float.IsFinite(stats.LossG))
+        if (!Finite(stats))
             throw new InvalidOperationException(
                 $"bench step: a timed step with conv variant {o.PairedVariant} went non-finite (loss_D {stats.LossD}, loss_G {stats.LossG})");
         return ms;
@@ -236,6 +242,8 @@ public static class StepBench
     }
 
     /// <summary>One iteration: the recipe's critic steps on the same batch, then the generator step.</summary>
+    static bool Finite(IterationStats s) => !s.NonFinite && float.IsFinite(s.LossD) && float.IsFinite(s.LossG);
+
     static IterationStats Iteration(GanTrainer trainer, float[] realBatch)
     {
         for (int k = trainer.CriticStepsForNextIteration; k > 0; k--)

@@ -105,8 +105,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ConvShape, int, int, int, int, ArrayView<T>>> stride2K4TapLanes;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ConvShape, int, ArrayView<T>>> stride2K4Col2im;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, PackShape, PackSplit, ArrayView<T>>> packLanes;
-    /// <summary>Threads per group the Stride2K4 kernels use at most (256, or the device's limit where lower).</summary>
-    readonly int stride2K4Group;
+    /// <summary>Threads per group of the one-element-per-work-item kernels (Stride2K4, PackLanes) at most: 256, or the device's limit where lower.</summary>
+    readonly int laneGroup;
     MemoryBuffer1D<T, Stride1D.Dense>? workspace;
 
     public static Conv2dOps<T> On(ComputeDevice device) => device.Kernels.Get(a => new Conv2dOps<T>(a));
@@ -168,7 +168,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             Im2colBlocks.TapLanes));
         panelGemm = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, PanelGemmShape, ArrayView<T>>(
             ConvGemm.PanelGemm16));
-        stride2K4Group = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
+        laneGroup = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
         stride2K4PixelLanes = new(() => accelerator.LoadKernel<ArrayView<T>, ConvShape, int, int, int, ArrayView<T>>(
             Stride2K4.PixelLanes));
         stride2K4TapLanes = new(() => accelerator.LoadKernel<ArrayView<T>, ConvShape, int, int, int, int, ArrayView<T>>(
@@ -259,7 +259,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                 var xc = x.SubView(n0 * xSample, cn * xSample);
                 if (variant == 9 && Stride2K4Applies(shape))
                 {
-                    int rows = stride2K4Group / Stride2K4.Taps;
+                    int rows = laneGroup / Stride2K4.Taps;
                     stride2K4PixelLanes.Value(stream, new KernelConfig(new Index2D(g.ColTiles, g.Kp / rows),
                         new Index2D(Stride2K4.Taps, rows)), xc, shape, cn, Stride2K4.Log2(shape.OW), Stride2K4.Log2(p), bp);
                 }
@@ -331,7 +331,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                 PanelGemm(stream, ap, bp, colGrad, g);
                 if (variant == 9 && Stride2K4Applies(shape))
                 {
-                    int gw = Stride2K4.Col2imGroupWidth(shape, stride2K4Group), gh = Stride2K4.Col2imGroupHeight(shape, stride2K4Group);
+                    int gw = Stride2K4.Col2imGroupWidth(shape, laneGroup), gh = Stride2K4.Col2imGroupHeight(shape, laneGroup);
                     stride2K4Col2im.Value(stream, new KernelConfig(new Index2D(cn * shape.C * (shape.W / gw), shape.H / gh),
                         new Index2D(gw, gh)), colGrad, shape, ld, dXc);
                 }
@@ -391,7 +391,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
                 var xc = x.SubView(n0 * xSample, cn * xSample);
                 if (variant == 9 && Stride2K4Applies(shape))
                 {
-                    int rows = stride2K4Group / Stride2K4.Taps;
+                    int rows = laneGroup / Stride2K4.Taps;
                     stride2K4TapLanes.Value(stream, new KernelConfig(new Index2D(shape.C, g.Kp / rows),
                         new Index2D(Stride2K4.Taps, rows)), xc, shape, cn, g.Kp, Stride2K4.Log2(shape.OW), Stride2K4.Log2(p), bp);
                 }
@@ -544,7 +544,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// launch, general / Stride2K4, medians of 20 with a synchronize after each): 32px D2's forward im2col 1.2–1.6 /
     /// 0.57–0.96, its weight gradient's 0.9–1.0 / 0.37–0.40, D3's 0.5–1.1 / 0.19–0.37; col2im D3 0.82–0.90 / 0.43–0.49.
     /// </summary>
-    public bool Stride2K4Applies(ConvShape s) => Stride2K4.Applies(s, stride2K4Group);
+    public bool Stride2K4Applies(ConvShape s) => Stride2K4.Applies(s, laneGroup);
 
     public static bool Im2colBlocksApply(ConvShape s, int cn)
     {
@@ -563,9 +563,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         // Version 9 packs with PackLanes where the source runs along the lanes (wᵀ, dY across pixels: one contiguous load
         // per 16 elements); elsewhere its gathers lost to the block packers (paired whole steps, PoCL, 32px batch 16:
         // lanes for every pack 1.5% slower than lanes where IStride = 1, which is 1.9% faster than no lanes).
-        if (variant == 9 && shape.IStride == 1 && stride2K4Group >= ConvGemm.PanelLanes && PackSplit.Of(shape) is PackSplit split)
+        if (variant == 9 && shape.IStride == 1 && laneGroup >= ConvGemm.PanelLanes && PackSplit.Of(shape) is PackSplit split)
         {
-            int rows = stride2K4Group / ConvGemm.PanelLanes;
+            int rows = laneGroup / ConvGemm.PanelLanes;
             packLanes.Value(stream, new KernelConfig(new Index2D((int)(shape.Length / ((long)shape.Kp * ConvGemm.PanelLanes)),
                 shape.Kp / rows), new Index2D(ConvGemm.PanelLanes, rows)), src, shape, split, packed);
             return;
