@@ -62,6 +62,10 @@ public readonly struct GemmShape
             ? throw new ArgumentException($"gemm sizes must be positive: M={m} N={ncols} Ko={ko} Ki={ki} panel={panel}")
             : new GemmShape(m, ncols, ko, ki, aRow, aKo, aKi, bKo, bKi, bBatch, cRow, cBatch, panel, accumulate, rowTile);
 
+    /// <summary>The same product for a kernel of another tile height (RowTiles recomputed).</summary>
+    public GemmShape WithRowTile(int rowTile) =>
+        new(M, Ncols, Ko, Ki, ARow, AKo, AKi, BKo, BKi, BBatch, CRow, CBatch, Panel, Accumulate != 0, rowTile);
+
     /// <summary>
     /// Work-items (RegisterTile8x16) or groups (SharedTiled, BlockTiled*) to launch for a tile of rowTile × colTile.
     /// </summary>

@@ -59,6 +59,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         "v6, with convs to a 1x1 image (K = H = W, no padding) as plain panel GEMMs on the tensors (no im2col/col2im)",
         "im2col + CUDA-style 2D-blocktiled GEMM (64x64 blocks in shared memory, 8x8 outputs per thread)",
         "v7, with one-element-per-work-item im2col/col2im (K4 stride 2) and packs PoCL vectorises",
+        "im2col + 2D-blocktiled GEMM with coalesced staging and split-K (128x128 or 64x64 blocks, 8x8 per thread)",
     ];
 
     /// <summary>Floats version 5 adds to the row stride of the staged matrix (col, colGrad, colT).</summary>
@@ -93,6 +94,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> registerTile, fastTile;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, int, ArrayView<T>>> sharedTiled;
     readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>> blockTiled;
+    readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, GemmShape, SplitK, ArrayView<T>, ArrayView<T>>>
+        splitK128, splitK64, splitK16;
+    readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, GemmShape, int, ArrayView<T>>> splitKReduce;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, PackShape, ArrayView<T>>> packPanels,
         packBlocksKContiguous, packBlocksIContiguous, packEdgeBlocksKContiguous, packEdgeBlocksIContiguous;
     readonly Lazy<Action<AcceleratorStream, Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>> col2imRows;
@@ -146,6 +150,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         blockTiled = new(() => blockTile == ConvGemm.BlockTiled64Side
             ? accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>(ConvGemm.BlockTiled64)
             : accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, ArrayView<T>>(ConvGemm.BlockTiled16));
+        splitK128 = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, SplitK, ArrayView<T>, ArrayView<T>>(
+            ConvGemm.SplitK128));
+        splitK64 = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, SplitK, ArrayView<T>, ArrayView<T>>(
+            ConvGemm.SplitK64));
+        splitK16 = new(() => accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, GemmShape, SplitK, ArrayView<T>, ArrayView<T>>(
+            ConvGemm.SplitK16));
+        splitKReduce = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, GemmShape, int, ArrayView<T>>(
+            ConvGemm.SplitKReduce));
         col2imRows = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, ConvShape, int, int, ArrayView<T>>(
             Conv2dBackwardDataVariants.Col2imRows));
         packPanels = new(() => accelerator.LoadPerThreadKernel<Index1D, ArrayView<T>, PackShape, ArrayView<T>>(
@@ -275,8 +287,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             return;
         }
         // Plain loops over chunks (no iterator, no closures): a steady-state launch allocates nothing.
-        int chunk = ChunkSamples(shape, (long)ckk * p, maxChunkSamples);
-        var ws = Workspace(stream, (long)ckk * (chunk * p + RowPad));
+        int chunk = ChunkSamples(shape, (long)ckk * p, maxChunkSamples, StagingBudget(variant));
+        long staging = (long)ckk * (chunk * p + RowPad);
+        var ws = Workspace(stream, staging + SplitScratch(variant, shape.OC, (long)chunk * p));
         for (int n0 = 0; n0 < shape.N; n0 += chunk)
         {
             int cn = Math.Min(chunk, shape.N - n0);
@@ -285,7 +298,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             var xc = x.SubView(n0 * xSample, cn * xSample);
             var yc = y.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p);
             im2col.Value(stream, (int)col.Length, xc, shape, cn, ld, col);
-            Gemm(stream, variant, w, col, yc, Conv2dForwardVariants.Gemm(shape, cn, ld, RowTile(variant)));
+            Gemm(stream, variant, w, col, yc, Conv2dForwardVariants.Gemm(shape, cn, ld, RowTile(variant)),
+                Scratch(ws, staging, variant));
         }
     }
 
@@ -340,8 +354,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             }
             return;
         }
-        int chunk = ChunkSamples(shape, (long)ckk * p, maxChunkSamples);
-        var ws = Workspace(stream, (long)ckk * (chunk * p + RowPad));
+        int chunk = ChunkSamples(shape, (long)ckk * p, maxChunkSamples, StagingBudget(variant));
+        long staging = (long)ckk * (chunk * p + RowPad);
+        var ws = Workspace(stream, staging + SplitScratch(variant, ckk, (long)chunk * p));
         for (int n0 = 0; n0 < shape.N; n0 += chunk)
         {
             int cn = Math.Min(chunk, shape.N - n0);
@@ -349,7 +364,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             var colGrad = ws.SubView(0, (long)ckk * ld);
             var dYc = dY.SubView((long)n0 * shape.OC * p, (long)cn * shape.OC * p);
             var dXc = dX.SubView(n0 * xSample, cn * xSample);
-            Gemm(stream, variant, w, dYc, colGrad, Conv2dBackwardDataVariants.Gemm(shape, cn, ld, RowTile(variant)));
+            Gemm(stream, variant, w, dYc, colGrad, Conv2dBackwardDataVariants.Gemm(shape, cn, ld, RowTile(variant)),
+                Scratch(ws, staging, variant));
             col2im.Value(stream, (int)dXc.Length, colGrad, shape, cn, ld, dXc);
         }
     }
@@ -407,8 +423,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         bool transposed = variant is 4 or 5;
         int ld = ckk + Pad(variant, ckk);
         long perSample = (long)ld * p + (transposed ? (long)shape.OC * p : 0);
-        int chunk = ChunkSamples(shape, perSample, maxChunkSamples);
-        var ws = Workspace(stream, chunk * perSample);
+        int chunk = ChunkSamples(shape, perSample, maxChunkSamples, StagingBudget(variant));
+        long staging = chunk * perSample;
+        var ws = Workspace(stream, staging + SplitScratch(variant, shape.OC, ckk));
         // Chunks in sample order, each adding its partial sums onto dW: a fixed summation order.
         for (int n0 = 0; n0 < shape.N; n0 += chunk)
         {
@@ -421,10 +438,12 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             {
                 var dYt = ws.SubView(colT.Length, dYc.Length);
                 transposeOutputGrad.Value(stream, (int)dYt.Length, dYc, shape, cn, dYt);
-                Gemm(stream, variant, dYt, colT, dW, Conv2dBackwardWeightVariants.GemmTransposed(shape, cn, ld, RowTile(variant)));
+                Gemm(stream, variant, dYt, colT, dW, Conv2dBackwardWeightVariants.GemmTransposed(shape, cn, ld, RowTile(variant)),
+                    Scratch(ws, staging, variant));
             }
             else
-                Gemm(stream, variant, dYc, colT, dW, Conv2dBackwardWeightVariants.Gemm(shape, cn, RowTile(variant)));
+                Gemm(stream, variant, dYc, colT, dW, Conv2dBackwardWeightVariants.Gemm(shape, cn, RowTile(variant)),
+                    Scratch(ws, staging, variant));
         }
     }
 
@@ -505,8 +524,14 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// where every tile is full and contiguous with one flat reduction (version 2's kernel otherwise), or version
     /// 8's 2D block tiles.
     /// </summary>
-    void Gemm(AcceleratorStream stream, int variant, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GemmShape g)
+    void Gemm(AcceleratorStream stream, int variant, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GemmShape g,
+        ArrayView<T> scratch)
     {
+        if (variant == 10)
+        {
+            SplitKGemm(stream, a, b, c, g, scratch);
+            return;
+        }
         if (variant == 3)
         {
             var config = new KernelConfig(g.Tiles(sharedTile), sharedTile * sharedTile);
@@ -522,6 +547,57 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
         else
             registerTile.Value(stream, g.Tiles(ConvGemm.TileCols), a, b, g, c);
     }
+
+    /// <summary>
+    /// Version 10: the block side for this product (128 × 128 blocks where C is at least that big and a group may have
+    /// 256 threads, else 64 × 64, or 16 × 16 where a group may have only 16: ILGPU's CPU accelerator), a split-K plan
+    /// that gives the device about two groups per multiprocessor of 128 × 128 (eight of 64 × 64), then the splits'
+    /// reduction when there is more than one.
+    /// </summary>
+    void SplitKGemm(AcceleratorStream stream, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GemmShape g,
+        ArrayView<T> scratch)
+    {
+        int side = SplitKSide(g.M, g.Ncols);
+        g = g.WithRowTile(side);
+        var (kernel, threads, depth, groupsPerSm) = side switch
+        {
+            ConvGemm.SplitK128Side => (splitK128, ConvGemm.SplitK128Threads, ConvGemm.SplitK128Depth, 2),
+            ConvGemm.SplitK64Side => (splitK64, ConvGemm.SplitK64Threads, ConvGemm.SplitK64Depth, 8),
+            _ => (splitK16, ConvGemm.SplitK16Threads, ConvGemm.SplitK16Depth, 2),
+        };
+        var plan = SplitK.Plan(g, side, depth, groupsPerSm * accelerator.NumMultiprocessors, MaxSplits,
+            MinSliceRunsPerSplit, scratch.Length, SplitsOverride ?? 0);
+        kernel.Value(stream, new KernelConfig(plan.Groups, threads), a, b, g, plan, scratch, c);
+        if (plan.Splits > 1)
+            splitKReduce.Value(stream, g.M * g.Ncols, scratch, g, plan.Splits, c);
+    }
+
+    /// <summary>Version 10's block side for an M × Ncols product on this accelerator.</summary>
+    int SplitKSide(int m, int ncols) =>
+        accelerator.MaxNumThreadsPerGroup < ConvGemm.SplitK64Threads ? ConvGemm.SplitK16Side
+        : accelerator.MaxNumThreadsPerGroup >= ConvGemm.SplitK128Threads && m >= ConvGemm.SplitK128Side
+            && ncols >= ConvGemm.SplitK128Side ? ConvGemm.SplitK128Side
+        : ConvGemm.SplitK64Side;
+
+    /// <summary>Version 10's most splits of one product, and the fewest k slices a split may have.</summary>
+    const int MaxSplits = 16, MinSliceRunsPerSplit = 8;
+
+    /// <summary>
+    /// Version 10 stages whole batches (2^26 elements, 256 MiB of floats at most): a GPU wants one big GEMM, not
+    /// four of a quarter of the columns; the other versions keep MaxWorkspaceElements.
+    /// </summary>
+    static long StagingBudget(int variant) => variant == 10 ? 1L << 26 : MaxWorkspaceElements;
+
+    /// <summary>Workspace elements after the staged matrix for version 10's partial products of an M × N product.</summary>
+    static long SplitScratch(int variant, long m, long n) =>
+        variant == 10 ? Math.Min(MaxSplits * m * n, 1L << 23) : 0;
+
+    /// <summary>The workspace after the staged matrix: version 10's partial products (an empty view for the others).</summary>
+    static ArrayView<T> Scratch(ArrayView<T> ws, long staging, int variant) =>
+        variant == 10 ? ws.SubView(staging, ws.Length - staging) : default;
+
+    /// <summary>Tests: forces version 10's number of splits (null: the plan's choice).</summary>
+    public int? SplitsOverride { get; set; }
 
     /// <summary>Elements of one 16×16 block of a packed operand (the block packers' and block im2col's unit of work).</summary>
     const int BlockElements = ConvGemm.PanelLanes * ConvGemm.PanelLanes;

@@ -84,6 +84,29 @@ public abstract class Conv2dVariantTests : BackendTest
         CheckAll(variant, shape);
     }
 
+    /// <summary>
+    /// Version 10 with its reduction forced into one split (the kernel writes C) and into three (partial products and
+    /// SplitKReduce), on a tiny shape everywhere and a real layer's shape off the CPU accelerator.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(3)]
+    public void Version10MatchesReferenceWithForcedSplits(int splits)
+    {
+        Conv2dOps<float>.On(Device).SplitsOverride = splits;
+        Conv2dOps<double>.On(Device).SplitsOverride = splits;
+        try
+        {
+            CheckAll(10, [3, 3, 8, 8, 9, 4, 2, 1]);
+            if (!TinyOnly)
+                CheckAll(10, [3, 64, 8, 8, 128, 4, 2, 1]);
+        }
+        finally
+        {
+            Conv2dOps<float>.On(Device).SplitsOverride = null;
+            Conv2dOps<double>.On(Device).SplitsOverride = null;
+        }
+    }
+
     void CheckAll(int variant, int[] d)
     {
         var s = ConvShape.Create(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
