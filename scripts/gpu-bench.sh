@@ -13,13 +13,19 @@
 #                                            batch 16) and for --recipe wgan-gp (32x32 grey, batch 64), ngf = ndf
 #                                            = 64; bench/pytorch_dcgan_step.py on CUDA (TF32 off) for the same
 #                                            four when python3 has a CUDA-enabled torch
-#                                            (skipped, and said so, otherwise); dcgan bench kernels; the test
+#                                            (skipped, and said so, otherwise); the first three bench steps
+#                                            again with every conv on variant 10, then 8 (on CUDA: the candidates
+#                                            for its dispatch); dcgan bench kernels; the test
 #                                            fixtures of the device's backend (…Cuda or …OpenCl).
 #                                          Everything goes to $OUT (default ./gpu-bench-out): one log per step,
 #                                          JSON results, and summary.txt with images/s and the ours/PyTorch ratios.
 # On the device machine: carry gpu-bench/ (the archive) and run `scripts/gpu-bench.sh run`.
 # Options of run: --device D (default cuda), --archive FILE, --quick (fewer iterations: a dry run on a CPU),
-# --bundle (pack every result file into results.tgz beside summary.txt: the device tool returns at most 8 files).
+# --bundle (pack every result file into results.tgz beside summary.txt: the device tool returns at most 8 files),
+# --deadline SECONDS (the whole run's budget: each step's limit is cut to what is left and the last ones are skipped,
+# so the bundle is always made inside the device call).
+# The device call (one, carrying gpu-bench/, timeout_s = the deadline + ~60 s for unpacking and the bundle):
+#   OUT=$OUT scripts/gpu-bench.sh run --deadline 420 --bundle > $OUT/run.log 2>&1; cat $OUT/summary.txt
 # Environment: OUT (results folder), PYTHON (default python3) for the PyTorch run.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,10 +57,11 @@ pack() {
 }
 
 run() {
-  local device=cuda archive=$archive_default quick=0 bundle=0
+  local device=cuda archive=$archive_default quick=0 bundle=0 deadline=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --device) device=$2; shift 2 ;;
+      --deadline) deadline=$2; shift 2 ;;
       --archive) archive=$2; shift 2 ;;
       --quick) quick=1; shift ;;
       --bundle) bundle=1; shift ;;
@@ -73,10 +80,19 @@ run() {
   export DCGAN_COMMIT; DCGAN_COMMIT=$(cat "$dir/COMMIT")
   echo "gpu-bench run: device $device, commit $DCGAN_COMMIT, results in $out" | tee "$out/summary.txt"
 
-  # step NAME SECONDS COMMAND...: runs with a time limit, logs to $out/NAME.log, records the exit status.
+  # step NAME SECONDS COMMAND...: runs with a time limit, logs to $out/NAME.log, records the exit status. With
+  # --deadline, the limit is cut to the time left, and a step with under 15 s left is skipped (and said so).
   step() {
     local name=$1 limit=$2; shift 2
     local t0=$SECONDS
+    if [ "$deadline" -gt 0 ]; then
+      local left=$((deadline - (SECONDS - start)))
+      if [ "$left" -lt 15 ]; then
+        printf '%-22s %-22s %4ds\n' "$name" "SKIPPED (deadline)" 0 | tee -a "$out/summary.txt"
+        return 1
+      fi
+      [ "$left" -lt "$limit" ] && limit=$left
+    fi
     timeout --kill-after=10 "$limit" "$@" > "$out/$name.log" 2>&1
     local rc=$?
     local what=ok; [ $rc -ne 0 ] && what="exit $rc"; [ $rc -eq 124 ] && what="TIMED OUT after ${limit}s"
