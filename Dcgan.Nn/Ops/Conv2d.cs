@@ -1,5 +1,5 @@
 // Host launchers for Conv2d (kernels: Dcgan.Kernels/Conv/Conv2dKernels.cs (version 1) and
-// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6 and 8; version 7 is 6 plus
+// Conv2d{Forward,BackwardData,BackwardWeight}Variants.cs + ConvGemm*.cs (versions 2–6, 8 and 10; version 7 is 6 plus
 // the 1×1-image case in this file; version 9 is 7 with Stride2K4.cs and ConvGemm.PackLanes.cs moving the data);
 // derivations and the variant ladder: docs/kernels/conv2d.md; measurements: docs/benchmarks.md).
 // x [N,C,H,W], w [OC,C,K,K], y [N,OC,OH,OW], described by one ConvShape.
@@ -19,15 +19,16 @@
 //   CUDA, OpenCL on a GPU                3         im2col + shared-memory tiles, chosen by GPU practice; timed
 //                                                  on one H200 (docs/benchmarks.md, the first CUDA run): 1.8–3
 //                                                  TFLOP/s on the big layers, within 20% of versions 6 and 7 there.
-//                                                  Version 8 (2D block tiles, 8×8 outputs per thread: the CUDA
-//                                                  SGEMM way) is meant to replace it here but has not been timed
-//                                                  on a GPU yet, so CUDA stays on 3 until it is
+//                                                  Versions 8 (2D block tiles, 8×8 outputs per thread: the CUDA
+//                                                  SGEMM way) and 10 (8 with coalesced staging, 128×128 blocks and
+//                                                  split-K) are meant to replace it here but have not been timed
+//                                                  on a GPU yet, so CUDA stays on 3 until they are
 //   ILGPU CPU accelerator                1         naive: the thread simulator has no SIMD, and the fast variants'
 //                                                  extra launches and workspace only cost there
 // Dcgan.Tests/Kernels/ConvDispatchTests.cs asserts the outcome, layer by layer and pass by pass, for the default run's
 // net and the 64px one: change its table together with this dispatch.
 //
-// Workspace: versions 2 to 6 and 8 stage an im2col matrix (or its gradient, or packed panels) in one device buffer
+// Workspace: versions 2 to 6, 8 and 10 stage an im2col matrix (or its gradient, or packed panels) in one device buffer
 // owned by this object, grown on demand (never shrunk) and reused, so steady-state launches allocate nothing. The batch
 // is processed in chunks of samples so that the workspace stays under a budget (MaxWorkspaceElements; version 6
 // has one per pass). Not thread-safe:
