@@ -116,7 +116,8 @@ public static class GeneratorSampler
         var chunk = new float[length];
         for (int start = 0; start < count; start += batch)
         {
-            noise.View.CopyFromCPU(ref z[start * config.Nz], batch * config.Nz);
+            // A span (pinned while the copy runs), never CopyFromCPU(ref T, length), which does not pin.
+            ((ArrayView<float>)noise.View).CopyFromCPU(z.AsSpan(start * config.Nz, batch * config.Nz));
             generator.Forward(accelerator.DefaultStream, noise.View, training: mode == BatchNormMode.Batch);
             accelerator.Synchronize();
             generator.Output.CopyToCPU(chunk);

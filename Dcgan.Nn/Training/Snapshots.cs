@@ -263,7 +263,9 @@ internal sealed class SnapshotRecorder : IDisposable
         {
             var layer = net.Layers[i];
             int length = (int)layer.Output.Length;
-            layer.Output.CopyToCPU(ref host[0], length);
+            // A span, not ILGPU's CopyToCPU(ref T, length): that one copies into the raw address without pinning,
+            // so a GC that moves the array while the copy is queued gets it written over other objects.
+            layer.Output.SubView(0, length).CopyToCPU(host.AsSpan(0, length));
             layers[i]![key] = OutputStats(host.AsSpan(0, length), layer.OutputShape[0], layer);
         }
     }

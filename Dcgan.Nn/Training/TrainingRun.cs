@@ -770,7 +770,8 @@ public sealed partial class TrainingRun
         {
             sampler.Forward(stream, noise.SubView(pass * noisePerPass, noisePerPass), training: true);
             stream.Synchronize();
-            sampler.Output.CopyToCPU(ref images[pass * imagesPerPass], imagesPerPass);
+            // A span (pinned while the copy runs), never CopyToCPU(ref T, length): Snapshots.AddActivations says why.
+            sampler.Output.SubView(0, imagesPerPass).CopyToCPU(images.Slice(pass * imagesPerPass, imagesPerPass));
         }
     }
 
