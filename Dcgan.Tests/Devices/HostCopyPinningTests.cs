@@ -5,8 +5,8 @@
 // writes over whatever lies at the old address. Measured on PoCL (a scratch program, 2026-12-05): 200–300 copies of
 // a 1,000-float array behind queued kernels, with compacting GCs on another thread, crashed the process within a
 // second on every run (SIGSEGV, or a NullReferenceException inside unrelated code, like CI's once-seen failure in
-// JsonArray.DeepCloneCore right after a snapshot); the Span overload: 0 bad copies of 300, twice. This test keeps the
-// ref overloads out of the product code.
+// JsonArray.DeepCloneCore right after a snapshot); the Span overload and the T[] overload: 0 bad copies of 300, twice
+// each. This test keeps the ref overloads out of the product code.
 using System.Text.RegularExpressions;
 
 namespace Dcgan.Tests.Devices;
