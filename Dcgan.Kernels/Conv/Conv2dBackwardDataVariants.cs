@@ -18,6 +18,8 @@
 //      (ConvGemm.Panel.cs), then Col2imRows (one thread per dX row, one strided pass per tap).
 //   8  version 3 with the GEMM run by ConvGemm.BlockTiled64 (64×64 blocks of colGrad per group, 16-deep slices in
 //      shared memory, 8×8 outputs per thread in registers): the CUDA SGEMM way. Untimed.
+//   10 version 8 with ConvGemm.SplitK128/64 (coalesced staging: Wᵀ along i, dY along its columns; 128×128 blocks
+//      where colGrad is that big; split-K with SplitKReduce) and the whole batch's colGrad at once. Untimed.
 //
 // colGrad has im2col's layout (Conv2dForwardVariants): row (ic·K + kh)·K + kw, column nl·P + oh·OW + ow.
 // Legend: n/nl batch (absolute/in chunk), ic input channel, oc output channel, ih/iw input pixel, oh/ow output

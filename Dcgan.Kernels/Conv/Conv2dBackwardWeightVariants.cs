@@ -21,6 +21,8 @@
 //   8  version 3 with the GEMM run by ConvGemm.BlockTiled64 (64×64 blocks of dW per group, 16-deep slices of
 //      (nl, p) in shared memory, 8×8 outputs per thread in registers; the (ko, ki) = (nl, p) split walked by a
 //      counter, no dY transpose): the CUDA SGEMM way. Untimed.
+//   10 version 8 with ConvGemm.SplitK128/64 (coalesced staging: dY along (nl, p), colT along its columns; split-K
+//      over (nl, p), the splits' partial dW summed in order by SplitKReduce and added to dW). Untimed.
 //
 // colT layout: colT[nl·P + oh·OW + ow, (ic·K + kh)·K + kw] = x[n0+nl, ic, oh·s−p+kh, ow·s−p+kw] (0 in the padding)
 // — rows are output pixels, so the GEMM's 16 contiguous columns are 16 consecutive dW entries.

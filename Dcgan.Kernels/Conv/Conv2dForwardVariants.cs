@@ -19,6 +19,8 @@
 //      16 k-steps, each work-item's 16 accumulators one 16-wide vector; ConvGemm.Panel.cs).
 //   8  version 3's im2col, GEMM with 2D block tiles (ConvGemm.BlockTiled64: 64×64 blocks of Y per group, 16-deep
 //      slices of W and col in shared memory, 8×8 outputs per thread in registers): the CUDA SGEMM way. Untimed.
+//   10 version 8 with ConvGemm.SplitK128/64 (coalesced staging: W along k, col along its columns; 128×128 blocks
+//      where Y is that big; split-K with SplitKReduce) and the whole batch's col staged at once. Untimed.
 //
 // The im2col layout (versions 2 and 3), for the cn samples of one chunk starting at sample n0 (x is viewed from
 // n0): col[(ic·K + kh)·K + kw, nl·P + oh·OW + ow] = x[n0+nl, ic, oh·s−p+kh, ow·s−p+kw] (0 in the padding),

@@ -1,4 +1,4 @@
-// The matrix product behind the fast conv variants (Conv2d<Pass>Variants.cs, versions 2 to 5 and 8):
+// The matrix product behind the fast conv variants (Conv2d<Pass>Variants.cs, versions 2 to 5, 8 and 10):
 //
 //   C[i, j] (+)= Σ_{ko, ki} A(i, ko, ki) · B(ko, ki, j)      0 ≤ i < M, 0 ≤ j < Ncols
 //
@@ -14,8 +14,10 @@
 // Kernels: RegisterTile8x16 (generated, ConvGemm.RegisterTile.g.cs; one work-item per 8×16 tile, group size 1:
 // the PoCL/CPU winner) and SharedTiled (one thread per C element, TS×TS tiles of A and B staged in shared
 // memory: the GPU-style variant), and BlockTiled64/BlockTiled16 (version 8, generated, ConvGemm.BlockTile.g.cs: 2D
-// block tiles in shared memory and 8×8 (4×4) outputs per thread, the CUDA SGEMM way). All sum in a fixed order in one
-// register per output (no atomics) and either overwrite C or add to it (Accumulate).
+// block tiles in shared memory and 8×8 (4×4) outputs per thread, the CUDA SGEMM way), and SplitK128/64/16 (version 10,
+// generated, ConvGemm.SplitK.g.cs: version 8's tiles with coalesced staging and split-K; ConvGemm.SplitK.cs). All sum
+// in a fixed order in one register per output (no atomics) and either overwrite C or add to it (Accumulate); version
+// 10's splits write partial blocks that SplitKReduce adds in split order.
 // Legend: i row of C, j column of C, ko/ki outer/inner reduction index, TS tile size.
 using System.Numerics;
 using ILGPU;

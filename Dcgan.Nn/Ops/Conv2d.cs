@@ -522,8 +522,8 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
 
     /// <summary>
     /// C (+)= A·B: version 2's register tiles, version 3's shared-memory tiles, version 4's fast-path-only tiles
-    /// where every tile is full and contiguous with one flat reduction (version 2's kernel otherwise), or version
-    /// 8's 2D block tiles.
+    /// where every tile is full and contiguous with one flat reduction (version 2's kernel otherwise), version 8's 2D
+    /// block tiles, or version 10's split-K block tiles (scratch: room for its partial products).
     /// </summary>
     void Gemm(AcceleratorStream stream, int variant, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, GemmShape g,
         ArrayView<T> scratch)
