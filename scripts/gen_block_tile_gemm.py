@@ -70,11 +70,14 @@ def kernel(name, side, bk, tt):
     w(f"        for (int k0 = 0; k0 < kTotal; k0 += {bk})")
     w("        {")
     w("            int kLeft = kTotal - k0;")
+    w("            T va, vb;")
     w("            // Stage the slice; rows ≥ M, columns ≥ Ncols and k ≥ kTotal are zero, so the product below has no tests.")
     for kk in range(bk):
         k_in = "" if kk == 0 else f" && {kk} < kLeft"  # k0 < kTotal holds inside the loop
-        w(f"            tile[{off(kk * side, 'tid')}] = aIn{k_in} ? a[pa] : T.Zero;")
-        w(f"            tile[{b_base + kk * side} + tid] = bIn{k_in} ? b[pb] : T.Zero;")
+        # Each load at a valid index whatever the test (ILGPU's if-conversion may make the conditional a select
+        # that loads first; past K an offset runs up to BK·AKi beyond the operand), its value selected after.
+        w(f"            va = a[aIn{k_in} ? pa : 0]; tile[{off(kk * side, 'tid')}] = aIn{k_in} ? va : T.Zero;")
+        w(f"            vb = b[bIn{k_in} ? pb : 0]; tile[{b_base + kk * side} + tid] = bIn{k_in} ? vb : T.Zero;")
         w("            pa += g.AKi; pb += g.BKi; ki++;")
         w("            if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }")
     w("            // Barrier: the whole slice must be staged before anyone reads it.")

@@ -35,6 +35,16 @@ def plus(expr, const):
     return expr if const == 0 else f"{expr} + {const}"
 
 
+def load(target, source, cond, index, indent):
+    """`target = cond ? source[index] : 0`, with the load itself at a valid index whatever cond: ILGPU's if-conversion
+    may turn the conditional into a select that loads first, and past K an index can run far beyond the operand."""
+    w(f"{indent}{{")
+    w(f"{indent}    bool ok = {cond};")
+    w(f"{indent}    T v = {source}[ok ? {index} : 0];")
+    w(f"{indent}    {target} = ok ? v : T.Zero;")
+    w(f"{indent}}}")
+
+
 def kernel(name, side, bk, tt):
     nt = (side // tt) ** 2
     step = side // tt          # distance between a thread's rows (and columns) in the block
@@ -98,17 +108,18 @@ def kernel(name, side, bk, tt):
     w("            {")
     w("                bool kIn = k0 + kkA < kEnd;")
     for l in range(loads):
-        w(f"                as_[kkA * {side} + rA + {k_rows * l}] = kIn && aIn{l} ? a[rowA{l} + paK] : T.Zero;")
+        load(f"as_[kkA * {side} + rA + {k_rows * l}]", "a", f"kIn && aIn{l}", f"rowA{l} + paK", "                ")
     w("                kiA += dki; paK += dko * g.AKo + dki * g.AKi;")
     w("                if (kiA >= g.Ki) { kiA -= g.Ki; paK += aWrap; }")
     w("            }")
     w("            else")
     w("            {")
     for l in range(loads):
-        w(f"                as_[(kl + {lane_rows * l}) * {side} + lane] = aLaneIn && k0 + kl + {lane_rows * l} < kEnd ? a[pa{l}] : T.Zero;")
+        load(f"as_[(kl + {lane_rows * l}) * {side} + lane]", "a", f"aLaneIn && k0 + kl + {lane_rows * l} < kEnd", f"pa{l}",
+             "                ")
     w("            }")
     for l in range(loads):
-        w(f"            bs[(kl + {lane_rows * l}) * {side} + lane] = bIn && k0 + kl + {lane_rows * l} < kEnd ? b[pb{l}] : T.Zero;")
+        load(f"bs[(kl + {lane_rows * l}) * {side} + lane]", "b", f"bIn && k0 + kl + {lane_rows * l} < kEnd", f"pb{l}", "            ")
     for l in range(loads):
         w(f"            ki{l} += dki; pa{l} += dko * g.AKo + dki * g.AKi; pb{l} += dko * g.BKo + dki * g.BKi;")
         w(f"            if (ki{l} >= g.Ki) {{ ki{l} -= g.Ki; pa{l} += aWrap; pb{l} += bWrap; }}")

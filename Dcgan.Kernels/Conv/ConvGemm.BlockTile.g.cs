@@ -64,69 +64,70 @@ public static partial class ConvGemm
         for (int k0 = 0; k0 < kTotal; k0 += 16)
         {
             int kLeft = kTotal - k0;
+            T va, vb;
             // Stage the slice; rows ≥ M, columns ≥ Ncols and k ≥ kTotal are zero, so the product below has no tests.
-            tile[tid] = aIn ? a[pa] : T.Zero;
-            tile[1024 + tid] = bIn ? b[pb] : T.Zero;
+            va = a[aIn ? pa : 0]; tile[tid] = aIn ? va : T.Zero;
+            vb = b[bIn ? pb : 0]; tile[1024 + tid] = bIn ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[64 + tid] = aIn && 1 < kLeft ? a[pa] : T.Zero;
-            tile[1088 + tid] = bIn && 1 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 1 < kLeft ? pa : 0]; tile[64 + tid] = aIn && 1 < kLeft ? va : T.Zero;
+            vb = b[bIn && 1 < kLeft ? pb : 0]; tile[1088 + tid] = bIn && 1 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[128 + tid] = aIn && 2 < kLeft ? a[pa] : T.Zero;
-            tile[1152 + tid] = bIn && 2 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 2 < kLeft ? pa : 0]; tile[128 + tid] = aIn && 2 < kLeft ? va : T.Zero;
+            vb = b[bIn && 2 < kLeft ? pb : 0]; tile[1152 + tid] = bIn && 2 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[192 + tid] = aIn && 3 < kLeft ? a[pa] : T.Zero;
-            tile[1216 + tid] = bIn && 3 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 3 < kLeft ? pa : 0]; tile[192 + tid] = aIn && 3 < kLeft ? va : T.Zero;
+            vb = b[bIn && 3 < kLeft ? pb : 0]; tile[1216 + tid] = bIn && 3 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[256 + tid] = aIn && 4 < kLeft ? a[pa] : T.Zero;
-            tile[1280 + tid] = bIn && 4 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 4 < kLeft ? pa : 0]; tile[256 + tid] = aIn && 4 < kLeft ? va : T.Zero;
+            vb = b[bIn && 4 < kLeft ? pb : 0]; tile[1280 + tid] = bIn && 4 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[320 + tid] = aIn && 5 < kLeft ? a[pa] : T.Zero;
-            tile[1344 + tid] = bIn && 5 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 5 < kLeft ? pa : 0]; tile[320 + tid] = aIn && 5 < kLeft ? va : T.Zero;
+            vb = b[bIn && 5 < kLeft ? pb : 0]; tile[1344 + tid] = bIn && 5 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[384 + tid] = aIn && 6 < kLeft ? a[pa] : T.Zero;
-            tile[1408 + tid] = bIn && 6 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 6 < kLeft ? pa : 0]; tile[384 + tid] = aIn && 6 < kLeft ? va : T.Zero;
+            vb = b[bIn && 6 < kLeft ? pb : 0]; tile[1408 + tid] = bIn && 6 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[448 + tid] = aIn && 7 < kLeft ? a[pa] : T.Zero;
-            tile[1472 + tid] = bIn && 7 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 7 < kLeft ? pa : 0]; tile[448 + tid] = aIn && 7 < kLeft ? va : T.Zero;
+            vb = b[bIn && 7 < kLeft ? pb : 0]; tile[1472 + tid] = bIn && 7 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[512 + tid] = aIn && 8 < kLeft ? a[pa] : T.Zero;
-            tile[1536 + tid] = bIn && 8 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 8 < kLeft ? pa : 0]; tile[512 + tid] = aIn && 8 < kLeft ? va : T.Zero;
+            vb = b[bIn && 8 < kLeft ? pb : 0]; tile[1536 + tid] = bIn && 8 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[576 + tid] = aIn && 9 < kLeft ? a[pa] : T.Zero;
-            tile[1600 + tid] = bIn && 9 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 9 < kLeft ? pa : 0]; tile[576 + tid] = aIn && 9 < kLeft ? va : T.Zero;
+            vb = b[bIn && 9 < kLeft ? pb : 0]; tile[1600 + tid] = bIn && 9 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[640 + tid] = aIn && 10 < kLeft ? a[pa] : T.Zero;
-            tile[1664 + tid] = bIn && 10 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 10 < kLeft ? pa : 0]; tile[640 + tid] = aIn && 10 < kLeft ? va : T.Zero;
+            vb = b[bIn && 10 < kLeft ? pb : 0]; tile[1664 + tid] = bIn && 10 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[704 + tid] = aIn && 11 < kLeft ? a[pa] : T.Zero;
-            tile[1728 + tid] = bIn && 11 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 11 < kLeft ? pa : 0]; tile[704 + tid] = aIn && 11 < kLeft ? va : T.Zero;
+            vb = b[bIn && 11 < kLeft ? pb : 0]; tile[1728 + tid] = bIn && 11 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[768 + tid] = aIn && 12 < kLeft ? a[pa] : T.Zero;
-            tile[1792 + tid] = bIn && 12 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 12 < kLeft ? pa : 0]; tile[768 + tid] = aIn && 12 < kLeft ? va : T.Zero;
+            vb = b[bIn && 12 < kLeft ? pb : 0]; tile[1792 + tid] = bIn && 12 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[832 + tid] = aIn && 13 < kLeft ? a[pa] : T.Zero;
-            tile[1856 + tid] = bIn && 13 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 13 < kLeft ? pa : 0]; tile[832 + tid] = aIn && 13 < kLeft ? va : T.Zero;
+            vb = b[bIn && 13 < kLeft ? pb : 0]; tile[1856 + tid] = bIn && 13 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[896 + tid] = aIn && 14 < kLeft ? a[pa] : T.Zero;
-            tile[1920 + tid] = bIn && 14 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 14 < kLeft ? pa : 0]; tile[896 + tid] = aIn && 14 < kLeft ? va : T.Zero;
+            vb = b[bIn && 14 < kLeft ? pb : 0]; tile[1920 + tid] = bIn && 14 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[960 + tid] = aIn && 15 < kLeft ? a[pa] : T.Zero;
-            tile[1984 + tid] = bIn && 15 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 15 < kLeft ? pa : 0]; tile[960 + tid] = aIn && 15 < kLeft ? va : T.Zero;
+            vb = b[bIn && 15 < kLeft ? pb : 0]; tile[1984 + tid] = bIn && 15 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
             // Barrier: the whole slice must be staged before anyone reads it.
@@ -320,37 +321,38 @@ public static partial class ConvGemm
         for (int k0 = 0; k0 < kTotal; k0 += 8)
         {
             int kLeft = kTotal - k0;
+            T va, vb;
             // Stage the slice; rows ≥ M, columns ≥ Ncols and k ≥ kTotal are zero, so the product below has no tests.
-            tile[tid] = aIn ? a[pa] : T.Zero;
-            tile[128 + tid] = bIn ? b[pb] : T.Zero;
+            va = a[aIn ? pa : 0]; tile[tid] = aIn ? va : T.Zero;
+            vb = b[bIn ? pb : 0]; tile[128 + tid] = bIn ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[16 + tid] = aIn && 1 < kLeft ? a[pa] : T.Zero;
-            tile[144 + tid] = bIn && 1 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 1 < kLeft ? pa : 0]; tile[16 + tid] = aIn && 1 < kLeft ? va : T.Zero;
+            vb = b[bIn && 1 < kLeft ? pb : 0]; tile[144 + tid] = bIn && 1 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[32 + tid] = aIn && 2 < kLeft ? a[pa] : T.Zero;
-            tile[160 + tid] = bIn && 2 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 2 < kLeft ? pa : 0]; tile[32 + tid] = aIn && 2 < kLeft ? va : T.Zero;
+            vb = b[bIn && 2 < kLeft ? pb : 0]; tile[160 + tid] = bIn && 2 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[48 + tid] = aIn && 3 < kLeft ? a[pa] : T.Zero;
-            tile[176 + tid] = bIn && 3 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 3 < kLeft ? pa : 0]; tile[48 + tid] = aIn && 3 < kLeft ? va : T.Zero;
+            vb = b[bIn && 3 < kLeft ? pb : 0]; tile[176 + tid] = bIn && 3 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[64 + tid] = aIn && 4 < kLeft ? a[pa] : T.Zero;
-            tile[192 + tid] = bIn && 4 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 4 < kLeft ? pa : 0]; tile[64 + tid] = aIn && 4 < kLeft ? va : T.Zero;
+            vb = b[bIn && 4 < kLeft ? pb : 0]; tile[192 + tid] = bIn && 4 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[80 + tid] = aIn && 5 < kLeft ? a[pa] : T.Zero;
-            tile[208 + tid] = bIn && 5 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 5 < kLeft ? pa : 0]; tile[80 + tid] = aIn && 5 < kLeft ? va : T.Zero;
+            vb = b[bIn && 5 < kLeft ? pb : 0]; tile[208 + tid] = bIn && 5 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[96 + tid] = aIn && 6 < kLeft ? a[pa] : T.Zero;
-            tile[224 + tid] = bIn && 6 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 6 < kLeft ? pa : 0]; tile[96 + tid] = aIn && 6 < kLeft ? va : T.Zero;
+            vb = b[bIn && 6 < kLeft ? pb : 0]; tile[224 + tid] = bIn && 6 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
-            tile[112 + tid] = aIn && 7 < kLeft ? a[pa] : T.Zero;
-            tile[240 + tid] = bIn && 7 < kLeft ? b[pb] : T.Zero;
+            va = a[aIn && 7 < kLeft ? pa : 0]; tile[112 + tid] = aIn && 7 < kLeft ? va : T.Zero;
+            vb = b[bIn && 7 < kLeft ? pb : 0]; tile[240 + tid] = bIn && 7 < kLeft ? vb : T.Zero;
             pa += g.AKi; pb += g.BKi; ki++;
             if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }
             // Barrier: the whole slice must be staged before anyone reads it.

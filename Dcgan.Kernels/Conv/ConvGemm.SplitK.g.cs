@@ -107,24 +107,72 @@ public static partial class ConvGemm
             if (aAlongK)
             {
                 bool kIn = k0 + kkA < kEnd;
-                as_[kkA * 128 + rA + 0] = kIn && aIn0 ? a[rowA0 + paK] : T.Zero;
-                as_[kkA * 128 + rA + 32] = kIn && aIn1 ? a[rowA1 + paK] : T.Zero;
-                as_[kkA * 128 + rA + 64] = kIn && aIn2 ? a[rowA2 + paK] : T.Zero;
-                as_[kkA * 128 + rA + 96] = kIn && aIn3 ? a[rowA3 + paK] : T.Zero;
+                {
+                    bool ok = kIn && aIn0;
+                    T v = a[ok ? rowA0 + paK : 0];
+                    as_[kkA * 128 + rA + 0] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn1;
+                    T v = a[ok ? rowA1 + paK : 0];
+                    as_[kkA * 128 + rA + 32] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn2;
+                    T v = a[ok ? rowA2 + paK : 0];
+                    as_[kkA * 128 + rA + 64] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn3;
+                    T v = a[ok ? rowA3 + paK : 0];
+                    as_[kkA * 128 + rA + 96] = ok ? v : T.Zero;
+                }
                 kiA += dki; paK += dko * g.AKo + dki * g.AKi;
                 if (kiA >= g.Ki) { kiA -= g.Ki; paK += aWrap; }
             }
             else
             {
-                as_[(kl + 0) * 128 + lane] = aLaneIn && k0 + kl + 0 < kEnd ? a[pa0] : T.Zero;
-                as_[(kl + 2) * 128 + lane] = aLaneIn && k0 + kl + 2 < kEnd ? a[pa1] : T.Zero;
-                as_[(kl + 4) * 128 + lane] = aLaneIn && k0 + kl + 4 < kEnd ? a[pa2] : T.Zero;
-                as_[(kl + 6) * 128 + lane] = aLaneIn && k0 + kl + 6 < kEnd ? a[pa3] : T.Zero;
+                {
+                    bool ok = aLaneIn && k0 + kl + 0 < kEnd;
+                    T v = a[ok ? pa0 : 0];
+                    as_[(kl + 0) * 128 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 2 < kEnd;
+                    T v = a[ok ? pa1 : 0];
+                    as_[(kl + 2) * 128 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 4 < kEnd;
+                    T v = a[ok ? pa2 : 0];
+                    as_[(kl + 4) * 128 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 6 < kEnd;
+                    T v = a[ok ? pa3 : 0];
+                    as_[(kl + 6) * 128 + lane] = ok ? v : T.Zero;
+                }
             }
-            bs[(kl + 0) * 128 + lane] = bIn && k0 + kl + 0 < kEnd ? b[pb0] : T.Zero;
-            bs[(kl + 2) * 128 + lane] = bIn && k0 + kl + 2 < kEnd ? b[pb1] : T.Zero;
-            bs[(kl + 4) * 128 + lane] = bIn && k0 + kl + 4 < kEnd ? b[pb2] : T.Zero;
-            bs[(kl + 6) * 128 + lane] = bIn && k0 + kl + 6 < kEnd ? b[pb3] : T.Zero;
+            {
+                bool ok = bIn && k0 + kl + 0 < kEnd;
+                T v = b[ok ? pb0 : 0];
+                bs[(kl + 0) * 128 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 2 < kEnd;
+                T v = b[ok ? pb1 : 0];
+                bs[(kl + 2) * 128 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 4 < kEnd;
+                T v = b[ok ? pb2 : 0];
+                bs[(kl + 4) * 128 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 6 < kEnd;
+                T v = b[ok ? pb3 : 0];
+                bs[(kl + 6) * 128 + lane] = ok ? v : T.Zero;
+            }
             ki0 += dki; pa0 += dko * g.AKo + dki * g.AKi; pb0 += dko * g.BKo + dki * g.BKi;
             if (ki0 >= g.Ki) { ki0 -= g.Ki; pa0 += aWrap; pb0 += bWrap; }
             ki1 += dki; pa1 += dko * g.AKo + dki * g.AKi; pb1 += dko * g.BKo + dki * g.BKi;
@@ -486,36 +534,132 @@ public static partial class ConvGemm
             if (aAlongK)
             {
                 bool kIn = k0 + kkA < kEnd;
-                as_[kkA * 64 + rA + 0] = kIn && aIn0 ? a[rowA0 + paK] : T.Zero;
-                as_[kkA * 64 + rA + 8] = kIn && aIn1 ? a[rowA1 + paK] : T.Zero;
-                as_[kkA * 64 + rA + 16] = kIn && aIn2 ? a[rowA2 + paK] : T.Zero;
-                as_[kkA * 64 + rA + 24] = kIn && aIn3 ? a[rowA3 + paK] : T.Zero;
-                as_[kkA * 64 + rA + 32] = kIn && aIn4 ? a[rowA4 + paK] : T.Zero;
-                as_[kkA * 64 + rA + 40] = kIn && aIn5 ? a[rowA5 + paK] : T.Zero;
-                as_[kkA * 64 + rA + 48] = kIn && aIn6 ? a[rowA6 + paK] : T.Zero;
-                as_[kkA * 64 + rA + 56] = kIn && aIn7 ? a[rowA7 + paK] : T.Zero;
+                {
+                    bool ok = kIn && aIn0;
+                    T v = a[ok ? rowA0 + paK : 0];
+                    as_[kkA * 64 + rA + 0] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn1;
+                    T v = a[ok ? rowA1 + paK : 0];
+                    as_[kkA * 64 + rA + 8] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn2;
+                    T v = a[ok ? rowA2 + paK : 0];
+                    as_[kkA * 64 + rA + 16] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn3;
+                    T v = a[ok ? rowA3 + paK : 0];
+                    as_[kkA * 64 + rA + 24] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn4;
+                    T v = a[ok ? rowA4 + paK : 0];
+                    as_[kkA * 64 + rA + 32] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn5;
+                    T v = a[ok ? rowA5 + paK : 0];
+                    as_[kkA * 64 + rA + 40] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn6;
+                    T v = a[ok ? rowA6 + paK : 0];
+                    as_[kkA * 64 + rA + 48] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn7;
+                    T v = a[ok ? rowA7 + paK : 0];
+                    as_[kkA * 64 + rA + 56] = ok ? v : T.Zero;
+                }
                 kiA += dki; paK += dko * g.AKo + dki * g.AKi;
                 if (kiA >= g.Ki) { kiA -= g.Ki; paK += aWrap; }
             }
             else
             {
-                as_[(kl + 0) * 64 + lane] = aLaneIn && k0 + kl + 0 < kEnd ? a[pa0] : T.Zero;
-                as_[(kl + 1) * 64 + lane] = aLaneIn && k0 + kl + 1 < kEnd ? a[pa1] : T.Zero;
-                as_[(kl + 2) * 64 + lane] = aLaneIn && k0 + kl + 2 < kEnd ? a[pa2] : T.Zero;
-                as_[(kl + 3) * 64 + lane] = aLaneIn && k0 + kl + 3 < kEnd ? a[pa3] : T.Zero;
-                as_[(kl + 4) * 64 + lane] = aLaneIn && k0 + kl + 4 < kEnd ? a[pa4] : T.Zero;
-                as_[(kl + 5) * 64 + lane] = aLaneIn && k0 + kl + 5 < kEnd ? a[pa5] : T.Zero;
-                as_[(kl + 6) * 64 + lane] = aLaneIn && k0 + kl + 6 < kEnd ? a[pa6] : T.Zero;
-                as_[(kl + 7) * 64 + lane] = aLaneIn && k0 + kl + 7 < kEnd ? a[pa7] : T.Zero;
+                {
+                    bool ok = aLaneIn && k0 + kl + 0 < kEnd;
+                    T v = a[ok ? pa0 : 0];
+                    as_[(kl + 0) * 64 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 1 < kEnd;
+                    T v = a[ok ? pa1 : 0];
+                    as_[(kl + 1) * 64 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 2 < kEnd;
+                    T v = a[ok ? pa2 : 0];
+                    as_[(kl + 2) * 64 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 3 < kEnd;
+                    T v = a[ok ? pa3 : 0];
+                    as_[(kl + 3) * 64 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 4 < kEnd;
+                    T v = a[ok ? pa4 : 0];
+                    as_[(kl + 4) * 64 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 5 < kEnd;
+                    T v = a[ok ? pa5 : 0];
+                    as_[(kl + 5) * 64 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 6 < kEnd;
+                    T v = a[ok ? pa6 : 0];
+                    as_[(kl + 6) * 64 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 7 < kEnd;
+                    T v = a[ok ? pa7 : 0];
+                    as_[(kl + 7) * 64 + lane] = ok ? v : T.Zero;
+                }
             }
-            bs[(kl + 0) * 64 + lane] = bIn && k0 + kl + 0 < kEnd ? b[pb0] : T.Zero;
-            bs[(kl + 1) * 64 + lane] = bIn && k0 + kl + 1 < kEnd ? b[pb1] : T.Zero;
-            bs[(kl + 2) * 64 + lane] = bIn && k0 + kl + 2 < kEnd ? b[pb2] : T.Zero;
-            bs[(kl + 3) * 64 + lane] = bIn && k0 + kl + 3 < kEnd ? b[pb3] : T.Zero;
-            bs[(kl + 4) * 64 + lane] = bIn && k0 + kl + 4 < kEnd ? b[pb4] : T.Zero;
-            bs[(kl + 5) * 64 + lane] = bIn && k0 + kl + 5 < kEnd ? b[pb5] : T.Zero;
-            bs[(kl + 6) * 64 + lane] = bIn && k0 + kl + 6 < kEnd ? b[pb6] : T.Zero;
-            bs[(kl + 7) * 64 + lane] = bIn && k0 + kl + 7 < kEnd ? b[pb7] : T.Zero;
+            {
+                bool ok = bIn && k0 + kl + 0 < kEnd;
+                T v = b[ok ? pb0 : 0];
+                bs[(kl + 0) * 64 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 1 < kEnd;
+                T v = b[ok ? pb1 : 0];
+                bs[(kl + 1) * 64 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 2 < kEnd;
+                T v = b[ok ? pb2 : 0];
+                bs[(kl + 2) * 64 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 3 < kEnd;
+                T v = b[ok ? pb3 : 0];
+                bs[(kl + 3) * 64 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 4 < kEnd;
+                T v = b[ok ? pb4 : 0];
+                bs[(kl + 4) * 64 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 5 < kEnd;
+                T v = b[ok ? pb5 : 0];
+                bs[(kl + 5) * 64 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 6 < kEnd;
+                T v = b[ok ? pb6 : 0];
+                bs[(kl + 6) * 64 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 7 < kEnd;
+                T v = b[ok ? pb7 : 0];
+                bs[(kl + 7) * 64 + lane] = ok ? v : T.Zero;
+            }
             ki0 += dki; pa0 += dko * g.AKo + dki * g.AKi; pb0 += dko * g.BKo + dki * g.BKi;
             if (ki0 >= g.Ki) { ki0 -= g.Ki; pa0 += aWrap; pb0 += bWrap; }
             ki1 += dki; pa1 += dko * g.AKo + dki * g.AKi; pb1 += dko * g.BKo + dki * g.BKi;
@@ -861,24 +1005,72 @@ public static partial class ConvGemm
             if (aAlongK)
             {
                 bool kIn = k0 + kkA < kEnd;
-                as_[kkA * 16 + rA + 0] = kIn && aIn0 ? a[rowA0 + paK] : T.Zero;
-                as_[kkA * 16 + rA + 4] = kIn && aIn1 ? a[rowA1 + paK] : T.Zero;
-                as_[kkA * 16 + rA + 8] = kIn && aIn2 ? a[rowA2 + paK] : T.Zero;
-                as_[kkA * 16 + rA + 12] = kIn && aIn3 ? a[rowA3 + paK] : T.Zero;
+                {
+                    bool ok = kIn && aIn0;
+                    T v = a[ok ? rowA0 + paK : 0];
+                    as_[kkA * 16 + rA + 0] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn1;
+                    T v = a[ok ? rowA1 + paK : 0];
+                    as_[kkA * 16 + rA + 4] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn2;
+                    T v = a[ok ? rowA2 + paK : 0];
+                    as_[kkA * 16 + rA + 8] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = kIn && aIn3;
+                    T v = a[ok ? rowA3 + paK : 0];
+                    as_[kkA * 16 + rA + 12] = ok ? v : T.Zero;
+                }
                 kiA += dki; paK += dko * g.AKo + dki * g.AKi;
                 if (kiA >= g.Ki) { kiA -= g.Ki; paK += aWrap; }
             }
             else
             {
-                as_[(kl + 0) * 16 + lane] = aLaneIn && k0 + kl + 0 < kEnd ? a[pa0] : T.Zero;
-                as_[(kl + 1) * 16 + lane] = aLaneIn && k0 + kl + 1 < kEnd ? a[pa1] : T.Zero;
-                as_[(kl + 2) * 16 + lane] = aLaneIn && k0 + kl + 2 < kEnd ? a[pa2] : T.Zero;
-                as_[(kl + 3) * 16 + lane] = aLaneIn && k0 + kl + 3 < kEnd ? a[pa3] : T.Zero;
+                {
+                    bool ok = aLaneIn && k0 + kl + 0 < kEnd;
+                    T v = a[ok ? pa0 : 0];
+                    as_[(kl + 0) * 16 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 1 < kEnd;
+                    T v = a[ok ? pa1 : 0];
+                    as_[(kl + 1) * 16 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 2 < kEnd;
+                    T v = a[ok ? pa2 : 0];
+                    as_[(kl + 2) * 16 + lane] = ok ? v : T.Zero;
+                }
+                {
+                    bool ok = aLaneIn && k0 + kl + 3 < kEnd;
+                    T v = a[ok ? pa3 : 0];
+                    as_[(kl + 3) * 16 + lane] = ok ? v : T.Zero;
+                }
             }
-            bs[(kl + 0) * 16 + lane] = bIn && k0 + kl + 0 < kEnd ? b[pb0] : T.Zero;
-            bs[(kl + 1) * 16 + lane] = bIn && k0 + kl + 1 < kEnd ? b[pb1] : T.Zero;
-            bs[(kl + 2) * 16 + lane] = bIn && k0 + kl + 2 < kEnd ? b[pb2] : T.Zero;
-            bs[(kl + 3) * 16 + lane] = bIn && k0 + kl + 3 < kEnd ? b[pb3] : T.Zero;
+            {
+                bool ok = bIn && k0 + kl + 0 < kEnd;
+                T v = b[ok ? pb0 : 0];
+                bs[(kl + 0) * 16 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 1 < kEnd;
+                T v = b[ok ? pb1 : 0];
+                bs[(kl + 1) * 16 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 2 < kEnd;
+                T v = b[ok ? pb2 : 0];
+                bs[(kl + 2) * 16 + lane] = ok ? v : T.Zero;
+            }
+            {
+                bool ok = bIn && k0 + kl + 3 < kEnd;
+                T v = b[ok ? pb3 : 0];
+                bs[(kl + 3) * 16 + lane] = ok ? v : T.Zero;
+            }
             ki0 += dki; pa0 += dko * g.AKo + dki * g.AKi; pb0 += dko * g.BKo + dki * g.BKi;
             if (ki0 >= g.Ki) { ki0 -= g.Ki; pa0 += aWrap; pb0 += bWrap; }
             ki1 += dki; pa1 += dko * g.AKo + dki * g.AKi; pb1 += dko * g.BKo + dki * g.BKi;
