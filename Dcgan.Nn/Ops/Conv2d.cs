@@ -566,8 +566,12 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
             ConvGemm.SplitK64Side => (splitK64, ConvGemm.SplitK64Threads, ConvGemm.SplitK64Depth, 8),
             _ => (splitK16, ConvGemm.SplitK16Threads, ConvGemm.SplitK16Depth, 2),
         };
+        // The partial room is the constant the workspace reserves, not scratch.Length: the workspace may be larger
+        // after a bigger pass, and the splits (so the sums' rounding) must not depend on what ran before.
         var plan = SplitK.Plan(g, side, depth, groupsPerSm * accelerator.NumMultiprocessors, MaxSplits,
-            MinSliceRunsPerSplit, scratch.Length, SplitsOverride ?? 0);
+            MinSliceRunsPerSplit, MaxPartialElements, SplitsOverride ?? 0);
+        if (plan.PartialLength(g) > scratch.Length)
+            throw new InvalidOperationException($"version 10's partial products need {plan.PartialLength(g)} elements, the workspace has {scratch.Length}");
         kernel.Value(stream, new KernelConfig(plan.Groups, threads), a, b, g, plan, scratch, c);
         if (plan.Splits > 1)
             splitKReduce.Value(stream, g.M * g.Ncols, scratch, g, plan.Splits, c);
@@ -583,6 +587,9 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
     /// <summary>Version 10's most splits of one product, and the fewest k slices a split may have.</summary>
     const int MaxSplits = 16, MinSliceRunsPerSplit = 8;
 
+    /// <summary>Version 10's room for partial products (elements): 32 MiB of floats.</summary>
+    const long MaxPartialElements = 1L << 23;
+
     /// <summary>
     /// Version 10 stages whole batches (2^26 elements, 256 MiB of floats at most): a GPU wants one big GEMM, not
     /// four of a quarter of the columns; the other versions keep MaxWorkspaceElements.
@@ -591,7 +598,7 @@ public sealed class Conv2dOps<T> : IDisposable where T : unmanaged, IFloatingPoi
 
     /// <summary>Workspace elements after the staged matrix for version 10's partial products of an M × N product.</summary>
     static long SplitScratch(int variant, long m, long n) =>
-        variant == 10 ? Math.Min(MaxSplits * m * n, 1L << 23) : 0;
+        variant == 10 ? Math.Min(MaxSplits * m * n, MaxPartialElements) : 0;
 
     /// <summary>The workspace after the staged matrix: version 10's partial products (an empty view for the others).</summary>
     static ArrayView<T> Scratch(ArrayView<T> ws, long staging, int variant) =>
