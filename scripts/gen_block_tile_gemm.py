@@ -11,6 +11,8 @@ Run: python3 scripts/gen_block_tile_gemm.py   (rewrites the .g.cs file; commit b
 """
 import os
 
+from block_tile_emit import acc, inner_product, store_c
+
 # name, BM = BN (tile side), BK (k slice), TM = TN (per-thread register tile side). Threads per group
 # (BM/TM)*(BN/TN) must equal BM: thread t then stages row t of the A slice and column t of the B slice.
 CONFIGS = [
@@ -20,10 +22,6 @@ CONFIGS = [
 
 out = []
 w = out.append
-
-
-def acc(m, n):
-    return f"c{m}_{n}"
 
 
 def off(const, expr):
@@ -82,32 +80,12 @@ def kernel(name, side, bk, tt):
         w("            if (ki == g.Ki) { ki = 0; pa += aWrap; pb += bWrap; }")
     w("            // Barrier: the whole slice must be staged before anyone reads it.")
     w("            Group.Barrier();")
-    w(f"            int ra = ty, rb = {b_base} + tx;")
-    w(f"            for (int kk = 0; kk < {bk}; kk++)")
-    w("            {")
-    for m in range(tt):
-        w(f"                T a{m} = tile[{off(m * step, 'ra')}];")
-    for n in range(tt):
-        w(f"                T b{n} = tile[{off(n * step, 'rb')}];")
-    for m in range(tt):
-        w("                " + " ".join(f"{acc(m, n)} += a{m} * b{n};" for n in range(tt)))
-    w(f"                ra += {side}; rb += {side};")
-    w("            }")
+    inner_product(w, "tile", "ty", "tile", f"{b_base} + tx", side, bk, tt, "            ")
     w("            // Barrier: everyone must be done reading the slice before the next one overwrites it.")
     w("            Group.Barrier();")
     w("        }")
     w("        // Store: the column decomposition once per column this thread writes.")
-    for n in range(tt):
-        w(f"        int jc{n} = {off(n * step, 'j0 + tx')};")
-        w(f"        bool cv{n} = jc{n} < g.Ncols;")
-        w(f"        int co{n} = cv{n} ? jc{n} / g.Panel * g.CBatch + jc{n} % g.Panel : 0;")
-    for m in range(tt):
-        w(f"        if ({off(m * step, 'i0 + ty')} < g.M)")
-        w("        {")
-        w(f"            int cr = ({off(m * step, 'i0 + ty')}) * g.CRow;")
-        for n in range(tt):
-            w(f"            if (cv{n}) c[cr + co{n}] = g.Accumulate != 0 ? c[cr + co{n}] + {acc(m, n)} : {acc(m, n)};")
-        w("        }")
+    store_c(w, side, tt, "        ")
     w("    }")
 
 

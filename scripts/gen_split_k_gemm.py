@@ -16,6 +16,8 @@ Run: python3 scripts/gen_split_k_gemm.py   (rewrites the .g.cs file; commit both
 """
 import os
 
+from block_tile_emit import acc, inner_product, plus, store_c
+
 # name, S (block side, BM = BN), BK (k slice), TT (TM = TN), NT (threads per group) = (S / TT)^2.
 CONFIGS = [
     ("SplitK128", 128, 8, 8),  # GPUs, big C: 256 threads, 2 x 1024 staged elements
@@ -25,14 +27,6 @@ CONFIGS = [
 
 out = []
 w = out.append
-
-
-def acc(m, n):
-    return f"c{m}_{n}"
-
-
-def plus(expr, const):
-    return expr if const == 0 else f"{expr} + {const}"
 
 
 def load(target, source, cond, index, indent):
@@ -125,36 +119,14 @@ def kernel(name, side, bk, tt):
         w(f"            if (ki{l} >= g.Ki) {{ ki{l} -= g.Ki; pa{l} += aWrap; pb{l} += bWrap; }}")
     w("            // Barrier: the whole slice must be staged before anyone reads it.")
     w("            Group.Barrier();")
-    w("            int ra = ty, rb = tx;")
-    w(f"            for (int kk = 0; kk < {bk}; kk++)")
-    w("            {")
-    for m in range(tt):
-        w(f"                T a{m} = as_[{plus('ra', m * step)}];")
-    for n in range(tt):
-        w(f"                T b{n} = bs[{plus('rb', n * step)}];")
-    for m in range(tt):
-        w("                " + " ".join(f"{acc(m, n)} += a{m} * b{n};" for n in range(tt)))
-    w(f"                ra += {side}; rb += {side};")
-    w("            }")
+    inner_product(w, "as_", "ty", "bs", "tx", side, bk, tt, "            ")
     w("            // Barrier: everyone must be done reading the slice before the next one overwrites it.")
     w("            Group.Barrier();")
     w("        }")
     w("        if (split.Splits == 1)")
     w("        {")
     w("            // Into C: the column decomposition once per column this thread writes.")
-    for n in range(tt):
-        jc = plus("j0 + tx", n * step)
-        w(f"            int jc{n} = {jc};")
-        w(f"            bool cv{n} = jc{n} < g.Ncols;")
-        w(f"            int co{n} = cv{n} ? jc{n} / g.Panel * g.CBatch + jc{n} % g.Panel : 0;")
-    for m in range(tt):
-        w(f"            if ({plus('i0 + ty', m * step)} < g.M)")
-        w("            {")
-        w(f"                int cr = ({plus('i0 + ty', m * step)}) * g.CRow;")
-        for n in range(tt):
-            w(f"                if (cv{n}) c[cr + co{n}] = g.Accumulate != 0 ? c[cr + co{n}] + {acc(m, n)} : {acc(m, n)};")
-        w("            }")
-        pass
+    store_c(w, side, tt, "            ")
     w("        }")
     w("        else")
     w("        {")
