@@ -170,7 +170,11 @@ run() {
   rm -rf "$dir"
   if [ "$bundle" = 1 ]; then
     # Only files this script wrote (a caller may be writing a log of its own into the same folder).
-    (cd "$out" && tar czf results.tgz --exclude=results.tgz --exclude=summary.txt --exclude=run.log . \
+    # The archive is written outside $out first: tar reading a folder it is writing into exits 1 ("file changed as
+    # we read it"), which left every loose file in place on the 2026-12-05 dry run.
+    local tgz; tgz=$(mktemp)
+    (cd "$out" && tar czf "$tgz" --exclude=results.tgz --exclude=summary.txt --exclude=run.log . \
+      && mv "$tgz" results.tgz \
       && find . -mindepth 1 -not -name results.tgz -not -name summary.txt -not -name run.log -delete)
   fi
 }
