@@ -9,9 +9,8 @@ Two configurations are emitted, the same code at two sizes: one for GPUs and one
 group ILGPU's CPU accelerator allows (so that CI, which has no GPU, runs the same kernel structure).
 Run: python3 scripts/gen_block_tile_gemm.py   (rewrites the .g.cs file; commit both)
 """
-import os
-
 from block_tile_emit import acc, inner_product, store_c
+from codegen import Emitter
 
 # name, BM = BN (tile side), BK (k slice), TM = TN (per-thread register tile side). Threads per group
 # (BM/TM)*(BN/TN) must equal BM: thread t then stages row t of the A slice and column t of the B slice.
@@ -20,8 +19,7 @@ CONFIGS = [
     ("BlockTiled16", 16, 8, 4),   # ILGPU's CPU accelerator (<= 16 threads per group)
 ]
 
-out = []
-w = out.append
+w = Emitter()
 
 
 def off(const, expr):
@@ -123,7 +121,4 @@ for idx, cfg in enumerate(CONFIGS):
     kernel(*cfg)
 w("}")
 
-path = os.path.join(os.path.dirname(__file__), "..", "Dcgan.Kernels", "Conv", "ConvGemm.BlockTile.g.cs")
-with open(path, "w") as f:
-    f.write("\n".join(out) + "\n")
-print(f"wrote {os.path.normpath(path)} ({len(out)} lines)")
+w.write("ConvGemm.BlockTile.g.cs")

@@ -6,13 +6,12 @@ ILGPU 1.5.3 does not unroll loops, and PoCL vectorises a kernel body only when t
 straight-line code (docs/benchmarks.md, the background at its top), so the 8x16 tile is written out here.
 Run: python3 scripts/gen_conv_gemm.py   (rewrites the .g.cs file; commit both)
 """
-import os
+from codegen import Emitter
 
 ROWS, COLS = 8, 16
 PROBE_CHAINS = 24  # independent vector accumulators in the FMA probe (12 are latency-bound)
 
-out = []
-w = out.append
+w = Emitter()
 
 def acc(r, c):
     return f"c{r}_{c}"
@@ -179,7 +178,4 @@ for c in range(COLS):
 w("    }")
 w("}")
 
-path = os.path.join(os.path.dirname(__file__), "..", "Dcgan.Kernels", "Conv", "ConvGemm.RegisterTile.g.cs")
-with open(path, "w") as f:
-    f.write("\n".join(out) + "\n")
-print(f"wrote {os.path.normpath(path)} ({len(out)} lines)")
+w.write("ConvGemm.RegisterTile.g.cs")

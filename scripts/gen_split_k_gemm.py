@@ -14,9 +14,8 @@ Why generated: ILGPU 1.5.3 does not unroll loops, and the register tile only sta
 scalars with a straight-line inner product.
 Run: python3 scripts/gen_split_k_gemm.py   (rewrites the .g.cs file; commit both)
 """
-import os
-
 from block_tile_emit import acc, inner_product, plus, store_c
+from codegen import Emitter
 
 # name, S (block side, BM = BN), BK (k slice), TT (TM = TN), NT (threads per group) = (S / TT)^2.
 CONFIGS = [
@@ -25,8 +24,7 @@ CONFIGS = [
     ("SplitK16", 16, 4, 4),    # ILGPU's CPU accelerator (<= 16 threads per group): the same code, small
 ]
 
-out = []
-w = out.append
+w = Emitter()
 
 
 def load(target, source, cond, index, indent):
@@ -178,7 +176,4 @@ for idx, cfg in enumerate(CONFIGS):
     kernel(*cfg)
 w("}")
 
-path = os.path.join(os.path.dirname(__file__), "..", "Dcgan.Kernels", "Conv", "ConvGemm.SplitK.g.cs")
-with open(path, "w") as f:
-    f.write("\n".join(out) + "\n")
-print(f"wrote {os.path.normpath(path)} ({len(out)} lines)")
+w.write("ConvGemm.SplitK.g.cs")
